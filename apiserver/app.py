@@ -1,0 +1,648 @@
+"""HTTP: Kubernetes REST paths, content negotiation, watch streams and errors as `Status`.
+
+One catch-all route parses `/api/v1/...` and `/apis/{group}/{version}/...` itself (faster
+and clearer than one route per kind and verb) and hands the request to the registry. Every
+failure leaves as a `Status` body with the matching code; a watch that cannot start answers
+200 with one ERROR event, as kube-apiserver does, so clients relist on 410.
+
+Concurrency: all handlers run on the uvicorn event loop; a watch is one streaming response
+fed by a `Subscriber` queue of the resource's watch cache (or, for versions older than the
+cache window, by its own etcd watch).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from fastapi import FastAPI
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+
+from minik8s.api import errors
+from minik8s.api.resources import ResourceInfo, lookup
+
+from . import discovery, subresources, tables
+from .metrics import Metrics
+from .registry import (
+    APPLY_PATCH,
+    DeleteOptions,
+    Registry,
+    Selectors,
+)
+from .storage.cacher import ADDED, DELETED, MODIFIED, CacheEvent, etcd_events
+from .storage.etcd import Compacted, EtcdError, EtcdUnavailable
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 3 * 1024 * 1024 // 2  # 1.5 MiB, as kube-apiserver
+JSON = "application/json"
+_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
+def json_response(body: Any, status: int = 200) -> Response:
+    return Response(_dumps(body).encode(), status_code=status, media_type=JSON)
+
+
+def status_response(err: errors.APIError) -> Response:
+    headers = {"Retry-After": str(err.retry_after)} if err.retry_after else None
+    return Response(
+        _dumps(err.to_status()).encode(), status_code=err.code, media_type=JSON, headers=headers
+    )
+
+
+def success_status(code: int = 200, details: dict[str, Any] | None = None) -> dict[str, Any]:
+    status: dict[str, Any] = {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Success",
+        "code": code,
+    }
+    if details:
+        status["details"] = details
+    return status
+
+
+@dataclass
+class Target:
+    """What a REST path names."""
+
+    info: ResourceInfo
+    namespace: str | None
+    name: str | None
+    subresource: str | None
+
+
+def parse_path(parts: list[str]) -> Target:
+    """`parts` are the segments after `/api` or `/apis` (e.g. ["v1", "namespaces", ...])."""
+    if parts[0] == "v1" and (len(parts) < 2 or parts[1] != "v1"):
+        group, version, rest = "", "v1", parts[1:]
+    elif len(parts) >= 2:
+        group, version, rest = parts[0], parts[1], parts[2:]
+    else:
+        raise errors.NotFound("the server could not find the requested resource")
+    namespace: str | None = None
+    if len(rest) >= 3 and rest[0] == "namespaces" and lookup(group, version, rest[2]):
+        namespace = rest[1]
+        rest = rest[2:]
+    if not rest:
+        raise errors.NotFound("the server could not find the requested resource")
+    info = lookup(group, version, rest[0])
+    if info is None:
+        gv = f"{group}/{version}" if group else version
+        raise errors.NotFound(
+            f'the server could not find the requested resource (resource "{rest[0]}" is not '
+            f"served in {gv})"
+        )
+    if info.namespaced and namespace is None and len(rest) > 1:
+        raise errors.NotFound(
+            f"the server could not find the requested resource ({info.plural} are namespaced)"
+        )
+    if not info.namespaced and namespace is not None:
+        raise errors.NotFound(
+            f"the server could not find the requested resource ({info.plural} are cluster-scoped)"
+        )
+    name = rest[1] if len(rest) > 1 else None
+    sub = rest[2] if len(rest) > 2 else None
+    if len(rest) > 3:
+        raise errors.NotFound("the server could not find the requested resource")
+    if (
+        sub
+        and sub not in info.subresources
+        and not (info.kind == "Namespace" and sub == "finalize")
+    ):
+        raise errors.NotFound(
+            f"the server could not find the requested resource ({info.plural}/{sub} is not "
+            "a subresource)"
+        )
+    return Target(info, namespace, name, sub)
+
+
+async def read_body(request: Request) -> Any:
+    length = request.headers.get("content-length")
+    if length and length.isdigit() and int(length) > MAX_BODY:
+        raise errors.RequestEntityTooLarge("the request body is larger than 1.5 MiB")
+    chunks = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise errors.RequestEntityTooLarge("the request body is larger than 1.5 MiB")
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    if not raw.strip():
+        raise errors.BadRequest("the request body is empty")
+    ctype = request.headers.get("content-type", JSON).split(";")[0].strip().lower()
+    if "protobuf" in ctype:
+        # Clients (client-go >= 1.32, so kubectl) fall back to JSON on 415.
+        raise errors.UnsupportedMediaType(
+            f"the body of the request was in an unknown format ({ctype}) - accepted media "
+            "types include: application/json, application/yaml"
+        )
+    try:
+        if "yaml" in ctype:
+            return yaml.safe_load(raw)
+        return json.loads(raw)
+    except (ValueError, yaml.YAMLError) as e:
+        what = "YAML" if "yaml" in ctype else "JSON"
+        raise errors.BadRequest(f"the request body is not valid {what}: {e}") from None
+
+
+def wants(request: Request) -> str:
+    """ "Table", "PartialObjectMetadata" or "" (the object itself) from the Accept header."""
+    accept = request.headers.get("accept", "")
+    if "as=Table" in accept:
+        return "Table"
+    if "as=PartialObjectMetadata" in accept:
+        return "PartialObjectMetadata"
+    return ""
+
+
+def partial_metadata(obj: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "kind": "PartialObjectMetadata",
+        "apiVersion": "meta.k8s.io/v1",
+        "metadata": obj.get("metadata", {}),
+    }
+
+
+class APIServer:
+    """The HTTP face of one registry; `app` is the ASGI application."""
+
+    def __init__(self, registry: Registry, metrics: Metrics, *, bookmark_interval: float = 5.0):
+        self.registry = registry
+        self.metrics = metrics
+        self.bookmark_interval = bookmark_interval
+        self.etcd_ok = False
+        self.app = FastAPI(
+            title="minik8s API server", docs_url=None, redoc_url=None, openapi_url=None
+        )
+        self.app.add_route("/healthz", self.healthz, methods=["GET"])
+        self.app.add_route("/livez", self.livez, methods=["GET"])
+        self.app.add_route("/readyz", self.readyz, methods=["GET"])
+        self.app.add_route("/metrics", self.metrics_endpoint, methods=["GET"])
+        self.app.add_route("/version", self.version, methods=["GET"])
+        self.app.add_route("/openapi/v2", self.openapi_v2, methods=["GET"])
+        self.app.add_route("/openapi/v3", self.openapi_v3, methods=["GET"])
+        self.app.add_route("/openapi/v3/{path:path}", self.openapi_v3, methods=["GET"])
+        methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+        self.app.add_route("/api", self.api_root, methods=["GET"])
+        self.app.add_route("/apis", self.apis_root, methods=["GET"])
+        self.app.add_route("/api/{path:path}", self.handle, methods=methods)
+        self.app.add_route("/apis/{path:path}", self.handle, methods=methods)
+
+    # health, metrics and discovery ---------------------------------------------------
+    async def healthz(self, request: Request) -> Response:
+        return Response("ok", media_type="text/plain")
+
+    async def livez(self, request: Request) -> Response:
+        return Response("ok", media_type="text/plain")
+
+    async def readyz(self, request: Request) -> Response:
+        try:
+            await self.registry.store.etcd.status(timeout=2.0)
+        except EtcdError as e:
+            return Response(
+                f"[-]etcd failed: {e}\nreadyz check failed\n", 503, media_type="text/plain"
+            )
+        caches = self.registry.caches.values()
+        if not all(c.ready.is_set() for c in caches):
+            return Response(
+                "[-]watch caches not synced\nreadyz check failed\n", 503, media_type="text/plain"
+            )
+        return Response("ok", media_type="text/plain")
+
+    async def metrics_endpoint(self, request: Request) -> Response:
+        return Response(generate_latest(self.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    async def version(self, request: Request) -> Response:
+        return json_response(discovery.version_info())
+
+    async def openapi_v2(self, request: Request) -> Response:
+        return json_response(discovery.openapi_v2())
+
+    async def openapi_v3(self, request: Request) -> Response:
+        path = request.path_params.get("path", "")
+        if not path:
+            return json_response(discovery.openapi_v3_root())
+        parts = path.strip("/").split("/")
+        if parts[0] == "api" and len(parts) == 2:
+            doc = discovery.openapi_v3_group_version("", parts[1])
+        elif parts[0] == "apis" and len(parts) == 3:
+            doc = discovery.openapi_v3_group_version(parts[1], parts[2])
+        else:
+            doc = None
+        if doc is None:
+            return status_response(errors.NotFound(f"no OpenAPI document for {path}"))
+        return json_response(doc)
+
+    async def api_root(self, request: Request) -> Response:
+        host = request.headers.get("host", "127.0.0.1")
+        return json_response(discovery.api_versions(host))
+
+    async def apis_root(self, request: Request) -> Response:
+        return json_response(discovery.api_group_list())
+
+    def _discovery(self, parts: list[str]) -> Response | None:
+        if parts == ["v1"]:
+            return json_response(discovery.api_resource_list("", "v1"))
+        return None
+
+    def _group_discovery(self, parts: list[str]) -> Response | None:
+        if len(parts) == 1:
+            doc = discovery.api_group(parts[0])
+        elif len(parts) == 2:
+            doc = discovery.api_resource_list(parts[0], parts[1])
+        else:
+            return None
+        if doc is None:
+            return status_response(
+                errors.NotFound("the server could not find the requested resource")
+            )
+        return json_response(doc)
+
+    # resources -------------------------------------------------------------------------
+    async def handle(self, request: Request) -> Response:
+        started = time.perf_counter()
+        path = request.path_params["path"].strip("/")
+        parts = [p for p in path.split("/") if p]
+        is_core = request.url.path.startswith("/api/")
+        verb, resource, sub = request.method.lower(), "", ""
+        try:
+            if request.method == "GET":
+                doc = self._discovery(parts) if is_core else self._group_discovery(parts)
+                if doc is not None:
+                    return doc
+            if not parts:
+                raise errors.NotFound("the server could not find the requested resource")
+            target = parse_path(parts if is_core else parts)
+            resource, sub = target.info.plural, target.subresource or ""
+            verb = self._verb(request, target)
+            response = await self._dispatch(request, target, verb)
+        except errors.APIError as e:
+            response = status_response(e)
+        except EtcdUnavailable as e:
+            err: errors.APIError = (
+                errors.Timeout(f"etcd did not answer in time: {e}", retry_after=1)
+                if e.timeout
+                else errors.ServiceUnavailable(f"etcd is unavailable: {e}", retry_after=1)
+            )
+            response = status_response(err)
+        except Compacted:
+            response = status_response(errors.Gone("the requested resourceVersion is too old"))
+        except EtcdError as e:
+            response = status_response(errors.InternalError(f"etcd error: {e}"))
+        except Exception:
+            log.exception("unhandled error in %s %s", request.method, request.url.path)
+            response = status_response(errors.InternalError("an internal error occurred"))
+        if verb != "watch":
+            self.metrics.observe(verb, resource, sub, response.status_code, started)
+        else:
+            self.metrics.count(verb, resource, sub, response.status_code)
+        return response
+
+    @staticmethod
+    def _verb(request: Request, target: Target) -> str:
+        method = request.method
+        if method == "GET":
+            if target.name is None:
+                return "watch" if request.query_params.get("watch") in ("true", "1") else "list"
+            return "get"
+        if method == "POST":
+            return "create"
+        if method == "PUT":
+            return "update"
+        if method == "PATCH":
+            return "patch"
+        if method == "DELETE":
+            return "delete" if target.name else "deletecollection"
+        raise errors.MethodNotAllowed(f"method {method} is not supported")
+
+    async def _dispatch(self, request: Request, t: Target, verb: str) -> Response:
+        q = request.query_params
+        dry_run = bool(q.get("dryRun"))
+        reg = self.registry
+        if t.subresource and t.subresource != "status":
+            return await subresources.handle(self, request, t, verb)
+        if verb == "get":
+            assert t.name is not None
+            obj = await reg.get(t.info, t.namespace, t.name)
+            return self._render_one(request, t.info, obj)
+        if verb == "list":
+            return await self._list(request, t)
+        if verb == "watch":
+            return await self._watch(request, t)
+        if verb == "create":
+            if t.name is not None:
+                raise errors.MethodNotAllowed(
+                    f"POST is not supported on a named {t.info.singular}; use PUT or PATCH"
+                )
+            body = await read_body(request)
+            obj = await reg.create(t.info, t.namespace, body, dry_run=dry_run)
+            return self._render_one(request, t.info, obj, 201)
+        if verb == "update":
+            assert t.name is not None
+            body = await read_body(request)
+            obj = await reg.update(
+                t.info, t.namespace, t.name, body, subresource=t.subresource, dry_run=dry_run
+            )
+            return self._render_one(request, t.info, obj)
+        if verb == "patch":
+            assert t.name is not None
+            ptype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            if ptype == APPLY_PATCH:
+                raise errors.UnsupportedMediaType(
+                    "server-side apply is not supported; use client-side apply"
+                )
+            body = await read_body(request)
+            obj = await reg.patch(
+                t.info,
+                t.namespace,
+                t.name,
+                ptype,
+                body,
+                subresource=t.subresource,
+                dry_run=dry_run,
+            )
+            return self._render_one(request, t.info, obj)
+        if verb == "delete":
+            assert t.name is not None
+            opts = DeleteOptions.from_body(await self._optional_body(request), dict(q))
+            obj, gone = await reg.delete(t.info, t.namespace, t.name, opts)
+            return self._render_one(request, t.info, obj, 200 if gone else 202)
+        if verb == "deletecollection":
+            sel = Selectors.parse(t.info, q.get("labelSelector"), q.get("fieldSelector"))
+            opts = DeleteOptions.from_body(await self._optional_body(request), dict(q))
+            deleted = await reg.delete_collection(t.info, t.namespace, sel, opts)
+            return json_response(self._list_body(t.info, deleted, 0, ""))
+        raise errors.MethodNotAllowed(f"{verb} is not supported")
+
+    @staticmethod
+    async def _optional_body(request: Request) -> dict[str, Any] | None:
+        raw = await request.body()
+        if not raw.strip():
+            return None
+        if len(raw) > MAX_BODY:
+            raise errors.RequestEntityTooLarge("the request body is larger than 1.5 MiB")
+        try:
+            body = json.loads(raw)
+        except ValueError as e:
+            raise errors.BadRequest(f"the request body is not valid JSON: {e}") from None
+        if not isinstance(body, dict):
+            raise errors.BadRequest("DeleteOptions must be a JSON object")
+        return body
+
+    def _render_one(
+        self, request: Request, info: ResourceInfo, obj: dict[str, Any], code: int = 200
+    ) -> Response:
+        form = wants(request)
+        if form == "Table":
+            include = request.query_params.get("includeObject", "Metadata")
+            return json_response(tables.to_table(info, [obj], include_object=include), code)
+        if form == "PartialObjectMetadata":
+            return json_response(partial_metadata(obj), code)
+        return json_response(obj, code)
+
+    @staticmethod
+    def _list_body(
+        info: ResourceInfo, items: list[dict[str, Any]], rv: int, token: str
+    ) -> dict[str, Any]:
+        meta: dict[str, Any] = {"resourceVersion": str(rv)} if rv else {}
+        if token:
+            meta["continue"] = token
+        return {
+            "kind": info.list_kind,
+            "apiVersion": info.api_version,
+            "metadata": meta,
+            "items": items,
+        }
+
+    async def _list(self, request: Request, t: Target) -> Response:
+        q = request.query_params
+        sel = Selectors.parse(t.info, q.get("labelSelector"), q.get("fieldSelector"))
+        try:
+            limit = int(q.get("limit") or 0)
+        except ValueError:
+            raise errors.BadRequest(f"invalid limit: {q.get('limit')}") from None
+        result = await self.registry.list_objects(
+            t.info,
+            t.namespace,
+            sel,
+            limit=max(limit, 0),
+            continue_token=q.get("continue") or "",
+            resource_version=q.get("resourceVersion") or "",
+        )
+        form = wants(request)
+        meta: dict[str, Any] = {"resourceVersion": str(result.resource_version)}
+        if result.continue_token:
+            meta["continue"] = result.continue_token
+        if form == "Table":
+            include = q.get("includeObject", "Metadata")
+            return json_response(
+                tables.to_table(t.info, result.items, include_object=include, list_metadata=meta)
+            )
+        if form == "PartialObjectMetadata":
+            return json_response(
+                {
+                    "kind": "PartialObjectMetadataList",
+                    "apiVersion": "meta.k8s.io/v1",
+                    "metadata": meta,
+                    "items": [partial_metadata(o) for o in result.items],
+                }
+            )
+        body = {
+            "kind": t.info.list_kind,
+            "apiVersion": t.info.api_version,
+            "metadata": meta,
+            "items": result.items,
+        }
+        return json_response(body)
+
+    # watch -----------------------------------------------------------------------------
+    async def _watch(self, request: Request, t: Target) -> Response:
+        q = request.query_params
+        sel = Selectors.parse(t.info, q.get("labelSelector"), q.get("fieldSelector"))
+        rv_param = q.get("resourceVersion") or ""
+        bookmarks = q.get("allowWatchBookmarks") in ("true", "1")
+        try:
+            timeout = float(q.get("timeoutSeconds") or 1800)
+        except ValueError:
+            raise errors.BadRequest(f"invalid timeoutSeconds: {q.get('timeoutSeconds')}") from None
+        form = wants(request)
+        include = q.get("includeObject", "Metadata")
+        try:
+            rv = int(rv_param) if rv_param else -1
+        except ValueError:
+            raise errors.BadRequest(f"invalid resourceVersion: {rv_param}") from None
+        watch = Watch(self, t, sel, form, include)
+        try:
+            await watch.start(rv)
+        except (errors.Gone, Compacted):
+            watch.close()
+            too_old = errors.Gone(f"too old resource version: {rv}")
+            line = _dumps({"type": "ERROR", "object": too_old.to_status()}).encode() + b"\n"
+            return Response(line, media_type=JSON)
+        self.metrics.watchers.labels(t.info.plural).inc()
+        return StreamingResponse(
+            watch.stream(timeout, bookmarks),
+            media_type=JSON,
+            headers={"Cache-Control": "no-cache"},
+        )
+
+
+class Watch:
+    """One client's watch: initial events, then the live stream, filtered and encoded."""
+
+    def __init__(
+        self, server: APIServer, t: Target, sel: Selectors, form: str, include: str
+    ) -> None:
+        self.server = server
+        self.t = t
+        self.sel = sel
+        self.form = form
+        self.include = include
+        self.cache = server.registry.caches[t.info.plural]
+        self.initial: list[CacheEvent] = []
+        self.sub: Any = None
+        self.direct: AsyncIterator[CacheEvent] | None = None
+        self.last_rv = 0
+
+    async def start(self, rv: int) -> None:
+        reg = self.server.registry
+        info, ns = self.t.info, self.t.namespace
+        if rv == -1:
+            # "Most recent": a consistent list from etcd, then everything after it.
+            listed = await reg.list_objects(info, ns, self.sel)
+            self.initial = [CacheEvent(ADDED, o, None, 0) for o in listed.items]
+            after = listed.resource_version
+        elif rv == 0:
+            await asyncio.wait_for(self.cache.ready.wait(), 10)
+            items, after = self.cache.snapshot(ns)
+            self.initial = [
+                CacheEvent(ADDED, o, None, 0) for o in items if self.sel.matches(info, o)
+            ]
+        else:
+            await reg.store.etcd.check_revision(rv)
+            after = rv
+        self.last_rv = after
+        if self.cache.covers(after):
+            self.sub = self.cache.subscribe(after, ns)
+        else:
+            self.direct = etcd_events(reg.store, info, ns, after)
+
+    def close(self) -> None:
+        if self.sub is not None:
+            self.cache.unsubscribe(self.sub)
+            self.sub = None
+
+    async def _next(self, timeout: float) -> CacheEvent | None:
+        """The next event, or None at the end of the stream; TimeoutError when idle."""
+        if self.sub is not None:
+            return await asyncio.wait_for(self.sub.queue.get(), timeout)
+        assert self.direct is not None
+        return await asyncio.wait_for(anext(self.direct, None), timeout)
+
+    async def stream(self, timeout: float, bookmarks: bool) -> AsyncIterator[bytes]:
+        deadline = time.monotonic() + timeout
+        pending: asyncio.Task[CacheEvent | None] | None = None
+        try:
+            for first in self.initial:
+                yield self._line(ADDED, first.obj)
+            self.initial = []
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return
+                if pending is None:
+                    pending = asyncio.ensure_future(self._next(10**9))
+                done, _ = await asyncio.wait(
+                    {pending}, timeout=min(left, self.server.bookmark_interval)
+                )
+                if not done:
+                    if bookmarks:
+                        yield self._bookmark()
+                    continue
+                try:
+                    ev = pending.result()
+                except Compacted:
+                    yield self._error(errors.Gone(f"too old resource version: {self.last_rv}"))
+                    return
+                except EtcdError as e:
+                    yield self._error(errors.ServiceUnavailable(f"watch ended: {e}"))
+                    return
+                pending = None
+                if ev is None:
+                    return
+                self.last_rv = max(self.last_rv, ev.rv)
+                line = self._event_line(ev)
+                if line:
+                    yield line
+        finally:
+            if pending is not None:
+                pending.cancel()
+            if self.direct is not None:
+                await self.direct.aclose()  # type: ignore[attr-defined]
+            self.close()
+            self.server.metrics.watchers.labels(self.t.info.plural).dec()
+
+    def _event_line(self, ev: CacheEvent) -> bytes | None:
+        info = self.t.info
+        if self.sel.empty():
+            etype = ev.type
+        else:
+            now = ev.type != DELETED and self.sel.matches(info, ev.obj)
+            before = ev.type != ADDED and self.sel.matches(info, ev.prev)
+            if ev.type == DELETED:
+                now, before = False, self.sel.matches(info, ev.obj)
+            if now and before:
+                etype = MODIFIED
+            elif now:
+                etype = ADDED
+            elif before:
+                etype = DELETED
+            else:
+                return None
+        if self.form:
+            return self._line(etype, ev.obj)
+        cached = ev.encoded.get(etype)
+        if cached is None:
+            cached = ev.encoded[etype] = self._line(etype, ev.obj)
+        return cached
+
+    def _line(self, etype: str, obj: dict[str, Any]) -> bytes:
+        if self.form == "Table":
+            body: Any = tables.to_table(self.t.info, [obj], include_object=self.include)
+        elif self.form == "PartialObjectMetadata":
+            body = partial_metadata(obj)
+        else:
+            body = obj
+        return _dumps({"type": etype, "object": body}).encode() + b"\n"
+
+    def _bookmark(self) -> bytes:
+        rv = max(self.last_rv, self.cache.rv if self.sub is not None else 0)
+        self.last_rv = rv
+        info = self.t.info
+        obj = {
+            "kind": info.kind,
+            "apiVersion": info.api_version,
+            "metadata": {"resourceVersion": str(rv)},
+        }
+        return _dumps({"type": "BOOKMARK", "object": obj}).encode() + b"\n"
+
+    @staticmethod
+    def _error(err: errors.APIError) -> bytes:
+        return _dumps({"type": "ERROR", "object": err.to_status()}).encode() + b"\n"
+
+
+@asynccontextmanager
+async def lifespan_noop(app: FastAPI) -> AsyncIterator[None]:
+    yield

@@ -1,0 +1,291 @@
+"""API server throughput and watch fan-out, against raw etcd measured in the same run.
+
+    python bench/api_throughput.py [--creates 2000] [--watchers 100] [--events 1000]
+
+Starts its own etcd and mk-apiserver on free loopback ports (temp dir), then measures:
+1. raw etcd puts of a ConfigMap-sized value at concurrency 1 and 64 (grpc.aio, this process);
+2. ConfigMap creates through the API server at concurrency 1 and 64;
+3. W watchers on one namespace each receiving E events; delivery delay = receive time minus
+   the send time the writer put in the object.
+The HTTP load generator is a minimal keep-alive HTTP/1.1 client on asyncio streams, so the
+figures measure the server rather than a client library. Every loop is bounded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from apiserver.storage.etcd import Etcd  # noqa: E402
+from minik8s.cluster import processes  # noqa: E402
+
+
+class Conn:
+    """One keep-alive HTTP/1.1 connection; requests on it are sequential."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+
+    @classmethod
+    async def open(cls, port: int) -> Conn:
+        r, w = await asyncio.open_connection("127.0.0.1", port)
+        return cls(r, w)
+
+    async def request(self, method: str, path: str, body: bytes = b"") -> tuple[int, bytes]:
+        head = (
+            f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        ).encode()
+        self.writer.write(head + body)
+        status_line = await self.reader.readline()
+        code = int(status_line.split()[1])
+        length = 0
+        chunked = False
+        while True:
+            line = await self.reader.readline()
+            if line in (b"\r\n", b""):
+                break
+            k, _, v = line.decode().partition(":")
+            if k.lower() == "content-length":
+                length = int(v)
+            elif k.lower() == "transfer-encoding" and "chunked" in v:
+                chunked = True
+        if chunked:
+            data = b""
+            while True:
+                size = int((await self.reader.readline()).strip(), 16)
+                if size == 0:
+                    await self.reader.readline()
+                    return code, data
+                data += await self.reader.readexactly(size + 2)
+        return code, await self.reader.readexactly(length)
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, int(len(values) * p / 100))]
+
+
+async def run_parallel(n: int, concurrency: int, one) -> tuple[float, list[float]]:  # type: ignore[no-untyped-def]
+    latencies: list[float] = []
+    counter = iter(range(n))
+
+    async def worker(w: int) -> None:
+        ctx = await one.setup(w)
+        for i in counter:
+            t = time.perf_counter()
+            await one.call(ctx, i)
+            latencies.append(time.perf_counter() - t)
+        await one.teardown(ctx)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker(w) for w in range(concurrency)))
+    return time.perf_counter() - started, latencies
+
+
+def cm_body(name: str, payload: str) -> bytes:
+    return json.dumps(
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": name},
+            "data": {"payload": payload},
+        }
+    ).encode()
+
+
+class EtcdPuts:
+    def __init__(self, etcd: Etcd, tag: str, value: bytes) -> None:
+        self.etcd, self.tag, self.value = etcd, tag, value
+
+    async def setup(self, w: int) -> None:
+        return None
+
+    async def call(self, ctx: None, i: int) -> None:
+        await self.etcd.put(f"/bench/{self.tag}/{i}".encode(), self.value)
+
+    async def teardown(self, ctx: None) -> None:
+        return None
+
+
+class APICreates:
+    def __init__(self, port: int, ns: str, tag: str, payload: str) -> None:
+        self.port, self.ns, self.tag, self.payload = port, ns, tag, payload
+        self.failures = 0
+
+    async def setup(self, w: int) -> Conn:
+        return await Conn.open(self.port)
+
+    async def call(self, conn: Conn, i: int) -> None:
+        code, _ = await conn.request(
+            "POST",
+            f"/api/v1/namespaces/{self.ns}/configmaps",
+            cm_body(f"{self.tag}-{i}", self.payload),
+        )
+        if code != 201:
+            self.failures += 1
+
+    async def teardown(self, conn: Conn) -> None:
+        conn.close()
+
+
+async def watch_fanout(port: int, watchers: int, events: int) -> dict[str, float]:
+    ns = "bench-watch"
+    conn = await Conn.open(port)
+    await conn.request(
+        "POST", "/api/v1/namespaces", json.dumps({"metadata": {"name": ns}}).encode()
+    )
+    code, body = await conn.request("GET", f"/api/v1/namespaces/{ns}/configmaps")
+    rv = json.loads(body)["metadata"]["resourceVersion"]
+    delays: list[float] = []
+    received = [0] * watchers
+    done = asyncio.Event()
+
+    async def watcher(idx: int) -> None:
+        r, w = await asyncio.open_connection("127.0.0.1", port)
+        w.write(
+            f"GET /api/v1/namespaces/{ns}/configmaps?watch=true&resourceVersion={rv} HTTP/1.1\r\n"
+            "Host: 127.0.0.1\r\n\r\n".encode()
+        )
+        while (await r.readline()) not in (b"\r\n", b""):
+            pass
+        buf = b""
+        try:
+            while received[idx] < events:
+                size_line = await r.readline()
+                size = int(size_line.strip() or b"0", 16)
+                if size == 0:
+                    break
+                buf += (await r.readexactly(size + 2))[:-2]
+                while b"\n" in buf:
+                    line, buf = buf.split(b"\n", 1)
+                    ev = json.loads(line)
+                    sent = float(ev["object"]["data"]["sent"])
+                    delays.append(time.time() - sent)
+                    received[idx] += 1
+        finally:
+            w.close()
+            if all(c >= events for c in received):
+                done.set()
+
+    tasks = [asyncio.create_task(watcher(i)) for i in range(watchers)]
+    await asyncio.sleep(0.5)  # let the watches register before the first write
+    writers = [await Conn.open(port) for _ in range(8)]
+    counter = iter(range(events))
+
+    async def write(c: Conn) -> None:
+        for i in counter:
+            body = json.dumps(
+                {"metadata": {"name": f"ev-{i}"}, "data": {"sent": repr(time.time())}}
+            ).encode()
+            await c.request("POST", f"/api/v1/namespaces/{ns}/configmaps", body)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(write(c) for c in writers))
+    try:
+        await asyncio.wait_for(done.wait(), 120)
+    except TimeoutError:
+        pass
+    elapsed = time.perf_counter() - started
+    for t in tasks:
+        t.cancel()
+    for c in writers:
+        c.close()
+    conn.close()
+    total = sum(received)
+    return {
+        "watchers": watchers,
+        "events": events,
+        "delivered": total,
+        "expected": watchers * events,
+        "seconds": elapsed,
+        "p50_ms": pct(delays, 50) * 1000,
+        "p99_ms": pct(delays, 99) * 1000,
+    }
+
+
+def report(label: str, n: int, elapsed: float, lat: list[float]) -> float:
+    rate = n / elapsed
+    print(
+        f"  {label:<34} {rate:8.0f}/s   p50 {pct(lat, 50) * 1000:6.2f} ms   "
+        f"p99 {pct(lat, 99) * 1000:6.2f} ms"
+    )
+    return rate
+
+
+async def bench(args: argparse.Namespace, etcd_url: str, api_port: int) -> int:
+    etcd = Etcd([etcd_url])
+    payload = "x" * args.size
+    value = cm_body("baseline", payload)
+    conn = await Conn.open(api_port)
+    await conn.request(
+        "POST", "/api/v1/namespaces", json.dumps({"metadata": {"name": "bench"}}).encode()
+    )
+    conn.close()
+    print(f"machine: {os.cpu_count()} cores; {args.creates} objects of ~{len(value)} bytes each")
+    failures = 0
+    ratios = {}
+    for conc in (1, 64):
+        n = args.creates if conc > 1 else max(args.creates // 4, 200)
+        e_el, e_lat = await run_parallel(n, conc, EtcdPuts(etcd, f"c{conc}", value))
+        a_job = APICreates(api_port, "bench", f"c{conc}", payload)
+        a_el, a_lat = await run_parallel(n, conc, a_job)
+        failures += a_job.failures
+        print(f"concurrency {conc}:")
+        e_rate = report("raw etcd put", n, e_el, e_lat)
+        a_rate = report("API server create (ConfigMap)", n, a_el, a_lat)
+        ratios[conc] = a_rate / e_rate
+        print(f"  ratio API/etcd: {ratios[conc]:.2f}   (API p99 {pct(a_lat, 99) * 1000:.1f} ms)")
+    w = await watch_fanout(api_port, args.watchers, args.events)
+    print(
+        f"watch: {w['watchers']} watchers x {w['events']} events: delivered "
+        f"{w['delivered']}/{w['expected']} in {w['seconds']:.1f}s, delivery delay "
+        f"p50 {w['p50_ms']:.1f} ms, p99 {w['p99_ms']:.1f} ms"
+    )
+    await etcd.close()
+    if failures:
+        print(f"FAILED: {failures} creates did not answer 201")
+        return 1
+    if w["delivered"] != w["expected"]:
+        print("FAILED: not every watch event was delivered")
+        return 1
+    return 0
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument("--creates", type=int, default=4000)
+    p.add_argument("--size", type=int, default=200, help="payload bytes per ConfigMap")
+    p.add_argument("--watchers", type=int, default=100)
+    p.add_argument("--events", type=int, default=1000)
+    args = p.parse_args()
+    with tempfile.TemporaryDirectory(prefix="minik8s-bench-") as tmp:
+        d = Path(tmp)
+        port, peer, api_port = processes.free_port(), processes.free_port(), processes.free_port()
+        etcd = processes.start_etcd(d / "etcd", port, peer, d / "etcd.log")
+        api = processes.start_apiserver(f"http://127.0.0.1:{port}", api_port, d / "api.log")
+        try:
+            code = asyncio.run(bench(args, f"http://127.0.0.1:{port}", api_port))
+        finally:
+            processes.stop(api)
+            processes.stop(etcd)
+    sys.exit(code)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,157 @@
+"""`make up` / `make down`: the embedded one-machine cluster.
+
+    python -m minik8s.cluster.local up|down|status [--state-dir .minik8s]
+
+`up` is idempotent: a component whose pidfile names a live process is left alone. Data
+(etcd), logs and pidfiles live under the state directory, so the cluster's state survives
+`down` + `up`. `up` returns once the API server answers /readyz and the kubeconfig at
+`~/.minik8s/config` points at it. Each later daemon joins the `COMPONENTS` order here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from . import processes
+
+ETCD_PORT = int(os.environ.get("MINIK8S_ETCD_PORT", "2379"))
+ETCD_PEER_PORT = int(os.environ.get("MINIK8S_ETCD_PEER_PORT", "2380"))
+API_PORT = int(os.environ.get("MINIK8S_API_PORT", "6443"))
+KUBECONFIG = Path(os.environ.get("MINIK8S_KUBECONFIG", "~/.minik8s/config")).expanduser()
+
+
+def _pid(state: Path, name: str) -> int | None:
+    try:
+        pid = int((state / "run" / f"{name}.pid").read_text().strip())
+    except (OSError, ValueError):
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        return pid
+    return pid
+
+
+def _write_pid(state: Path, name: str, pid: int) -> None:
+    run = state / "run"
+    run.mkdir(parents=True, exist_ok=True)
+    (run / f"{name}.pid").write_text(f"{pid}\n")
+
+
+def write_kubeconfig(path: Path, server: str) -> None:
+    """Add (or refresh) the `minik8s` cluster, user and context, keeping other entries."""
+    config: dict[str, Any] = {}
+    if path.exists():
+        try:
+            loaded = yaml.safe_load(path.read_text())
+            if isinstance(loaded, dict):
+                config = loaded
+        except yaml.YAMLError:
+            config = {}
+    config.setdefault("apiVersion", "v1")
+    config.setdefault("kind", "Config")
+    config.setdefault("preferences", {})
+
+    def upsert(section: str, entry: dict[str, Any]) -> None:
+        items = [i for i in config.get(section) or [] if i.get("name") != entry["name"]]
+        config[section] = [*items, entry]
+
+    upsert("clusters", {"name": "minik8s", "cluster": {"server": server}})
+    upsert("users", {"name": "minik8s-admin", "user": {}})
+    upsert(
+        "contexts",
+        {
+            "name": "minik8s",
+            "context": {"cluster": "minik8s", "user": "minik8s-admin", "namespace": "default"},
+        },
+    )
+    config["current-context"] = "minik8s"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+
+
+def up(state: Path) -> None:
+    state.mkdir(parents=True, exist_ok=True)
+    logs = state / "logs"
+    etcd_url = f"http://127.0.0.1:{ETCD_PORT}"
+    if _pid(state, "etcd") is None:
+        if processes.port_open(ETCD_PORT):
+            raise processes.StartError(
+                f"port {ETCD_PORT} is taken by a process this cluster did not start; stop it "
+                "or set MINIK8S_ETCD_PORT"
+            )
+        proc = processes.start_etcd(state / "etcd", ETCD_PORT, ETCD_PEER_PORT, logs / "etcd.log")
+        _write_pid(state, "etcd", proc.pid)
+        print(f"etcd           started (pid {proc.pid}, {etcd_url}, data {state / 'etcd'})")
+    else:
+        print("etcd           already running")
+    if _pid(state, "apiserver") is None:
+        if processes.port_open(API_PORT):
+            raise processes.StartError(
+                f"port {API_PORT} is taken by a process this cluster did not start; stop it "
+                "or set MINIK8S_API_PORT"
+            )
+        proc = processes.start_apiserver(etcd_url, API_PORT, logs / "apiserver.log")
+        _write_pid(state, "apiserver", proc.pid)
+        print(f"mk-apiserver   started (pid {proc.pid}, http://127.0.0.1:{API_PORT})")
+    else:
+        processes.wait_until(
+            lambda: processes.http_ok(f"http://127.0.0.1:{API_PORT}/readyz"), 30, "mk-apiserver"
+        )
+        print("mk-apiserver   already running")
+    write_kubeconfig(KUBECONFIG, f"http://127.0.0.1:{API_PORT}")
+    print(f"kubeconfig     {KUBECONFIG}  (kubectl --kubeconfig {KUBECONFIG} get ns)")
+
+
+def down(state: Path) -> None:
+    # Reverse start order: clients of etcd first.
+    for name in ("apiserver", "etcd"):
+        pid = _pid(state, name)
+        if pid is None:
+            print(f"{name:<14} not running")
+            continue
+        processes.stop_pid(pid)
+        (state / "run" / f"{name}.pid").unlink(missing_ok=True)
+        print(f"{name:<14} stopped (pid {pid})")
+
+
+def status(state: Path) -> int:
+    running = 0
+    for name in ("etcd", "apiserver"):
+        pid = _pid(state, name)
+        print(f"{name:<14} {f'running (pid {pid})' if pid else 'stopped'}")
+        running += pid is not None
+    return 0 if running == 2 else 1
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(
+        prog="python -m minik8s.cluster.local", description="Run the one-machine minik8s cluster."
+    )
+    p.add_argument("action", choices=["up", "down", "status"])
+    p.add_argument(
+        "--state-dir", default=".minik8s", type=Path, help="where etcd data, logs and pidfiles live"
+    )
+    args = p.parse_args(argv)
+    try:
+        if args.action == "up":
+            up(args.state_dir.resolve())
+        elif args.action == "down":
+            down(args.state_dir.resolve())
+        else:
+            sys.exit(status(args.state_dir.resolve()))
+    except processes.StartError as e:
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,141 @@
+"""Finalizers, deletion, namespaces and the pod/scale subresources."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.manifests import manifest
+
+MERGE = {"Content-Type": "application/merge-patch+json"}
+
+
+def test_finalizers_hold_an_object_until_removed(api: httpx.Client, ns: str) -> None:
+    path = f"/api/v1/namespaces/{ns}/configmaps"
+    api.post(path, json=manifest("configmaps", "fin", finalizers=["example.com/hold"]))
+    r = api.delete(f"{path}/fin")
+    assert r.status_code == 202
+    held = api.get(f"{path}/fin").json()
+    assert held["metadata"]["deletionTimestamp"]
+    assert held["metadata"]["finalizers"] == ["example.com/hold"]
+    # Adding finalizers to a terminating object is refused.
+    r = api.patch(
+        f"{path}/fin", json={"metadata": {"finalizers": ["example.com/hold", "b/c"]}}, headers=MERGE
+    )
+    assert r.status_code == 422
+    r = api.patch(f"{path}/fin", json={"metadata": {"finalizers": None}}, headers=MERGE)
+    assert r.status_code == 200, r.text
+    assert api.get(f"{path}/fin").status_code == 404
+
+
+def test_propagation_policies_become_finalizers(api: httpx.Client, ns: str) -> None:
+    path = f"/apis/apps/v1/namespaces/{ns}/replicasets"
+    api.post(path, json=manifest("replicasets", "orphan-me"))
+    api.post(path, json=manifest("replicasets", "fg"))
+    r = api.request("DELETE", f"{path}/orphan-me", json={"propagationPolicy": "Orphan"})
+    assert r.status_code == 202
+    assert r.json()["metadata"]["finalizers"] == ["orphan"]
+    r = api.delete(f"{path}/fg", params={"propagationPolicy": "Foreground"})
+    assert r.status_code == 202
+    assert r.json()["metadata"]["finalizers"] == ["foregroundDeletion"]
+    r = api.delete(f"{path}/fg", params={"propagationPolicy": "Sideways"})
+    assert r.status_code == 400
+
+
+def test_namespace_deletion_marks_terminating_and_blocks_new_content(api: httpx.Client) -> None:
+    api.post("/api/v1/namespaces", json={"metadata": {"name": "doomed-ns"}})
+    r = api.delete("/api/v1/namespaces/doomed-ns")
+    assert r.status_code == 202
+    ns = api.get("/api/v1/namespaces/doomed-ns").json()
+    assert ns["status"]["phase"] == "Terminating" and ns["metadata"]["deletionTimestamp"]
+    r = api.post("/api/v1/namespaces/doomed-ns/configmaps", json=manifest("configmaps", "late"))
+    assert r.status_code == 403
+    assert "being terminated" in r.json()["message"]
+    # The namespace controller's last step: an empty spec.finalizers through /finalize.
+    ns["spec"]["finalizers"] = []
+    r = api.put("/api/v1/namespaces/doomed-ns/finalize", json=ns)
+    assert r.status_code == 200, r.text
+    assert api.get("/api/v1/namespaces/doomed-ns").status_code == 404
+
+
+def test_builtin_namespaces_exist(api: httpx.Client) -> None:
+    names = {n["metadata"]["name"] for n in api.get("/api/v1/namespaces").json()["items"]}
+    assert {"default", "kube-system", "kube-public", "kube-node-lease"} <= names
+
+
+def test_binding_sets_node_once(api: httpx.Client, ns: str) -> None:
+    path = f"/api/v1/namespaces/{ns}/pods"
+    pod = api.post(path, json=manifest("pods", "bind-me")).json()
+    assert pod["status"]["phase"] == "Pending"
+    binding = {
+        "apiVersion": "v1",
+        "kind": "Binding",
+        "metadata": {"name": "bind-me"},
+        "target": {"apiVersion": "v1", "kind": "Node", "name": "node-a"},
+    }
+    r = api.post(f"{path}/bind-me/binding", json=binding)
+    assert r.status_code == 201, r.text
+    bound = api.get(f"{path}/bind-me").json()
+    assert bound["spec"]["nodeName"] == "node-a"
+    assert any(
+        c["type"] == "PodScheduled" and c["status"] == "True" for c in bound["status"]["conditions"]
+    )
+    binding["target"]["name"] = "node-b"
+    r = api.post(f"{path}/bind-me/binding", json=binding)
+    assert r.status_code == 409
+    assert "already assigned" in r.json()["message"]
+    assert api.get(f"{path}/bind-me").json()["spec"]["nodeName"] == "node-a"
+    # spec.nodeName cannot be changed by a plain update either.
+    bound["spec"]["nodeName"] = "node-b"
+    assert api.put(f"{path}/bind-me", json=bound).status_code == 422
+
+
+def test_pod_on_a_node_waits_for_graceful_deletion(api: httpx.Client, ns: str) -> None:
+    path = f"/api/v1/namespaces/{ns}/pods"
+    api.post(path, json=manifest("pods", "graceful"))
+    api.post(f"{path}/graceful/binding", json={"target": {"kind": "Node", "name": "n1"}})
+    r = api.delete(f"{path}/graceful")
+    assert r.status_code == 202
+    meta = api.get(f"{path}/graceful").json()["metadata"]
+    assert meta["deletionGracePeriodSeconds"] == 30 and meta["deletionTimestamp"]
+    # What the kubelet does once the containers are gone:
+    r = api.request("DELETE", f"{path}/graceful", json={"gracePeriodSeconds": 0})
+    assert r.status_code == 200
+    assert api.get(f"{path}/graceful").status_code == 404
+    # An unscheduled pod has nobody to wait for.
+    api.post(path, json=manifest("pods", "unscheduled"))
+    assert api.delete(f"{path}/unscheduled").status_code == 200
+
+
+def test_scale_subresource(api: httpx.Client, ns: str) -> None:
+    path = f"/apis/apps/v1/namespaces/{ns}/deployments"
+    api.post(path, json=manifest("deployments", "sc"))
+    scale = api.get(f"{path}/sc/scale").json()
+    assert scale["kind"] == "Scale" and scale["spec"]["replicas"] == 3
+    assert scale["status"]["selector"] == "app=web"
+    r = api.patch(f"{path}/sc/scale", json={"spec": {"replicas": 6}}, headers=MERGE)
+    assert r.status_code == 200 and r.json()["spec"]["replicas"] == 6
+    assert api.get(f"{path}/sc").json()["spec"]["replicas"] == 6
+    scale = r.json()
+    scale["spec"]["replicas"] = -2
+    r = api.put(f"{path}/sc/scale", json=scale)
+    assert r.status_code == 422 and r.json()["details"]["causes"][0]["field"] == "spec.replicas"
+    assert api.get(f"{path}/configmaps/scale").status_code == 404
+
+
+def test_eviction_deletes_the_pod(api: httpx.Client, ns: str) -> None:
+    path = f"/api/v1/namespaces/{ns}/pods"
+    api.post(path, json=manifest("pods", "evict-me"))
+    r = api.post(
+        f"{path}/evict-me/eviction",
+        json={"apiVersion": "policy/v1", "kind": "Eviction", "metadata": {"name": "evict-me"}},
+    )
+    assert r.status_code == 201, r.text
+    assert api.get(f"{path}/evict-me").status_code == 404
+
+
+def test_pod_log_explains_it_needs_a_kubelet(api: httpx.Client, ns: str) -> None:
+    path = f"/api/v1/namespaces/{ns}/pods"
+    api.post(path, json=manifest("pods", "logs"))
+    r = api.get(f"{path}/logs/log")
+    assert r.status_code == 503
+    assert "kubelet" in r.json()["message"]

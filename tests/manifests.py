@@ -1,0 +1,181 @@
+"""Realistic manifests of every kind, as a user writes them, for the tests."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+
+def _pod_template(app: str, image: str = "minik8s/httpd:latest") -> dict[str, Any]:
+    return {
+        "metadata": {"labels": {"app": app}},
+        "spec": {
+            "containers": [
+                {
+                    "name": "web",
+                    "image": image,
+                    "ports": [{"containerPort": 8080, "name": "http"}],
+                    "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}},
+                }
+            ]
+        },
+    }
+
+
+MANIFESTS: dict[str, dict[str, Any]] = {
+    "namespaces": {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "x"}},
+    "nodes": {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {"name": "x", "labels": {"kubernetes.io/hostname": "x"}},
+        "spec": {"podCIDR": "10.244.7.0/24"},
+    },
+    "pods": {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "x", "labels": {"app": "web"}},
+        "spec": _pod_template("web")["spec"],
+    },
+    "services": {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "x"},
+        "spec": {"selector": {"app": "web"}, "ports": [{"port": 80, "targetPort": 8080}]},
+    },
+    "endpoints": {
+        "apiVersion": "v1",
+        "kind": "Endpoints",
+        "metadata": {"name": "x"},
+        "subsets": [{"addresses": [{"ip": "10.244.0.5"}], "ports": [{"port": 8080}]}],
+    },
+    "configmaps": {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "x"},
+        "data": {"greeting": "hello"},
+    },
+    "secrets": {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "x"},
+        "data": {"password": "c2VjcmV0"},
+    },
+    "events": {
+        "apiVersion": "v1",
+        "kind": "Event",
+        "metadata": {"name": "x"},
+        "involvedObject": {"kind": "Pod", "name": "web", "namespace": "default"},
+        "reason": "Scheduled",
+        "message": "Successfully assigned default/web to node1",
+        "type": "Normal",
+    },
+    "serviceaccounts": {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "x"}},
+    "deployments": {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "x", "labels": {"app": "web"}},
+        "spec": {
+            "replicas": 3,
+            "selector": {"matchLabels": {"app": "web"}},
+            "template": _pod_template("web"),
+        },
+    },
+    "replicasets": {
+        "apiVersion": "apps/v1",
+        "kind": "ReplicaSet",
+        "metadata": {"name": "x"},
+        "spec": {
+            "replicas": 2,
+            "selector": {"matchLabels": {"app": "rs"}},
+            "template": _pod_template("rs"),
+        },
+    },
+    "daemonsets": {
+        "apiVersion": "apps/v1",
+        "kind": "DaemonSet",
+        "metadata": {"name": "x"},
+        "spec": {"selector": {"matchLabels": {"app": "ds"}}, "template": _pod_template("ds")},
+    },
+    "statefulsets": {
+        "apiVersion": "apps/v1",
+        "kind": "StatefulSet",
+        "metadata": {"name": "x"},
+        "spec": {
+            "serviceName": "db",
+            "replicas": 1,
+            "selector": {"matchLabels": {"app": "db"}},
+            "template": _pod_template("db"),
+        },
+    },
+    "jobs": {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": "x"},
+        "spec": {
+            "template": {
+                "spec": {
+                    "restartPolicy": "Never",
+                    "containers": [
+                        {"name": "pi", "image": "minik8s/busybox:latest", "command": ["true"]}
+                    ],
+                }
+            }
+        },
+    },
+    "cronjobs": {
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "metadata": {"name": "x"},
+        "spec": {
+            "schedule": "*/5 * * * *",
+            "jobTemplate": {
+                "spec": {
+                    "template": {
+                        "spec": {
+                            "restartPolicy": "OnFailure",
+                            "containers": [
+                                {
+                                    "name": "tick",
+                                    "image": "minik8s/busybox:latest",
+                                    "command": ["date"],
+                                }
+                            ],
+                        }
+                    }
+                }
+            },
+        },
+    },
+    "leases": {
+        "apiVersion": "coordination.k8s.io/v1",
+        "kind": "Lease",
+        "metadata": {"name": "x"},
+        "spec": {"holderIdentity": "node1", "leaseDurationSeconds": 40},
+    },
+    "horizontalpodautoscalers": {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": "x"},
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
+            "minReplicas": 1,
+            "maxReplicas": 5,
+            "metrics": [
+                {
+                    "type": "Resource",
+                    "resource": {
+                        "name": "cpu",
+                        "target": {"type": "Utilization", "averageUtilization": 50},
+                    },
+                }
+            ],
+        },
+    },
+}
+
+
+def manifest(plural: str, name: str, **meta: Any) -> dict[str, Any]:
+    obj = copy.deepcopy(MANIFESTS[plural])
+    obj["metadata"]["name"] = name
+    obj["metadata"].update(meta)
+    return obj
