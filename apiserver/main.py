@@ -12,6 +12,11 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import signal
+import socket
+import subprocess
+import sys
+import time
 
 import uvicorn
 
@@ -85,6 +90,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=3.0,
         help="seconds open requests get to finish on SIGTERM",
     )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes sharing the port (SO_REUSEPORT); each has its own "
+        "etcd connection and watch caches, etcd stays the only state",
+    )
     p.add_argument("--v", type=int, default=0, help="log verbosity (0 = info, 1+ = debug)")
     args = p.parse_args(argv)
     try:
@@ -138,7 +150,7 @@ async def serve(args: argparse.Namespace) -> None:
     tasks = [asyncio.create_task(c.run(), name=f"cache-{p}") for p, c in caches.items()]
     tasks.append(asyncio.create_task(ensure_namespaces(registry), name="namespaces"))
     config = uvicorn.Config(
-        server.app,
+        server.asgi,
         host=args.bind_address,
         port=args.port,
         loop="none",
@@ -153,7 +165,7 @@ async def serve(args: argparse.Namespace) -> None:
     http = uvicorn.Server(config)
     log.info("serving on http://%s:%d, etcd %s", args.bind_address, args.port, args.etcd_servers)
     try:
-        await http.serve()
+        await http.serve(sockets=[listen_socket(args.bind_address, args.port, args.workers > 1)])
     finally:
         for c in caches.values():
             c._reset()
@@ -166,9 +178,62 @@ async def serve(args: argparse.Namespace) -> None:
         log.info("stopped")
 
 
+def listen_socket(host: str, port: int, reuse_port: bool) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as e:
+        log.error("cannot listen on %s:%d: %s", host, port, e)
+        raise SystemExit(1) from None
+    sock.listen(2048)
+    sock.setblocking(False)
+    return sock
+
+
+def supervise(argv: list[str], workers: int) -> int:
+    """Run `workers` server processes on one port; stop them all when one dies or on SIGTERM."""
+    child_argv = [sys.executable, "-m", "apiserver.main", *argv, "--worker-of-supervisor"]
+    children = [subprocess.Popen(child_argv) for _ in range(workers)]
+    stopping = False
+
+    def forward(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signum)
+
+    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        while True:
+            for child in children:
+                code = child.poll()
+                if code is not None:
+                    if not stopping:
+                        log.error("worker %d exited with %d; stopping the others", child.pid, code)
+                        forward(signal.SIGTERM, None)
+                    for other in children:
+                        other.wait()
+                    return 0 if stopping else 1
+            time.sleep(0.2)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 def main(argv: list[str] | None = None) -> None:
-    args = parse_args(argv)
+    raw = list(sys.argv[1:] if argv is None else argv)
+    is_worker = "--worker-of-supervisor" in raw
+    if is_worker:
+        raw.remove("--worker-of-supervisor")
+    args = parse_args(raw)
     logs.setup("apiserver", args.v)
+    if args.workers > 1 and not is_worker:
+        sys.exit(supervise(raw, args.workers))
     try:
         import uvloop
 

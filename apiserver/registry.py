@@ -219,8 +219,10 @@ class Registry:
         body: dict[str, Any],
         *,
         dry_run: bool = False,
+        owned: bool = False,
     ) -> dict[str, Any]:
-        obj = copy.deepcopy(body)
+        """Create an object; `owned=True` lets the registry modify `body` in place."""
+        obj = body if owned else copy.deepcopy(body)
         meta = prepare_meta_for_create(info, namespace, obj, self._rand)
         if info.has_status and info.kind in _RESET_STATUS_ON_CREATE:
             obj.pop("status", None)
@@ -605,8 +607,9 @@ def drop_type_dependent_fields(old: dict[str, Any], new: dict[str, Any]) -> None
         return
     if new_spec.get("externalTrafficPolicy") == old_spec.get("externalTrafficPolicy"):
         new_spec.pop("externalTrafficPolicy", None)
-    old_ports = {p.get("port"): p.get("nodePort") for p in old_spec.get("ports") or []
-                 if isinstance(p, dict)}
+    old_ports = {
+        p.get("port"): p.get("nodePort") for p in old_spec.get("ports") or [] if isinstance(p, dict)
+    }
     for port in new_spec.get("ports") or []:
         if isinstance(port, dict) and port.get("nodePort") == old_ports.get(port.get("port")):
             port.pop("nodePort", None)
