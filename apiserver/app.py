@@ -564,7 +564,17 @@ class ResourceFastPath:
             ):
                 request = Request(scope, receive)
                 response = await self.server.handle(request)
-                await response(scope, receive, send)
+                if isinstance(response, StreamingResponse):
+                    await response(scope, receive, send)
+                    return
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": response.status_code,
+                        "headers": response.raw_headers,
+                    }
+                )
+                await send({"type": "http.response.body", "body": response.body})
                 return
         await self.app(scope, receive, send)
 

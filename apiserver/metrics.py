@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
@@ -30,9 +31,21 @@ class Metrics:
             registry=self.registry,
         )
 
-    def observe(self, verb: str, resource: str, sub: str, code: int, started: float) -> None:
-        self.requests.labels(verb, resource, sub, str(code)).inc()
-        self.latency.labels(verb, resource, sub).observe(time.perf_counter() - started)
+        # Labelled children by key: `labels()` takes a lock and builds a tuple per call.
+        self._counters: dict[tuple[str, str, str, int], Any] = {}
+        self._histograms: dict[tuple[str, str, str], Any] = {}
 
     def count(self, verb: str, resource: str, sub: str, code: int) -> None:
-        self.requests.labels(verb, resource, sub, str(code)).inc()
+        key = (verb, resource, sub, code)
+        child = self._counters.get(key)
+        if child is None:
+            child = self._counters[key] = self.requests.labels(verb, resource, sub, str(code))
+        child.inc()
+
+    def observe(self, verb: str, resource: str, sub: str, code: int, started: float) -> None:
+        self.count(verb, resource, sub, code)
+        key = (verb, resource, sub)
+        child = self._histograms.get(key)
+        if child is None:
+            child = self._histograms[key] = self.latency.labels(verb, resource, sub)
+        child.observe(time.perf_counter() - started)

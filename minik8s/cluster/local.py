@@ -78,27 +78,29 @@ def write_kubeconfig(path: Path, server: str) -> None:
     path.write_text(yaml.safe_dump(config, sort_keys=False))
 
 
+def _check_ports(state: Path) -> None:
+    """Refuse to start anything if a port we need is held by a process we did not start."""
+    for name, port in (("etcd", ETCD_PORT), ("apiserver", API_PORT)):
+        if _pid(state, name) is None and processes.port_open(port):
+            var = "MINIK8S_ETCD_PORT" if name == "etcd" else "MINIK8S_API_PORT"
+            raise processes.StartError(
+                f"port {port} is taken by a process this cluster did not start; stop it "
+                f"or set {var}"
+            )
+
+
 def up(state: Path) -> None:
     state.mkdir(parents=True, exist_ok=True)
+    _check_ports(state)
     logs = state / "logs"
     etcd_url = f"http://127.0.0.1:{ETCD_PORT}"
     if _pid(state, "etcd") is None:
-        if processes.port_open(ETCD_PORT):
-            raise processes.StartError(
-                f"port {ETCD_PORT} is taken by a process this cluster did not start; stop it "
-                "or set MINIK8S_ETCD_PORT"
-            )
         proc = processes.start_etcd(state / "etcd", ETCD_PORT, ETCD_PEER_PORT, logs / "etcd.log")
         _write_pid(state, "etcd", proc.pid)
         print(f"etcd           started (pid {proc.pid}, {etcd_url}, data {state / 'etcd'})")
     else:
         print("etcd           already running")
     if _pid(state, "apiserver") is None:
-        if processes.port_open(API_PORT):
-            raise processes.StartError(
-                f"port {API_PORT} is taken by a process this cluster did not start; stop it "
-                "or set MINIK8S_API_PORT"
-            )
         proc = processes.start_apiserver(etcd_url, API_PORT, logs / "apiserver.log")
         _write_pid(state, "apiserver", proc.pid)
         print(f"mk-apiserver   started (pid {proc.pid}, http://127.0.0.1:{API_PORT})")

@@ -1,0 +1,83 @@
+"""`make up` / `make down` (minik8s.cluster.local): idempotent, state survives, kubeconfig works."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import yaml
+
+from minik8s.cluster import processes
+from tests.conftest import APIServerProcess
+
+
+def _run(action: str, state: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "minik8s.cluster.local", action, "--state-dir", str(state)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=120,
+    )
+
+
+def test_up_is_idempotent_and_state_survives_down(tmp_path: Path) -> None:
+    ports = {
+        "MINIK8S_ETCD_PORT": str(processes.free_port()),
+        "MINIK8S_ETCD_PEER_PORT": str(processes.free_port()),
+        "MINIK8S_API_PORT": str(processes.free_port()),
+        "MINIK8S_KUBECONFIG": str(tmp_path / "kubeconfig"),
+    }
+    state = tmp_path / "state"
+    try:
+        first = _run("up", state, ports)
+        assert first.returncode == 0, first.stderr
+        assert "mk-apiserver   started" in first.stdout
+        again = _run("up", state, ports)
+        assert again.returncode == 0 and "already running" in again.stdout
+        config = yaml.safe_load((tmp_path / "kubeconfig").read_text())
+        server = config["clusters"][0]["cluster"]["server"]
+        assert config["current-context"] == "minik8s"
+        kubectl = subprocess.run(
+            ["kubectl", "--kubeconfig", str(tmp_path / "kubeconfig"), "get", "ns", "-o", "name"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert "namespace/default" in kubectl.stdout.split(), kubectl.stderr
+        with httpx.Client(base_url=server) as api:
+            r = api.post(
+                "/api/v1/namespaces/default/configmaps",
+                json={"metadata": {"name": "kept"}, "data": {"a": "b"}},
+            )
+            assert r.status_code == 201
+        assert _run("down", state, ports).returncode == 0
+        assert not processes.port_open(int(ports["MINIK8S_API_PORT"]))
+        assert _run("up", state, ports).returncode == 0
+        with httpx.Client(base_url=server) as api:
+            r = api.get("/api/v1/namespaces/default/configmaps/kept")
+            assert r.status_code == 200 and r.json()["data"] == {"a": "b"}
+    finally:
+        _run("down", state, ports)
+
+
+def test_up_refuses_a_port_it_does_not_own(tmp_path: Path, apiserver: APIServerProcess) -> None:
+    taken = apiserver.port
+    env = {
+        "MINIK8S_ETCD_PORT": str(processes.free_port()),
+        "MINIK8S_ETCD_PEER_PORT": str(processes.free_port()),
+        "MINIK8S_API_PORT": str(taken),
+        "MINIK8S_KUBECONFIG": str(tmp_path / "kubeconfig"),
+    }
+    try:
+        r = _run("up", tmp_path / "state", env)
+        assert r.returncode == 1
+        assert f"port {taken} is taken" in r.stderr
+        assert "Traceback" not in r.stderr
+        # Nothing was started: the check comes before any process.
+        assert not processes.port_open(int(env["MINIK8S_ETCD_PORT"]))
+    finally:
+        _run("down", tmp_path / "state", env)
