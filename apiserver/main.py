@@ -73,6 +73,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="seconds before an etcd call fails with 504",
     )
     p.add_argument(
+        "--event-ttl",
+        type=int,
+        default=3600,
+        help="seconds an Event is kept (0 keeps them forever)",
+    )
+    p.add_argument(
         "--watch-cache-size",
         type=int,
         default=10_000,
@@ -140,7 +146,7 @@ async def ensure_namespaces(registry: Registry) -> None:
 
 async def serve(args: argparse.Namespace) -> None:
     etcd = Etcd(args.etcd_servers.split(","), timeout=args.etcd_request_timeout)
-    store = Store(etcd, args.etcd_prefix)
+    store = Store(etcd, args.etcd_prefix, event_ttl=args.event_ttl)
     caches = {r.plural: WatchCache(store, r, window=args.watch_cache_size) for r in RESOURCES}
     allocator = ServiceAllocator(
         etcd, args.etcd_prefix, args.service_cluster_ip_range, args.node_ports

@@ -117,8 +117,8 @@ def cmp_absent(key: bytes) -> Any:
     )
 
 
-def op_put(key: bytes, value: bytes) -> Any:
-    return rpc_pb2.RequestOp(request_put=rpc_pb2.PutRequest(key=key, value=value))
+def op_put(key: bytes, value: bytes, lease: int = 0) -> Any:
+    return rpc_pb2.RequestOp(request_put=rpc_pb2.PutRequest(key=key, value=value, lease=lease))
 
 
 def op_delete(key: bytes) -> Any:
@@ -149,6 +149,7 @@ class Etcd:
         self._kv = rpc_pb2_grpc.KVStub(self._channel)
         self._watch = rpc_pb2_grpc.WatchStub(self._channel)
         self._maint = rpc_pb2_grpc.MaintenanceStub(self._channel)
+        self._lease = rpc_pb2_grpc.LeaseStub(self._channel)
 
     async def close(self) -> None:
         await self._channel.close()
@@ -203,6 +204,13 @@ class Etcd:
         req = rpc_pb2.DeleteRangeRequest(key=prefix, range_end=prefix_end(prefix))
         resp = await self._call(self._kv.DeleteRange, req)
         return int(resp.deleted)
+
+    async def lease_grant(self, ttl: int) -> int:
+        """A new lease; keys attached to it vanish `ttl` seconds later."""
+        resp = await self._call(self._lease.LeaseGrant, rpc_pb2.LeaseGrantRequest(TTL=ttl))
+        if resp.error:
+            raise EtcdError(f"lease grant failed: {resp.error}")
+        return int(resp.ID)
 
     async def compact(self, revision: int, *, physical: bool = True) -> None:
         req = rpc_pb2.CompactionRequest(revision=revision, physical=physical)

@@ -10,8 +10,10 @@ keys in the same transaction, so nothing is ever half-written.
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from minik8s.api import errors
@@ -68,12 +70,46 @@ def already_exists(info: ResourceInfo, name: str) -> errors.AlreadyExists:
     )
 
 
+class EventLeases:
+    """Events expire like Kubernetes': each is written with an etcd lease of `ttl` seconds.
+
+    Events written within one window (a minute, or the TTL if shorter) share a lease granted
+    for TTL + window, so a burst of events costs one lease grant, not one per event, and
+    every event lives at least TTL seconds.
+    """
+
+    def __init__(self, etcd: Etcd, ttl: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.etcd = etcd
+        self.ttl = ttl
+        self.clock = clock
+        self.window = max(1, min(60, ttl))
+        self._bucket = -1
+        self._lease = 0
+        self._lock = asyncio.Lock()
+
+    async def current(self) -> int:
+        bucket = int(self.clock() // self.window)
+        if bucket == self._bucket:
+            return self._lease
+        async with self._lock:
+            if bucket != self._bucket:
+                self._lease = await self.etcd.lease_grant(self.ttl + self.window)
+                self._bucket = bucket
+        return self._lease
+
+
 class Store:
     """CRUD of objects in etcd; knows keys and encoding, nothing about validation."""
 
-    def __init__(self, etcd: Etcd, prefix: str = "/registry") -> None:
+    def __init__(self, etcd: Etcd, prefix: str = "/registry", event_ttl: int = 3600) -> None:
         self.etcd = etcd
         self.prefix = prefix.rstrip("/")
+        self.event_leases = EventLeases(etcd, event_ttl) if event_ttl > 0 else None
+
+    async def _lease_for(self, info: ResourceInfo) -> int:
+        if info.kind == "Event" and info.group == "" and self.event_leases is not None:
+            return await self.event_leases.current()
+        return 0
 
     def key(self, info: ResourceInfo, namespace: str | None, name: str) -> bytes:
         if info.namespaced:
@@ -102,8 +138,9 @@ class Store:
         """Create `obj`; None when one of `extra_compare` failed (the caller retries)."""
         meta = obj["metadata"]
         key = self.key(info, meta.get("namespace"), meta["name"])
+        lease = await self._lease_for(info)
         result = await self.etcd.txn(
-            [cmp_absent(key), *extra_compare], [op_put(key, encode(obj)), *extra_ops]
+            [cmp_absent(key), *extra_compare], [op_put(key, encode(obj), lease), *extra_ops]
         )
         if not result.succeeded:
             kv, _ = await self.etcd.get(key)
@@ -124,9 +161,10 @@ class Store:
     ) -> dict[str, Any]:
         meta = obj["metadata"]
         key = self.key(info, meta.get("namespace"), meta["name"])
+        lease = await self._lease_for(info)
         result = await self.etcd.txn(
             [cmp_mod_revision(key, expected_revision), *extra_compare],
-            [op_put(key, encode(obj)), *extra_ops],
+            [op_put(key, encode(obj), lease), *extra_ops],
         )
         if not result.succeeded:
             kv, _ = await self.etcd.get(key)

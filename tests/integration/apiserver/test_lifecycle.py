@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 
+from minik8s.cluster import processes
+from tests.conftest import EtcdProcess
 from tests.manifests import manifest
 
 MERGE = {"Content-Type": "application/merge-patch+json"}
@@ -139,3 +143,27 @@ def test_pod_log_explains_it_needs_a_kubelet(api: httpx.Client, ns: str) -> None
     r = api.get(f"{path}/logs/log")
     assert r.status_code == 503
     assert "kubelet" in r.json()["message"]
+
+
+def test_events_expire_after_their_ttl(etcd: EtcdProcess, tmp_path: Path) -> None:
+    port = processes.free_port()
+    server = processes.start_apiserver(etcd.url, port, tmp_path / "api.log", ["--event-ttl", "2"])
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as api:
+            r = api.post("/api/v1/namespaces/default/events", json=manifest("events", "short"))
+            assert r.status_code == 201, r.text
+            cm = api.post(
+                "/api/v1/namespaces/default/configmaps",
+                json=manifest("configmaps", "ttl-neighbour"),
+            )
+            assert cm.status_code == 201
+            processes.wait_until(
+                lambda: api.get("/api/v1/namespaces/default/events/short").status_code == 404,
+                15,
+                "the event to expire",
+            )
+            # Only events expire.
+            assert api.get("/api/v1/namespaces/default/configmaps/ttl-neighbour").status_code == 200
+            api.delete("/api/v1/namespaces/default/configmaps/ttl-neighbour")
+    finally:
+        processes.stop(server)
