@@ -669,6 +669,8 @@ class Watch:
         finally:
             if pending is not None:
                 pending.cancel()
+                # The task may be inside the direct etcd stream: let it unwind first.
+                await asyncio.gather(pending, return_exceptions=True)
             if self.direct is not None:
                 await self.direct.aclose()  # type: ignore[attr-defined]
             self.close()

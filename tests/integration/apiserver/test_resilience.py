@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -83,3 +84,25 @@ def test_etcd_outage_answers_503_quickly_and_recovers(tmp_path: Path) -> None:
     finally:
         processes.stop(server)
         processes.stop(etcd)
+
+
+def test_watch_older_than_cache_window_ends_cleanly_at_timeout(
+    fresh_apiserver: APIServerProcess,
+) -> None:
+    with httpx.Client(base_url=fresh_apiserver.url, timeout=10) as api:
+        api.post("/api/v1/namespaces", json={"metadata": {"name": "old-window"}})
+        rv = api.post(
+            "/api/v1/namespaces/old-window/configmaps", json=manifest("configmaps", "a")
+        ).json()["metadata"]["resourceVersion"]
+    # After a restart the cache starts later than `rv`: the watch is served by its own etcd
+    # watch, and must still replay, stream and end cleanly.
+    fresh_apiserver.restart()
+    with httpx.Client(base_url=fresh_apiserver.url, timeout=10) as api:
+        api.post("/api/v1/namespaces/old-window/configmaps", json=manifest("configmaps", "b"))
+        with api.stream(
+            "GET",
+            "/api/v1/namespaces/old-window/configmaps",
+            params={"watch": "true", "resourceVersion": rv, "timeoutSeconds": "2"},
+        ) as r:
+            lines = [line for line in r.iter_lines() if line.strip()]
+    assert [json.loads(line)["object"]["metadata"]["name"] for line in lines] == ["b"]
