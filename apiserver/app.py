@@ -38,7 +38,7 @@ from .registry import (
     Registry,
     Selectors,
 )
-from .storage.cacher import ADDED, DELETED, MODIFIED, CacheEvent, etcd_events
+from .storage.cacher import ADDED, DELETED, MODIFIED, CacheEvent, etcd_events, initial_event
 from .storage.etcd import Compacted, EtcdError, EtcdUnavailable
 
 log = logging.getLogger(__name__)
@@ -602,14 +602,12 @@ class Watch:
         if rv == -1:
             # "Most recent": a consistent list from etcd, then everything after it.
             listed = await reg.list_objects(info, ns, self.sel)
-            self.initial = [CacheEvent(ADDED, o, None, 0) for o in listed.items]
+            self.initial = [initial_event(o) for o in listed.items]
             after = listed.resource_version
         elif rv == 0:
             await asyncio.wait_for(self.cache.ready.wait(), 10)
             items, after = self.cache.snapshot(ns)
-            self.initial = [
-                CacheEvent(ADDED, o, None, 0) for o in items if self.sel.matches(info, o)
-            ]
+            self.initial = [initial_event(o) for o in items if self.sel.matches(info, o)]
         else:
             await reg.store.etcd.check_revision(rv)
             after = rv

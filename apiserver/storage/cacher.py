@@ -20,7 +20,6 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from minik8s.api.resources import ResourceInfo
@@ -33,41 +32,97 @@ log = logging.getLogger(__name__)
 ADDED, MODIFIED, DELETED = "ADDED", "MODIFIED", "DELETED"
 
 
-@dataclass(slots=True)
 class CacheEvent:
-    """A change as clients see it; `obj` and `prev` are shared and must never be mutated."""
+    """A change as clients see it; `obj` and `prev` are shared and must never be mutated.
 
-    type: str
-    obj: dict[str, Any]
-    prev: dict[str, Any] | None
-    rv: int
-    encoded: dict[str, bytes] = field(default_factory=dict)  # watch lines by event type
+    The JSON is decoded on first use: a write nobody watches costs no decoding here.
+    """
+
+    __slots__ = (
+        "type",
+        "rv",
+        "key",
+        "_value",
+        "_prev_value",
+        "_prev_rv",
+        "_obj",
+        "_prev",
+        "encoded",
+    )
+
+    def __init__(
+        self,
+        type: str,
+        rv: int,
+        key: bytes = b"",
+        *,
+        value: bytes | None = None,
+        prev_value: bytes | None = None,
+        prev_rv: int = 0,
+        obj: dict[str, Any] | None = None,
+    ) -> None:
+        self.type = type
+        self.rv = rv
+        self.key = key
+        self._value = value
+        self._prev_value = prev_value
+        self._prev_rv = prev_rv
+        self._obj = obj
+        self._prev: dict[str, Any] | None = None
+        self.encoded: dict[str, bytes] = {}  # watch lines by event type
+
+    @property
+    def obj(self) -> dict[str, Any]:
+        if self._obj is None:
+            raw = self._value if self.type != DELETED else self._prev_value
+            # A deleted object is its last state, stamped with the revision of its deletion.
+            self._obj = decode(raw, self.rv) if raw else {"metadata": {}}
+        return self._obj
+
+    @property
+    def prev(self) -> dict[str, Any] | None:
+        if self._prev is None and self._prev_value:
+            self._prev = decode(self._prev_value, self._prev_rv)
+        return self._prev
 
 
 def to_cache_event(ev: Event) -> CacheEvent:
-    prev = decode(ev.prev.value, ev.prev.mod_revision) if ev.prev else None
+    prev_value = ev.prev.value if ev.prev else None
+    prev_rv = ev.prev.mod_revision if ev.prev else 0
     if ev.deleted:
-        # The last state of the object, stamped with the revision of its deletion.
-        obj = decode(ev.prev.value, ev.kv.mod_revision) if ev.prev else {"metadata": {}}
-        return CacheEvent(DELETED, obj, prev, ev.kv.mod_revision)
-    obj = decode(ev.kv.value, ev.kv.mod_revision)
-    kind = ADDED if ev.kv.create_revision == ev.kv.mod_revision else MODIFIED
-    return CacheEvent(kind, obj, prev, ev.kv.mod_revision)
+        kind = DELETED
+    elif ev.kv.create_revision == ev.kv.mod_revision:
+        kind = ADDED
+    else:
+        kind = MODIFIED
+    return CacheEvent(
+        kind,
+        ev.kv.mod_revision,
+        ev.kv.key,
+        value=ev.kv.value,
+        prev_value=prev_value,
+        prev_rv=prev_rv,
+    )
+
+
+def initial_event(obj: dict[str, Any]) -> CacheEvent:
+    """An ADDED event for an object that exists when a watch starts."""
+    return CacheEvent(ADDED, 0, obj=obj)
 
 
 class Subscriber:
     """One watcher's queue. `None` in the queue means the cache closed the watch."""
 
-    def __init__(self, after_rv: int, namespace: str | None, maxsize: int) -> None:
+    def __init__(self, after_rv: int, prefix: bytes | None, maxsize: int) -> None:
         self.after_rv = after_rv
-        self.namespace = namespace
+        self.prefix = prefix  # the namespace's key prefix, or None for every namespace
         self.queue: asyncio.Queue[CacheEvent | None] = asyncio.Queue(maxsize)
         self.closed = False
 
     def offer(self, ev: CacheEvent) -> None:
         if self.closed or ev.rv <= self.after_rv:
             return
-        if self.namespace and ev.obj.get("metadata", {}).get("namespace") != self.namespace:
+        if self.prefix is not None and not ev.key.startswith(self.prefix):
             return
         try:
             self.queue.put_nowait(ev)
@@ -102,7 +157,7 @@ class WatchCache:
         self.etcd: Etcd = store.etcd
         self.info = info
         self.prefix = store.resource_prefix(info)
-        self.objects: dict[bytes, dict[str, Any]] = {}
+        self.objects: dict[bytes, CacheEvent] = {}  # the latest event of every live key
         self.buffer: deque[CacheEvent] = deque()
         self.window = window
         self.subscriber_queue = subscriber_queue
@@ -141,7 +196,7 @@ class WatchCache:
                 backoff = min(backoff * 2, 5.0)
 
     async def _relist(self) -> None:
-        objects: dict[bytes, dict[str, Any]] = {}
+        objects: dict[bytes, CacheEvent] = {}
         start: bytes | None = None
         revision = 0
         while True:
@@ -149,7 +204,7 @@ class WatchCache:
                 self.info, None, start_after=start, limit=1000, revision=revision
             )
             for key, obj in page:
-                objects[key] = obj
+                objects[key] = CacheEvent(ADDED, 0, key, obj=obj)
             if not more or not page:
                 break
             start = page[-1][0]
@@ -169,12 +224,10 @@ class WatchCache:
         self.subscribers.clear()
 
     def _apply(self, ev: CacheEvent) -> None:
-        meta = ev.obj.get("metadata", {})
-        key = self.store.key(self.info, meta.get("namespace"), meta.get("name", ""))
         if ev.type == DELETED:
-            self.objects.pop(key, None)
+            self.objects.pop(ev.key, None)
         else:
-            self.objects[key] = ev.obj
+            self.objects[ev.key] = ev
         self.rv = ev.rv
         self.buffer.append(ev)
         if len(self.buffer) > self.window:
@@ -192,7 +245,8 @@ class WatchCache:
 
     def subscribe(self, after_rv: int, namespace: str | None = None) -> Subscriber:
         """Register a watcher for events after `after_rv`, replaying the buffer first."""
-        sub = Subscriber(after_rv, namespace, self.subscriber_queue)
+        prefix = self.store.resource_prefix(self.info, namespace) if namespace else None
+        sub = Subscriber(after_rv, prefix, self.subscriber_queue)
         if after_rv < self.rv:
             for ev in self.buffer:
                 if ev.rv > after_rv:
@@ -213,10 +267,11 @@ class WatchCache:
         else:
             items = list(self.objects.items())
         items.sort(key=lambda kv: kv[0])
-        return [v for _, v in items], self.rv
+        return [ev.obj for _, ev in items], self.rv
 
     def get(self, namespace: str | None, name: str) -> dict[str, Any] | None:
-        return self.objects.get(self.store.key(self.info, namespace, name))
+        ev = self.objects.get(self.store.key(self.info, namespace, name))
+        return ev.obj if ev is not None else None
 
 
 async def etcd_events(
