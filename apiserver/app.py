@@ -660,10 +660,11 @@ class Watch:
                 pending = None
                 if ev is None:
                     return
-                self.last_rv = max(self.last_rv, ev.rv)
-                line = self._event_line(ev)
-                if line:
-                    yield line
+                chunk, ended = self._drain(ev)
+                if chunk:
+                    yield chunk
+                if ended:
+                    return
         finally:
             if pending is not None:
                 pending.cancel()
@@ -673,6 +674,23 @@ class Watch:
                 await self.direct.aclose()  # type: ignore[attr-defined]
             self.close()
             self.server.metrics.watchers.labels(self.t.info.plural).dec()
+
+    def _drain(self, first: CacheEvent, limit: int = 256) -> tuple[bytes, bool]:
+        """`first` and whatever else is already queued, as one chunk (one write to the
+        socket instead of one per event when a burst fans out to many watchers)."""
+        lines = []
+        ev: CacheEvent | None = first
+        ended = False
+        while ev is not None:
+            self.last_rv = max(self.last_rv, ev.rv)
+            line = self._event_line(ev)
+            if line:
+                lines.append(line)
+            if self.sub is None or len(lines) >= limit or self.sub.queue.empty():
+                break
+            ev = self.sub.queue.get_nowait()
+            ended = ev is None
+        return b"".join(lines), ended
 
     def _event_line(self, ev: CacheEvent) -> bytes | None:
         info = self.t.info
