@@ -3,15 +3,19 @@
     python -m minik8s.cluster.local up|down|status [--state-dir .minik8s]
 
 `up` is idempotent: a component whose pidfile names a live process is left alone. Data
-(etcd), logs and pidfiles live under the state directory, so the cluster's state survives
-`down` + `up`. `up` returns once the API server answers /readyz and the kubeconfig at
-`~/.minik8s/config` points at it. Each later daemon joins the `COMPONENTS` order here.
+(etcd), logs, pidfiles and the CRI socket live under the state directory, so the cluster's
+state survives `down` + `up`. `up` checks its ports and the Docker engine before starting
+anything, builds the offline images when they are missing, and returns once the API server
+answers /readyz, the CRI shim's socket exists and the kubeconfig at `~/.minik8s/config`
+points at the API server. Each later daemon joins `COMPONENTS` here.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -23,6 +27,7 @@ from . import processes
 ETCD_PORT = int(os.environ.get("MINIK8S_ETCD_PORT", "2379"))
 ETCD_PEER_PORT = int(os.environ.get("MINIK8S_ETCD_PEER_PORT", "2380"))
 API_PORT = int(os.environ.get("MINIK8S_API_PORT", "6443"))
+CRI_HEALTH_PORT = int(os.environ.get("MINIK8S_CRI_HEALTH_PORT", "10359"))
 KUBECONFIG = Path(os.environ.get("MINIK8S_KUBECONFIG", "~/.minik8s/config")).expanduser()
 
 
@@ -89,9 +94,70 @@ def _check_ports(state: Path) -> None:
             )
 
 
+def _check_docker() -> None:
+    if shutil.which("docker") is None:
+        raise processes.StartError(
+            "docker is not installed: apt-get install -y docker.io busybox-static"
+        )
+    ok = subprocess.run(["docker", "info"], capture_output=True, timeout=30).returncode == 0
+    if not ok:
+        raise processes.StartError(
+            "the Docker engine is not running (mk-cri-docker needs it): start it with "
+            "`dockerd >/var/log/dockerd.log 2>&1 &`"
+        )
+
+
+def _build_images(state: Path) -> None:
+    """`make images` when the offline images are missing (idempotent and quick otherwise)."""
+    script = Path(__file__).resolve().parents[2] / "deploy" / "images" / "build.sh"
+    log = state / "logs" / "images.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "ab") as out:
+        code = subprocess.run(
+            ["bash", str(script)], stdout=out, stderr=subprocess.STDOUT
+        ).returncode
+    if code != 0:
+        raise processes.StartError(f"building the offline images failed; see {log}")
+
+
+def cri_socket(state: Path) -> str:
+    return f"unix://{state / 'run' / 'cri.sock'}"
+
+
+def _start_cri(state: Path, log: Path) -> subprocess.Popen[bytes]:
+    sock = state / "run" / "cri.sock"
+    proc = processes.spawn(
+        [
+            sys.executable,
+            "-m",
+            "cridocker.main",
+            "--listen",
+            cri_socket(state),
+            "--healthz-port",
+            str(CRI_HEALTH_PORT),
+        ],
+        log,
+    )
+
+    def ready() -> bool:
+        if proc.poll() is not None:
+            raise processes.StartError(f"mk-cri-docker exited with {proc.returncode}; see {log}")
+        return sock.exists()
+
+    processes.wait_until(ready, 30, f"mk-cri-docker on {sock} (log: {log})")
+    return proc
+
+
+# Start order; `down` stops in reverse, so clients go before what they depend on.
+COMPONENTS = ("etcd", "apiserver", "cri")
+LABELS = {"etcd": "etcd", "apiserver": "mk-apiserver", "cri": "mk-cri-docker"}
+
+
 def up(state: Path) -> None:
     state.mkdir(parents=True, exist_ok=True)
     _check_ports(state)
+    if _pid(state, "cri") is None:
+        _check_docker()
     logs = state / "logs"
     etcd_url = f"http://127.0.0.1:{ETCD_PORT}"
     if _pid(state, "etcd") is None:
@@ -109,29 +175,35 @@ def up(state: Path) -> None:
             lambda: processes.http_ok(f"http://127.0.0.1:{API_PORT}/readyz"), 30, "mk-apiserver"
         )
         print("mk-apiserver   already running")
+    if _pid(state, "cri") is None:
+        _build_images(state)
+        proc = _start_cri(state, logs / "cri.log")
+        _write_pid(state, "cri", proc.pid)
+        print(f"mk-cri-docker  started (pid {proc.pid}, {cri_socket(state)})")
+    else:
+        print("mk-cri-docker  already running")
     write_kubeconfig(KUBECONFIG, f"http://127.0.0.1:{API_PORT}")
     print(f"kubeconfig     {KUBECONFIG}  (kubectl --kubeconfig {KUBECONFIG} get ns)")
 
 
 def down(state: Path) -> None:
-    # Reverse start order: clients of etcd first.
-    for name in ("apiserver", "etcd"):
+    for name in reversed(COMPONENTS):
         pid = _pid(state, name)
         if pid is None:
-            print(f"{name:<14} not running")
+            print(f"{LABELS[name]:<14} not running")
             continue
         processes.stop_pid(pid)
         (state / "run" / f"{name}.pid").unlink(missing_ok=True)
-        print(f"{name:<14} stopped (pid {pid})")
+        print(f"{LABELS[name]:<14} stopped (pid {pid})")
 
 
 def status(state: Path) -> int:
     running = 0
-    for name in ("etcd", "apiserver"):
+    for name in COMPONENTS:
         pid = _pid(state, name)
-        print(f"{name:<14} {f'running (pid {pid})' if pid else 'stopped'}")
+        print(f"{LABELS[name]:<14} {f'running (pid {pid})' if pid else 'stopped'}")
         running += pid is not None
-    return 0 if running == 2 else 1
+    return 0 if running == len(COMPONENTS) else 1
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -29,6 +29,7 @@ def test_up_is_idempotent_and_state_survives_down(tmp_path: Path) -> None:
         "MINIK8S_ETCD_PORT": str(processes.free_port()),
         "MINIK8S_ETCD_PEER_PORT": str(processes.free_port()),
         "MINIK8S_API_PORT": str(processes.free_port()),
+        "MINIK8S_CRI_HEALTH_PORT": str(processes.free_port()),
         "MINIK8S_KUBECONFIG": str(tmp_path / "kubeconfig"),
     }
     state = tmp_path / "state"
@@ -36,6 +37,10 @@ def test_up_is_idempotent_and_state_survives_down(tmp_path: Path) -> None:
         first = _run("up", state, ports)
         assert first.returncode == 0, first.stderr
         assert "mk-apiserver   started" in first.stdout
+        assert "mk-cri-docker  started" in first.stdout
+        assert (state / "run" / "cri.sock").exists()
+        health = f"http://127.0.0.1:{ports['MINIK8S_CRI_HEALTH_PORT']}/healthz"
+        assert httpx.get(health).status_code == 200
         again = _run("up", state, ports)
         assert again.returncode == 0 and "already running" in again.stdout
         config = yaml.safe_load((tmp_path / "kubeconfig").read_text())
@@ -56,6 +61,7 @@ def test_up_is_idempotent_and_state_survives_down(tmp_path: Path) -> None:
             assert r.status_code == 201
         assert _run("down", state, ports).returncode == 0
         assert not processes.port_open(int(ports["MINIK8S_API_PORT"]))
+        assert not (state / "run" / "cri.sock").exists()
         assert _run("up", state, ports).returncode == 0
         with httpx.Client(base_url=server) as api:
             r = api.get("/api/v1/namespaces/default/configmaps/kept")
