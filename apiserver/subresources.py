@@ -15,6 +15,7 @@ from starlette.responses import Response
 from minik8s.api import errors
 from minik8s.api.selectors import LabelSelector, SelectorError
 
+from . import nodeproxy
 from .registry import DeleteOptions, apply_patch, now_rfc3339, rv_of
 from .storage.store import conflict
 
@@ -73,12 +74,8 @@ async def handle(server: APIServer, request: Request, t: Target, verb: str) -> R
         await reg.delete(t.info, t.namespace, t.name, opts)
         return json_response(success_status(201), 201)
     if sub == "log" and verb == "get":
-        await reg.get(t.info, t.namespace, t.name)
-        raise errors.ServiceUnavailable(
-            f'logs of pod "{t.name}" are served by its kubelet, which this cluster does not '
-            "run yet",
-            retry_after=5,
-        )
+        assert t.namespace is not None
+        return await nodeproxy.pod_log(reg, t.namespace, t.name, dict(request.query_params))
     if sub == "finalize" and verb == "update":
         body = await read_body(request)
         if not isinstance(body, dict):

@@ -137,12 +137,57 @@ def test_eviction_deletes_the_pod(api: httpx.Client, ns: str) -> None:
     assert api.get(f"{path}/evict-me").status_code == 404
 
 
-def test_pod_log_explains_it_needs_a_kubelet(api: httpx.Client, ns: str) -> None:
+def test_pod_log_errors_name_what_is_missing(api: httpx.Client, ns: str) -> None:
     path = f"/api/v1/namespaces/{ns}/pods"
     api.post(path, json=manifest("pods", "logs"))
     r = api.get(f"{path}/logs/log")
-    assert r.status_code == 503
-    assert "kubelet" in r.json()["message"]
+    assert r.status_code == 400 and "not scheduled" in r.json()["message"]
+    r = api.get(f"{path}/logs/log", params={"container": "nope"})
+    assert r.status_code == 400 and "nope" in r.json()["message"]
+    api.post(f"{path}/logs/binding", json={"target": {"kind": "Node", "name": f"{ns}-gone"}})
+    r = api.get(f"{path}/logs/log")
+    assert r.status_code == 503 and f"{ns}-gone" in r.json()["message"]
+
+
+def test_pod_log_streams_from_the_nodes_kubelet_endpoint(api: httpx.Client, ns: str) -> None:
+    """The proxy relays the node's /containerLogs answer (a loopback stand-in serves it here;
+    the kubelet's own tests cover the real one)."""
+    import http.server
+    import threading
+
+    seen: list[str] = []
+
+    class Logs(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            seen.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.end_headers()
+            self.wfile.write(b"line one\nline two\n")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Logs)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        node = f"{ns}-node"
+        api.post("/api/v1/nodes", json={"metadata": {"name": node}})
+        status = {
+            "addresses": [{"type": "InternalIP", "address": "127.0.0.1"}],
+            "daemonEndpoints": {"kubeletEndpoint": {"Port": server.server_address[1]}},
+        }
+        r = api.patch(f"/api/v1/nodes/{node}/status", json={"status": status}, headers=MERGE)
+        assert r.status_code == 200, r.text
+        path = f"/api/v1/namespaces/{ns}/pods"
+        api.post(path, json=manifest("pods", "talker"))
+        api.post(f"{path}/talker/binding", json={"target": {"kind": "Node", "name": node}})
+        r = api.get(f"{path}/talker/log", params={"tailLines": "5", "follow": "true"})
+        assert r.status_code == 200 and r.text == "line one\nline two\n"
+        assert seen == [f"/containerLogs/{ns}/talker/web?follow=true&tailLines=5"]
+    finally:
+        server.shutdown()
+        api.delete(f"/api/v1/nodes/{ns}-node")
 
 
 def test_events_expire_after_their_ttl(etcd: EtcdProcess, tmp_path: Path) -> None:
