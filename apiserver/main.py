@@ -29,6 +29,7 @@ from .app import APIServer
 from .metrics import Metrics
 from .registry import Registry
 from .storage.cacher import WatchCache
+from .storage.compactor import Compactor
 from .storage.etcd import Etcd, EtcdError
 from .storage.store import Store
 
@@ -71,6 +72,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=float,
         default=5.0,
         help="seconds before an etcd call fails with 504",
+    )
+    p.add_argument(
+        "--etcd-compaction-interval",
+        type=float,
+        default=300.0,
+        help="seconds between compactions of etcd history (0 disables); watches older "
+        "than one interval answer 410 Gone",
     )
     p.add_argument(
         "--event-ttl",
@@ -155,6 +163,9 @@ async def serve(args: argparse.Namespace) -> None:
     server = APIServer(registry, Metrics(), bookmark_interval=args.bookmark_interval)
     tasks = [asyncio.create_task(c.run(), name=f"cache-{p}") for p, c in caches.items()]
     tasks.append(asyncio.create_task(ensure_namespaces(registry), name="namespaces"))
+    if args.etcd_compaction_interval > 0:
+        compactor = Compactor(etcd, args.etcd_prefix, args.etcd_compaction_interval)
+        tasks.append(asyncio.create_task(compactor.run(), name="compactor"))
     config = uvicorn.Config(
         server.asgi,
         host=args.bind_address,

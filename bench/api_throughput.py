@@ -290,13 +290,17 @@ def main() -> None:
     p.add_argument("--size", type=int, default=200, help="payload bytes per ConfigMap")
     p.add_argument("--watchers", type=int, default=100)
     p.add_argument("--events", type=int, default=1000)
+    p.add_argument("--api-workers", type=int, default=1, help="mk-apiserver --workers")
     p.add_argument("--event-rate", type=float, default=200, help="writes/s during the watch test")
     args = p.parse_args()
     with tempfile.TemporaryDirectory(prefix="minik8s-bench-") as tmp:
         d = Path(tmp)
         port, peer, api_port = processes.free_port(), processes.free_port(), processes.free_port()
         etcd = processes.start_etcd(d / "etcd", port, peer, d / "etcd.log")
-        api = processes.start_apiserver(f"http://127.0.0.1:{port}", api_port, d / "api.log")
+        api = processes.start_apiserver(
+            f"http://127.0.0.1:{port}", api_port, d / "api.log",
+            ["--workers", str(args.api_workers)],
+        )
         try:
             code = asyncio.run(bench(args, f"http://127.0.0.1:{port}", api_port))
         finally:
