@@ -1,10 +1,15 @@
-"""Proxying `pods/{name}/log` to the kubelet of the pod's node.
+"""Proxying `pods/{name}/log` and `pods/{name}/exec` to the kubelet of the pod's node.
 
 The API server finds the node's kubelet from the Node object (the InternalIP address and
 `status.daemonEndpoints.kubeletEndpoint.Port`, default 10250) and streams the kubelet's
 `/containerLogs/{namespace}/{pod}/{container}` answer through, so `kubectl logs -f` follows
 a container for as long as the client keeps reading. The upstream connection is owned by
 the streaming generator and closed when the client goes away.
+
+Exec is the non-interactive form: `POST pods/{name}/exec?command=…&container=…` runs the
+command through the kubelet's `/exec/{namespace}/{pod}/{container}` and answers
+`{"stdout", "stderr", "exitCode"}` as JSON. Interactive streams (SPDY/WebSocket upgrades,
+which `kubectl exec` uses) are not served.
 """
 
 from __future__ import annotations
@@ -63,19 +68,8 @@ async def pod_log(
     assert pods is not None and NODES is not None
     pod = await registry.get(pods, namespace, name)
     container = pick_container(pod, params.get("container"))
-    node_name = (pod.get("spec") or {}).get("nodeName")
-    if not node_name:
-        raise errors.BadRequest(
-            f'container "{container}" in pod "{name}" is waiting to start: the pod is not '
-            "scheduled to a node yet"
-        )
-    try:
-        node = await registry.get(NODES, None, node_name)
-    except errors.NotFound:
-        raise errors.ServiceUnavailable(
-            f'the node "{node_name}" of pod "{name}" does not exist', retry_after=5
-        ) from None
-    host, port = kubelet_address(node)
+    host, port = await _node_of(registry, pod, container)
+    node_name = pod["spec"]["nodeName"]
     query = {k: params[k] for k in LOG_PARAMS if k in params}
     url = f"http://{host}:{port}/containerLogs/{namespace}/{name}/{container}"
     client = httpx.AsyncClient(timeout=httpx.Timeout(10.0, read=None))
@@ -106,3 +100,56 @@ async def pod_log(
             await client.aclose()
 
     return StreamingResponse(relay(), media_type="text/plain")
+
+
+async def _node_of(registry: Registry, pod: dict[str, Any], container: str) -> tuple[str, int]:
+    assert NODES is not None
+    name = pod["metadata"]["name"]
+    node_name = (pod.get("spec") or {}).get("nodeName")
+    if not node_name:
+        raise errors.BadRequest(
+            f'container "{container}" in pod "{name}" is waiting to start: the pod is not '
+            "scheduled to a node yet"
+        )
+    try:
+        node = await registry.get(NODES, None, node_name)
+    except errors.NotFound:
+        raise errors.ServiceUnavailable(
+            f'the node "{node_name}" of pod "{name}" does not exist', retry_after=5
+        ) from None
+    return kubelet_address(node)
+
+
+async def pod_exec(
+    registry: Registry, namespace: str, name: str, query: list[tuple[str, str]]
+) -> Response:
+    pods = lookup("", "v1", "pods")
+    assert pods is not None
+    command = [v for k, v in query if k == "command"]
+    if not command:
+        raise errors.BadRequest("you must specify at least one command for the container")
+    if any(k in ("stdin", "tty") and v in ("true", "1") for k, v in query):
+        raise errors.BadRequest(
+            "interactive exec (stdin/tty) is not supported; run a command without -i/-t"
+        )
+    pod = await registry.get(pods, namespace, name)
+    container = pick_container(pod, dict(query).get("container"))
+    host, port = await _node_of(registry, pod, container)
+    params: dict[str, str | list[str]] = {"command": command}
+    timeout = dict(query).get("timeout")
+    if timeout:
+        params["timeout"] = timeout
+    url = f"http://{host}:{port}/exec/{namespace}/{name}/{container}"
+    try:
+        async with httpx.AsyncClient(timeout=httpx.Timeout(10.0, read=None)) as client:
+            upstream = await client.post(url, params=params)
+    except httpx.HTTPError as e:
+        raise errors.ServiceUnavailable(
+            f"cannot reach the kubelet at {host}:{port}: {e}", retry_after=5
+        ) from None
+    if upstream.status_code != 200:
+        raise errors.APIError.from_status(
+            {"message": upstream.text.strip() or f"kubelet answered {upstream.status_code}"},
+            upstream.status_code,
+        )
+    return Response(upstream.content, media_type="application/json")

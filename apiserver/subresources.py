@@ -76,6 +76,11 @@ async def handle(server: APIServer, request: Request, t: Target, verb: str) -> R
     if sub == "log" and verb == "get":
         assert t.namespace is not None
         return await nodeproxy.pod_log(reg, t.namespace, t.name, dict(request.query_params))
+    if sub == "exec" and verb in ("create", "get"):
+        assert t.namespace is not None
+        return await nodeproxy.pod_exec(
+            reg, t.namespace, t.name, list(request.query_params.multi_items())
+        )
     if sub == "finalize" and verb == "update":
         body = await read_body(request)
         if not isinstance(body, dict):

@@ -18,7 +18,7 @@ class ResourceInfo:
     singular: str
     namespaced: bool
     short_names: tuple[str, ...] = ()
-    subresources: tuple[str, ...] = ()  # "status", "scale", "binding", "log", "eviction"
+    subresources: tuple[str, ...] = ()  # "status", "scale", "binding", "log", "eviction", "exec"
     categories: tuple[str, ...] = ()
     verbs: tuple[str, ...] = (
         "create",
@@ -82,7 +82,7 @@ RESOURCES: tuple[ResourceInfo, ...] = (
         "pod",
         True,
         ("po",),
-        ("status", "binding", "log", "eviction"),
+        ("status", "binding", "log", "eviction", "exec"),
         _ALL,
     ),
     ResourceInfo("", "v1", "Service", "services", "service", True, ("svc",), ("status",), _ALL),

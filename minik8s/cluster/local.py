@@ -28,6 +28,12 @@ ETCD_PORT = int(os.environ.get("MINIK8S_ETCD_PORT", "2379"))
 ETCD_PEER_PORT = int(os.environ.get("MINIK8S_ETCD_PEER_PORT", "2380"))
 API_PORT = int(os.environ.get("MINIK8S_API_PORT", "6443"))
 CRI_HEALTH_PORT = int(os.environ.get("MINIK8S_CRI_HEALTH_PORT", "10359"))
+KUBELET_PORT = int(os.environ.get("MINIK8S_KUBELET_PORT", "10250"))
+KUBELET_HEALTH_PORT = int(os.environ.get("MINIK8S_KUBELET_HEALTH_PORT", "10248"))
+# Labels every pod container (and names the pod bridge), so two clusters on one Docker
+# engine (a user's and a test's) never touch each other's containers.
+CRI_INSTANCE = os.environ.get("MINIK8S_CRI_INSTANCE", "minik8s")
+POD_CIDR = os.environ.get("MINIK8S_POD_CIDR", "10.244.0.0/24")
 KUBECONFIG = Path(os.environ.get("MINIK8S_KUBECONFIG", "~/.minik8s/config")).expanduser()
 
 
@@ -85,9 +91,12 @@ def write_kubeconfig(path: Path, server: str) -> None:
 
 def _check_ports(state: Path) -> None:
     """Refuse to start anything if a port we need is held by a process we did not start."""
-    for name, port in (("etcd", ETCD_PORT), ("apiserver", API_PORT)):
+    for name, port, var in (
+        ("etcd", ETCD_PORT, "MINIK8S_ETCD_PORT"),
+        ("apiserver", API_PORT, "MINIK8S_API_PORT"),
+        ("kubelet", KUBELET_HEALTH_PORT, "MINIK8S_KUBELET_HEALTH_PORT"),
+    ):
         if _pid(state, name) is None and processes.port_open(port):
-            var = "MINIK8S_ETCD_PORT" if name == "etcd" else "MINIK8S_API_PORT"
             raise processes.StartError(
                 f"port {port} is taken by a process this cluster did not start; stop it "
                 f"or set {var}"
@@ -148,9 +157,59 @@ def _start_cri(state: Path, log: Path) -> subprocess.Popen[bytes]:
     return proc
 
 
+def _start_kubelet(state: Path, log: Path) -> subprocess.Popen[bytes]:
+    proc = processes.spawn(
+        [
+            sys.executable,
+            "-m",
+            "kubelet.main",
+            "--server",
+            f"http://127.0.0.1:{API_PORT}",
+            "--container-runtime-endpoint",
+            cri_socket(state),
+            "--root-dir",
+            str(state / "kubelet"),
+            "--pod-logs-dir",
+            str(state / "pod-logs"),
+            "--port",
+            str(KUBELET_PORT),
+            "--healthz-port",
+            str(KUBELET_HEALTH_PORT),
+            # Until node IPAM (controller manager) assigns one, the one node takes the first /24.
+            "--pod-cidr",
+            "10.244.0.0/24",
+        ],
+        log,
+    )
+
+    def ready() -> bool:
+        if proc.poll() is not None:
+            raise processes.StartError(f"mk-kubelet exited with {proc.returncode}; see {log}")
+        return processes.http_ok(f"http://127.0.0.1:{KUBELET_HEALTH_PORT}/readyz")
+
+    processes.wait_until(ready, 60, f"mk-kubelet (log: {log})")
+    return proc
+
+
+def _remove_pod_containers() -> None:
+    """Pods do not outlive `make down`; the next kubelet recreates them from the API."""
+    label = f"label=io.minik8s.cri.instance={CRI_INSTANCE}"
+    ids = subprocess.run(
+        ["docker", "ps", "-aq", "--filter", label], capture_output=True, text=True, timeout=60
+    ).stdout.split()
+    if ids:
+        subprocess.run(["docker", "rm", "-f", *ids], capture_output=True, timeout=120)
+        print(f"{'containers':<14} removed {len(ids)} pod container(s)")
+
+
 # Start order; `down` stops in reverse, so clients go before what they depend on.
-COMPONENTS = ("etcd", "apiserver", "cri")
-LABELS = {"etcd": "etcd", "apiserver": "mk-apiserver", "cri": "mk-cri-docker"}
+COMPONENTS = ("etcd", "apiserver", "cri", "kubelet")
+LABELS = {
+    "etcd": "etcd",
+    "apiserver": "mk-apiserver",
+    "cri": "mk-cri-docker",
+    "kubelet": "mk-kubelet",
+}
 
 
 def up(state: Path) -> None:
@@ -182,6 +241,12 @@ def up(state: Path) -> None:
         print(f"mk-cri-docker  started (pid {proc.pid}, {cri_socket(state)})")
     else:
         print("mk-cri-docker  already running")
+    if _pid(state, "kubelet") is None:
+        proc = _start_kubelet(state, logs / "kubelet.log")
+        _write_pid(state, "kubelet", proc.pid)
+        print(f"mk-kubelet     started (pid {proc.pid}, node port {KUBELET_PORT})")
+    else:
+        print("mk-kubelet     already running")
     write_kubeconfig(KUBECONFIG, f"http://127.0.0.1:{API_PORT}")
     print(f"kubeconfig     {KUBECONFIG}  (kubectl --kubeconfig {KUBECONFIG} get ns)")
 
@@ -192,9 +257,11 @@ def down(state: Path) -> None:
         if pid is None:
             print(f"{LABELS[name]:<14} not running")
             continue
-        processes.stop_pid(pid)
+        processes.stop_pid(pid, timeout=30)
         (state / "run" / f"{name}.pid").unlink(missing_ok=True)
         print(f"{LABELS[name]:<14} stopped (pid {pid})")
+        if name == "cri" and shutil.which("docker"):
+            _remove_pod_containers()
 
 
 def status(state: Path) -> int:

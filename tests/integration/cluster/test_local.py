@@ -24,12 +24,39 @@ def _run(action: str, state: Path, env: dict[str, str]) -> subprocess.CompletedP
     )
 
 
+def _ready_node(api: httpx.Client) -> str:
+    found: list[str] = []
+
+    def ready() -> bool:
+        for node in api.get("/api/v1/nodes").json()["items"]:
+            conditions = (node.get("status") or {}).get("conditions") or []
+            if any(c["type"] == "Ready" and c["status"] == "True" for c in conditions):
+                found.append(node["metadata"]["name"])
+                return True
+        return False
+
+    processes.wait_until(ready, 60, "a Ready node", interval=0.3)
+    return found[0]
+
+
+def _wait_running(api: httpx.Client, name: str) -> None:
+    def running() -> bool:
+        r = api.get(f"/api/v1/namespaces/default/pods/{name}")
+        return r.status_code == 200 and (r.json().get("status") or {}).get("phase") == "Running"
+
+    processes.wait_until(running, 90, f"pod {name} Running", interval=0.3)
+
+
 def test_up_is_idempotent_and_state_survives_down(tmp_path: Path) -> None:
     ports = {
         "MINIK8S_ETCD_PORT": str(processes.free_port()),
         "MINIK8S_ETCD_PEER_PORT": str(processes.free_port()),
         "MINIK8S_API_PORT": str(processes.free_port()),
         "MINIK8S_CRI_HEALTH_PORT": str(processes.free_port()),
+        "MINIK8S_KUBELET_PORT": str(processes.free_port()),
+        "MINIK8S_KUBELET_HEALTH_PORT": str(processes.free_port()),
+        "MINIK8S_CRI_INSTANCE": f"mk-test-{tmp_path.name[-12:]}".lower().replace("_", "-"),
+        "MINIK8S_POD_CIDR": "10.244.251.0/24",
         "MINIK8S_KUBECONFIG": str(tmp_path / "kubeconfig"),
     }
     state = tmp_path / "state"
@@ -38,6 +65,7 @@ def test_up_is_idempotent_and_state_survives_down(tmp_path: Path) -> None:
         assert first.returncode == 0, first.stderr
         assert "mk-apiserver   started" in first.stdout
         assert "mk-cri-docker  started" in first.stdout
+        assert "mk-kubelet     started" in first.stdout
         assert (state / "run" / "cri.sock").exists()
         health = f"http://127.0.0.1:{ports['MINIK8S_CRI_HEALTH_PORT']}/healthz"
         assert httpx.get(health).status_code == 200
@@ -53,7 +81,23 @@ def test_up_is_idempotent_and_state_survives_down(tmp_path: Path) -> None:
             timeout=60,
         )
         assert "namespace/default" in kubectl.stdout.split(), kubectl.stderr
-        with httpx.Client(base_url=server) as api:
+        with httpx.Client(base_url=server, timeout=10) as api:
+            node = _ready_node(api)
+            pod = {
+                "metadata": {"name": "up-pod"},
+                "spec": {
+                    "nodeName": node,
+                    "containers": [
+                        {
+                            "name": "main",
+                            "image": "minik8s/busybox:latest",
+                            "command": ["sleep", "3600"],
+                        }
+                    ],
+                },
+            }
+            assert api.post("/api/v1/namespaces/default/pods", json=pod).status_code == 201
+            _wait_running(api, "up-pod")
             r = api.post(
                 "/api/v1/namespaces/default/configmaps",
                 json={"metadata": {"name": "kept"}, "data": {"a": "b"}},
@@ -62,10 +106,16 @@ def test_up_is_idempotent_and_state_survives_down(tmp_path: Path) -> None:
         assert _run("down", state, ports).returncode == 0
         assert not processes.port_open(int(ports["MINIK8S_API_PORT"]))
         assert not (state / "run" / "cri.sock").exists()
+        label = f"label=io.minik8s.cri.instance={ports['MINIK8S_CRI_INSTANCE']}"
+        left = subprocess.run(
+            ["docker", "ps", "-aq", "--filter", label], capture_output=True, text=True
+        ).stdout.split()
+        assert left == [], "make down removes the pod containers"
         assert _run("up", state, ports).returncode == 0
-        with httpx.Client(base_url=server) as api:
+        with httpx.Client(base_url=server, timeout=10) as api:
             r = api.get("/api/v1/namespaces/default/configmaps/kept")
             assert r.status_code == 200 and r.json()["data"] == {"a": "b"}
+            _wait_running(api, "up-pod")  # the kubelet brings the pod back
     finally:
         _run("down", state, ports)
 

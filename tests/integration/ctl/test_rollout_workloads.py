@@ -347,7 +347,8 @@ def test_logs_exec_and_top_say_what_is_missing(mkctl: Mkctl, api: httpx.Client, 
     )
     assert mkctl.fails("logs", "x", "-c", "nope") == "error: container nope is not valid for pod x"
     assert mkctl.fails("exec", "x", "--", "ls", "-la") == (
-        "error: exec is served by the kubelet, which this cluster does not run yet"
+        'Error from server (BadRequest): container "c" in pod "x" is waiting to start: the pod '
+        "is not scheduled to a node yet"
     )
     assert mkctl.fails("top", "pods").startswith("error: metrics are not available yet")
 

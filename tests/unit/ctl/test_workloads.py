@@ -294,10 +294,12 @@ def test_logs_of_a_workload_without_pods_time_out() -> None:
 # --------------------------------------------------------------------------- exec & top
 
 
-def test_exec_without_a_kubelet_says_so_in_one_line() -> None:
-    code, out, err = run(FakeClient(pod("x", "a", "b")), "exec", "x", "--", "ls", "-la")
+def test_interactive_exec_says_it_is_not_supported_in_one_line() -> None:
+    code, out, err = run(FakeClient(pod("x", "a", "b")), "exec", "-it", "x", "-c", "a", "--", "sh")
     assert (code, out) == (1, "")
-    assert err == "error: exec is served by the kubelet, which this cluster does not run yet\n"
+    assert err == (
+        "error: interactive exec (-i/-t) is not supported yet; run a command without them\n"
+    )
     code, _, err = run(FakeClient(), "exec", "nope", "--", "ls")
     assert 'pods "nope" not found' in err
 
