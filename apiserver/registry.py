@@ -58,6 +58,8 @@ _RESET_STATUS_ON_CREATE = {
     "CronJob",
     "HorizontalPodAutoscaler",
     "Pod",
+    "PersistentVolume",
+    "PersistentVolumeClaim",
 }
 MERGE_PATCH = "application/merge-patch+json"
 JSON_PATCH = "application/json-patch+json"
@@ -358,9 +360,13 @@ class Registry:
             current = await self.store.get(info, namespace, name)
             patched = apply_patch(info, current, patch_type, patch)
             check_identity(info, namespace, name, patched)
-            wanted_rv = str(patched.get("metadata", {}).get("resourceVersion") or "")
+            # Only a version the client itself put in the patch is a precondition.
+            wanted_rv = patch_resource_version(patch)
             if wanted_rv and wanted_rv != current["metadata"]["resourceVersion"]:
                 raise conflict(info, name)
+            patched.setdefault("metadata", {})["resourceVersion"] = current["metadata"][
+                "resourceVersion"
+            ]
             try:
                 return await self._update_from(info, current, patched, subresource, dry_run)
             except errors.Conflict:
@@ -684,6 +690,24 @@ def pod_grace_period(pod: dict[str, Any], opts: DeleteOptions) -> int:
         return max(0, opts.grace_period_seconds)
     grace = spec.get("terminationGracePeriodSeconds")
     return int(grace) if isinstance(grace, int) and grace >= 0 else 30
+
+
+def patch_resource_version(patch: Any) -> str:
+    """The resourceVersion a patch sets explicitly (a precondition), or ""."""
+    if isinstance(patch, dict):
+        meta = patch.get("metadata")
+        if isinstance(meta, dict) and meta.get("resourceVersion"):
+            return str(meta["resourceVersion"])
+    elif isinstance(patch, list):
+        for op in patch:
+            if (
+                isinstance(op, dict)
+                and op.get("path") == "/metadata/resourceVersion"
+                and op.get("op") in ("add", "replace", "test")
+                and op.get("value")
+            ):
+                return str(op["value"])
+    return ""
 
 
 def apply_patch(

@@ -858,6 +858,69 @@ def _lease_row(obj: Obj, now: datetime) -> Cells:
 
 _LEASE_COLUMNS = [_NAME, _column("Holder", "The identity of the current lease holder."), _AGE]
 
+_ACCESS_MODE_SHORT = {
+    "ReadWriteOnce": "RWO",
+    "ReadOnlyMany": "ROX",
+    "ReadWriteMany": "RWX",
+    "ReadWriteOncePod": "RWOP",
+}
+
+
+def _access_modes(modes: Any) -> str:
+    return ",".join(_ACCESS_MODE_SHORT.get(_str(m), _str(m)) for m in _list(modes))
+
+
+def _persistentvolume_row(obj: Obj, now: datetime) -> Cells:
+    spec = _dict(obj.get("spec"))
+    claim = _dict(spec.get("claimRef"))
+    claim_text = f"{_str(claim.get('namespace'))}/{_str(claim.get('name'))}" if claim else ""
+    return [
+        _name(obj),
+        _str(_at(spec, "capacity", "storage")),
+        _access_modes(spec.get("accessModes")),
+        _str(spec.get("persistentVolumeReclaimPolicy")),
+        _str(_at(obj, "status", "phase")),
+        claim_text,
+        _str(spec.get("storageClassName")),
+        _age(obj, now),
+    ]
+
+
+_PERSISTENTVOLUME_COLUMNS = [
+    _NAME,
+    _column("Capacity", "The storage capacity of the volume."),
+    _column("Access Modes", "All ways the volume can be mounted."),
+    _column("Reclaim Policy", "What happens to the volume when released from its claim."),
+    _column("Status", "The phase of the volume."),
+    _column("Claim", "The claim bound to the volume, as namespace/name."),
+    _column("StorageClass", "The name of the StorageClass the volume belongs to."),
+    _AGE,
+]
+
+
+def _persistentvolumeclaim_row(obj: Obj, now: datetime) -> Cells:
+    spec, status = _dict(obj.get("spec")), _dict(obj.get("status"))
+    return [  # capacity and access modes are the bound volume's, as the binder records them
+        _name(obj),
+        _str(status.get("phase")),
+        _str(spec.get("volumeName")),
+        _str(_at(status, "capacity", "storage")),
+        _access_modes(status.get("accessModes")),
+        _str(spec.get("storageClassName")),
+        _age(obj, now),
+    ]
+
+
+_PERSISTENTVOLUMECLAIM_COLUMNS = [
+    _NAME,
+    _column("Status", "The phase of the claim."),
+    _column("Volume", "The name of the PersistentVolume bound to the claim."),
+    _column("Capacity", "The storage capacity of the claim."),
+    _column("Access Modes", "All ways the volume can be mounted."),
+    _column("StorageClass", "The name of the StorageClass the claim asks for."),
+    _AGE,
+]
+
 # --------------------------------------------------------------------------- events
 
 
@@ -1030,6 +1093,10 @@ _PRINTERS: dict[tuple[str, str], _Printer] = {
     ("", "Secret"): _Printer(_SECRET_COLUMNS, _secret_row),
     ("", "Event"): _Printer(_EVENT_COLUMNS, _event_row),
     ("", "ServiceAccount"): _Printer(_SERVICEACCOUNT_COLUMNS, _serviceaccount_row),
+    ("", "PersistentVolume"): _Printer(_PERSISTENTVOLUME_COLUMNS, _persistentvolume_row),
+    ("", "PersistentVolumeClaim"): _Printer(
+        _PERSISTENTVOLUMECLAIM_COLUMNS, _persistentvolumeclaim_row
+    ),
     ("apps", "Deployment"): _Printer(_DEPLOYMENT_COLUMNS, _deployment_row),
     ("apps", "ReplicaSet"): _Printer(_REPLICASET_COLUMNS, _replicaset_row),
     ("apps", "DaemonSet"): _Printer(_DAEMONSET_COLUMNS, _daemonset_row),

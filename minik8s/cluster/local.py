@@ -33,7 +33,12 @@ KUBELET_HEALTH_PORT = int(os.environ.get("MINIK8S_KUBELET_HEALTH_PORT", "10248")
 # Labels every pod container (and names the pod bridge), so two clusters on one Docker
 # engine (a user's and a test's) never touch each other's containers.
 CRI_INSTANCE = os.environ.get("MINIK8S_CRI_INSTANCE", "minik8s")
-POD_CIDR = os.environ.get("MINIK8S_POD_CIDR", "10.244.0.0/24")
+CLUSTER_CIDR = os.environ.get("MINIK8S_CLUSTER_CIDR", "10.244.0.0/16")
+CM_HEALTH_PORT = int(os.environ.get("MINIK8S_CM_HEALTH_PORT", "10257"))
+PROXY_HEALTH_PORT = int(os.environ.get("MINIK8S_PROXY_HEALTH_PORT", "10256"))
+# mk-proxy rewrites this machine's nat/filter tables (as kube-proxy does on a node); tests of
+# `make up` switch it off with MINIK8S_PROXY=0 and test the agent in namespaces of their own.
+WITH_PROXY = os.environ.get("MINIK8S_PROXY", "1") not in ("0", "false", "no")
 KUBECONFIG = Path(os.environ.get("MINIK8S_KUBECONFIG", "~/.minik8s/config")).expanduser()
 
 
@@ -95,6 +100,7 @@ def _check_ports(state: Path) -> None:
         ("etcd", ETCD_PORT, "MINIK8S_ETCD_PORT"),
         ("apiserver", API_PORT, "MINIK8S_API_PORT"),
         ("kubelet", KUBELET_HEALTH_PORT, "MINIK8S_KUBELET_HEALTH_PORT"),
+        ("controller-manager", CM_HEALTH_PORT, "MINIK8S_CM_HEALTH_PORT"),
     ):
         if _pid(state, name) is None and processes.port_open(port):
             raise processes.StartError(
@@ -157,6 +163,33 @@ def _start_cri(state: Path, log: Path) -> subprocess.Popen[bytes]:
     return proc
 
 
+def _start_controller_manager(log: Path) -> subprocess.Popen[bytes]:
+    proc = processes.spawn(
+        [
+            sys.executable,
+            "-m",
+            "controllers.main",
+            "--server",
+            f"http://127.0.0.1:{API_PORT}",
+            "--cluster-cidr",
+            CLUSTER_CIDR,
+            "--healthz-port",
+            str(CM_HEALTH_PORT),
+        ],
+        log,
+    )
+
+    def ready() -> bool:
+        if proc.poll() is not None:
+            raise processes.StartError(
+                f"mk-controller-manager exited with {proc.returncode}; see {log}"
+            )
+        return processes.http_ok(f"http://127.0.0.1:{CM_HEALTH_PORT}/healthz")
+
+    processes.wait_until(ready, 60, f"mk-controller-manager (log: {log})")
+    return proc
+
+
 def _start_kubelet(state: Path, log: Path) -> subprocess.Popen[bytes]:
     proc = processes.spawn(
         [
@@ -191,6 +224,42 @@ def _start_kubelet(state: Path, log: Path) -> subprocess.Popen[bytes]:
     return proc
 
 
+def _start_proxy(state: Path, log: Path) -> subprocess.Popen[bytes]:
+    proc = processes.spawn(
+        [
+            sys.executable,
+            "-m",
+            "proxy.main",
+            "--server",
+            f"http://127.0.0.1:{API_PORT}",
+            "--cluster-cidr",
+            "10.244.0.0/16",
+            "--healthz-port",
+            str(PROXY_HEALTH_PORT),
+        ],
+        log,
+    )
+
+    def ready() -> bool:
+        if proc.poll() is not None:
+            raise processes.StartError(f"mk-proxy exited with {proc.returncode}; see {log}")
+        return processes.http_ok(f"http://127.0.0.1:{PROXY_HEALTH_PORT}/healthz")
+
+    processes.wait_until(ready, 60, f"mk-proxy (log: {log})")
+    return proc
+
+
+def _cleanup_proxy(state: Path) -> None:
+    """What `mk-proxy --cleanup` removes: its chains, jump rules, routes and sink bridge."""
+    with open(state / "logs" / "proxy.log", "ab") as log:
+        subprocess.run(
+            [sys.executable, "-m", "proxy.main", "--cleanup"],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            timeout=120,
+        )
+
+
 def _remove_pod_containers() -> None:
     """Pods do not outlive `make down`; the next kubelet recreates them from the API."""
     label = f"label=io.minik8s.cri.instance={CRI_INSTANCE}"
@@ -203,12 +272,14 @@ def _remove_pod_containers() -> None:
 
 
 # Start order; `down` stops in reverse, so clients go before what they depend on.
-COMPONENTS = ("etcd", "apiserver", "cri", "kubelet")
+COMPONENTS = ("etcd", "apiserver", "controller-manager", "cri", "kubelet", "proxy")
 LABELS = {
     "etcd": "etcd",
     "apiserver": "mk-apiserver",
+    "controller-manager": "mk-controller-manager",
     "cri": "mk-cri-docker",
     "kubelet": "mk-kubelet",
+    "proxy": "mk-proxy",
 }
 
 
@@ -234,6 +305,12 @@ def up(state: Path) -> None:
             lambda: processes.http_ok(f"http://127.0.0.1:{API_PORT}/readyz"), 30, "mk-apiserver"
         )
         print("mk-apiserver   already running")
+    if _pid(state, "controller-manager") is None:
+        proc = _start_controller_manager(logs / "controller-manager.log")
+        _write_pid(state, "controller-manager", proc.pid)
+        print(f"mk-controller-manager started (pid {proc.pid})")
+    else:
+        print("mk-controller-manager already running")
     if _pid(state, "cri") is None:
         _build_images(state)
         proc = _start_cri(state, logs / "cri.log")
@@ -247,6 +324,14 @@ def up(state: Path) -> None:
         print(f"mk-kubelet     started (pid {proc.pid}, node port {KUBELET_PORT})")
     else:
         print("mk-kubelet     already running")
+    if not WITH_PROXY:
+        print("mk-proxy       not started (MINIK8S_PROXY=0)")
+    elif _pid(state, "proxy") is None:
+        proc = _start_proxy(state, logs / "proxy.log")
+        _write_pid(state, "proxy", proc.pid)
+        print(f"mk-proxy       started (pid {proc.pid}, iptables of this machine)")
+    else:
+        print("mk-proxy       already running")
     write_kubeconfig(KUBECONFIG, f"http://127.0.0.1:{API_PORT}")
     print(f"kubeconfig     {KUBECONFIG}  (kubectl --kubeconfig {KUBECONFIG} get ns)")
 
@@ -262,6 +347,8 @@ def down(state: Path) -> None:
         print(f"{LABELS[name]:<14} stopped (pid {pid})")
         if name == "cri" and shutil.which("docker"):
             _remove_pod_containers()
+        if name == "proxy":
+            _cleanup_proxy(state)
 
 
 def status(state: Path) -> int:
@@ -270,7 +357,8 @@ def status(state: Path) -> int:
         pid = _pid(state, name)
         print(f"{LABELS[name]:<14} {f'running (pid {pid})' if pid else 'stopped'}")
         running += pid is not None
-    return 0 if running == len(COMPONENTS) else 1
+    expected = len(COMPONENTS) - (0 if WITH_PROXY else 1)
+    return 0 if running >= expected else 1
 
 
 def main(argv: list[str] | None = None) -> None:

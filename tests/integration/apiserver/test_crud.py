@@ -287,3 +287,34 @@ def test_deletecollection_by_label(api: httpx.Client, ns: str) -> None:
     assert r.status_code == 200, r.text
     left = [i["metadata"]["name"] for i in api.get(path).json()["items"]]
     assert left == ["c2"]
+
+
+def test_concurrent_patches_without_a_version_all_apply(api: httpx.Client, ns: str) -> None:
+    path = f"/api/v1/namespaces/{ns}/configmaps"
+    api.post(path, json=manifest("configmaps", "busy"))
+
+    def label(i: int) -> int:
+        with httpx.Client(base_url=str(api.base_url), timeout=20) as c:
+            return c.patch(
+                f"{path}/busy",
+                json={"metadata": {"labels": {f"k{i}": "v"}}},
+                headers={"Content-Type": "application/merge-patch+json"},
+            ).status_code
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        codes = list(pool.map(label, range(8)))
+    assert codes == [200] * 8
+    labels = api.get(f"{path}/busy").json()["metadata"]["labels"]
+    assert {f"k{i}" for i in range(8)} <= set(labels)
+    stale = api.get(f"{path}/busy").json()["metadata"]["resourceVersion"]
+    api.patch(
+        f"{path}/busy",
+        json={"data": {"x": "1"}},
+        headers={"Content-Type": "application/merge-patch+json"},
+    )
+    r = api.patch(
+        f"{path}/busy",
+        json={"metadata": {"resourceVersion": stale}, "data": {"y": "2"}},
+        headers={"Content-Type": "application/merge-patch+json"},
+    )
+    assert r.status_code == 409, "a version in the patch is a precondition"

@@ -1,0 +1,244 @@
+"""`mk-controller-manager`: every control loop in one process, over shared informers.
+
+Startup: parse flags → a `Daemon` (health and metrics on :10257) → one root task that
+(with `--leader-elect`, the default) first takes the `kube-system/kube-controller-manager`
+Lease, then builds the selected controllers on one `InformerFactory`, starts the
+informers, waits for their caches, and runs every controller's workers. Losing the
+leadership cancels all of that; where kube-controller-manager exits to be restarted by a
+supervisor, this process does the same in place: it drops every informer, queue and
+expectation of that term and contends for the Lease again as a standby, so nothing from
+the lost term ever acts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import socket
+from collections.abc import Callable
+
+from minik8s.client import (
+    AsyncClient,
+    ClientConfig,
+    ConfigError,
+    EventRecorder,
+    InformerFactory,
+    LeaderElectionConfig,
+    LeaderElector,
+)
+from minik8s.client.daemon import Daemon, DaemonConfig, add_common_flags, parse_duration, run_daemon
+
+from .base import Controller, ControllerContext, Options
+from .deployment import DeploymentController
+from .endpoints import EndpointsController
+from .gc import GarbageCollector
+from .namespace import NamespaceController, ServiceAccountController
+from .nodeipam import NodeIpamController
+from .nodelifecycle import NodeLifecycleController
+from .replicaset import ReplicaSetController
+
+log = logging.getLogger(__name__)
+
+CONTROLLERS: dict[str, Callable[[ControllerContext], Controller]] = {
+    "replicaset": ReplicaSetController,
+    "deployment": DeploymentController,
+    "endpoints": EndpointsController,
+    "namespace": NamespaceController,
+    "serviceaccount": ServiceAccountController,
+    "garbagecollector": GarbageCollector,
+    "nodeipam": NodeIpamController,
+    "nodelifecycle": NodeLifecycleController,
+}
+
+
+def select_controllers(spec: str) -> list[str]:
+    """`*` (all), names, `-name` to leave one out — kube-controller-manager's syntax."""
+    chosen: list[str] = []
+    items = [s.strip() for s in spec.split(",") if s.strip()]
+    star = "*" in items
+    for name in CONTROLLERS:
+        if f"-{name}" in items:
+            continue
+        if star or name in items:
+            chosen.append(name)
+    unknown = [i for i in items if i != "*" and i.lstrip("-") not in CONTROLLERS]
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown controller(s) {', '.join(unknown)}; known: {', '.join(CONTROLLERS)}"
+        )
+    return chosen
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mk-controller-manager",
+        description="Runs the minik8s control loops (ReplicaSet, Deployment, Endpoints, "
+        "Namespace, ServiceAccount, garbage collector, Node IPAM, Node lifecycle).",
+    )
+    add_common_flags(parser, health_port=10257)
+    group = parser.add_argument_group("controllers")
+    group.add_argument(
+        "--controllers",
+        default="*",
+        metavar="LIST",
+        help="Comma-separated controllers to run: '*' for all, 'name' to enable, "
+        f"'-name' to disable (default '*'). Known: {', '.join(CONTROLLERS)}.",
+    )
+    group.add_argument(
+        "--concurrent-syncs",
+        type=int,
+        default=5,
+        metavar="N",
+        help="Workers per controller (default 5).",
+    )
+    group.add_argument(
+        "--cluster-cidr",
+        default="10.244.0.0/16",
+        metavar="CIDR",
+        help="Pod addresses of the cluster; Node IPAM hands out one subnet per node "
+        "(default 10.244.0.0/16).",
+    )
+    group.add_argument(
+        "--node-cidr-mask-size",
+        type=int,
+        default=24,
+        metavar="BITS",
+        help="Prefix length of each node's podCIDR (default 24).",
+    )
+    group.add_argument(
+        "--node-monitor-period",
+        type=parse_duration,
+        default=5.0,
+        metavar="DURATION",
+        help="How often node leases are checked (default 5s).",
+    )
+    group.add_argument(
+        "--node-monitor-grace-period",
+        type=parse_duration,
+        default=40.0,
+        metavar="DURATION",
+        help="A node whose Lease is not renewed for this long becomes Ready=Unknown and "
+        "is tainted unreachable (default 40s).",
+    )
+    group.add_argument(
+        "--default-not-ready-toleration-seconds",
+        "--default-toleration-seconds",
+        dest="default_toleration_seconds",
+        type=int,
+        default=300,
+        metavar="SECONDS",
+        help="How long pods without their own toleration stay on an unreachable node "
+        "before eviction (default 300).",
+    )
+    group.add_argument(
+        "--node-eviction-rate",
+        type=float,
+        default=1.0,
+        metavar="PODS_PER_SECOND",
+        help="At most this many pod evictions per second (default 1).",
+    )
+    return parser
+
+
+def options_from(args: argparse.Namespace) -> Options:
+    return Options(
+        workers=args.concurrent_syncs,
+        cluster_cidr=args.cluster_cidr,
+        node_cidr_mask_size=args.node_cidr_mask_size,
+        node_monitor_period=args.node_monitor_period,
+        node_monitor_grace_period=args.node_monitor_grace_period,
+        default_toleration_seconds=args.default_toleration_seconds,
+        eviction_rate=args.node_eviction_rate,
+    )
+
+
+class ControllerManager:
+    """Builds and runs the selected controllers once it leads."""
+
+    def __init__(self, client: AsyncClient, names: list[str], options: Options) -> None:
+        self.client = client
+        self.names = names
+        self.options = options
+        self.factory: InformerFactory | None = None
+        self.controllers: list[Controller] = []
+
+    def synced(self) -> bool:
+        return self.factory is None or self.factory.has_synced()
+
+    async def run(self, lost: asyncio.Event | None = None) -> None:
+        factory = InformerFactory(self.client)
+        recorder = EventRecorder(self.client, "controller-manager", socket.gethostname())
+        ctx = ControllerContext(self.client, factory, recorder, self.options)
+        self.controllers = [CONTROLLERS[name](ctx) for name in self.names]
+        self.factory = factory
+        await factory.start()
+        try:
+            while not await factory.wait_synced(30):
+                log.warning("informer caches not synced after 30s; still waiting")
+            log.info("caches synced; running %s", ", ".join(self.names))
+            async with asyncio.TaskGroup() as tasks:
+                for controller in self.controllers:
+                    tasks.create_task(controller.run(), name=f"controller {controller.name}")
+        finally:
+            for controller in self.controllers:
+                controller.queue.shut_down()
+            await factory.stop()
+            await recorder.flush()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        names = select_controllers(args.controllers)
+    except argparse.ArgumentTypeError as exc:
+        parser.error(str(exc))
+    try:
+        config = ClientConfig.from_flags(args.server, args.kubeconfig, None, None, None)
+    except ConfigError as exc:
+        parser.error(str(exc))
+    daemon = Daemon(DaemonConfig.from_args("controller-manager", args))
+    client = AsyncClient(config, user_agent="mk-controller-manager")
+    manager = ControllerManager(client, names, options_from(args))
+    daemon.add_health_check("informers-synced", manager.synced)
+
+    running: list[asyncio.Task[None]] = []
+
+    async def lead() -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            running.append(task)
+        if not args.leader_elect:
+            await manager.run()
+            return
+        while True:
+            # a fresh elector (and, once leading, fresh informers, queues and expectations)
+            # per term: nothing from a previous term survives to act on a stale view
+            elector = LeaderElector(
+                client,
+                LeaderElectionConfig(
+                    lock_name=args.leader_elect_resource_name or "kube-controller-manager",
+                    namespace=args.leader_elect_resource_namespace,
+                    lease_duration=args.leader_elect_lease_duration,
+                    renew_deadline=args.leader_elect_renew_deadline,
+                    retry_period=args.leader_elect_retry_period,
+                ),
+            )
+            await elector.run(manager.run)
+            log.warning("leadership lost; standing by for the lease again")
+
+    async def stop() -> None:
+        # cancel the work now (the elector releases the Lease), then close the client
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
+        await client.close()
+
+    daemon.add_task("controllers", lead)
+    daemon.on_shutdown(stop)
+    run_daemon(daemon)
+
+
+if __name__ == "__main__":
+    main()
