@@ -62,6 +62,14 @@ Obj = dict[str, Any]
 PODS: ResourceInfo = lookup("", "v1", "pods")  # type: ignore[assignment]
 CONFIGMAPS: ResourceInfo = lookup("", "v1", "configmaps")  # type: ignore[assignment]
 SECRETS: ResourceInfo = lookup("", "v1", "secrets")  # type: ignore[assignment]
+PVCS: ResourceInfo = lookup("", "v1", "persistentvolumeclaims")  # type: ignore[assignment]
+PVS: ResourceInfo = lookup("", "v1", "persistentvolumes")  # type: ignore[assignment]
+_FETCHABLE = {
+    "ConfigMap": CONFIGMAPS,
+    "Secret": SECRETS,
+    "PersistentVolumeClaim": PVCS,
+    "PersistentVolume": PVS,
+}
 
 SYNC_SECONDS = Histogram(
     "kubelet_pod_worker_duration_seconds", "Duration of one pod sync", ["operation"]
@@ -102,9 +110,10 @@ class Context:
     pulls: dict[str, asyncio.Lock] = field(default_factory=dict)
 
     async def fetch(self, kind: str, namespace: str, name: str) -> Obj | None:
-        resource = SECRETS if kind == "Secret" else CONFIGMAPS
+        """A ConfigMap, Secret, PersistentVolumeClaim or PersistentVolume; None if absent."""
+        resource = _FETCHABLE[kind]
         try:
-            return await self.client.get(resource, name, namespace)
+            return await self.client.get(resource, name, namespace if resource.namespaced else None)
         except errors.NotFound:
             return None
 

@@ -9,11 +9,12 @@ default, POD, would share it); hostNetwork / hostPID / hostIPC use the node's.
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
 from .cri import CONTAINER_KIND, CONTAINER_NAME, POD_NAME, POD_NAMESPACE, POD_UID, pb
-from .volumes import cpu_millis, memory_bytes
+from .volumes import cpu_millis, memory_bytes, read_only_volumes
 
 Obj = dict[str, Any]
 NODE_LABEL = "io.minik8s.kubelet.node"
@@ -137,7 +138,9 @@ class VolumeMountError(Exception):
     pass
 
 
-def mounts(container: Obj, volume_paths: dict[str, str]) -> list[pb.Mount]:
+def mounts(
+    container: Obj, volume_paths: dict[str, str], read_only: Collection[str] = ()
+) -> list[pb.Mount]:
     out = []
     for vm in container.get("volumeMounts") or []:
         name = vm.get("name", "")
@@ -152,7 +155,7 @@ def mounts(container: Obj, volume_paths: dict[str, str]) -> list[pb.Mount]:
             pb.Mount(
                 container_path=vm["mountPath"],
                 host_path=host,
-                readonly=bool(vm.get("readOnly")),
+                readonly=bool(vm.get("readOnly")) or name in read_only,
                 propagation={
                     "HostToContainer": pb.PROPAGATION_HOST_TO_CONTAINER,
                     "Bidirectional": pb.PROPAGATION_BIDIRECTIONAL,
@@ -187,7 +190,7 @@ def container_config(
         args=[expand(str(a), env_map) for a in container.get("args") or []],
         working_dir=container.get("workingDir", ""),
         envs=[pb.KeyValue(key=k, value=v) for k, v in env],
-        mounts=mounts(container, volume_paths),
+        mounts=mounts(container, volume_paths, read_only_volumes(pod)),
         labels=labels,
         annotations={
             "io.kubernetes.container.terminationMessagePath": container.get(

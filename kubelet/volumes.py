@@ -5,7 +5,10 @@ tmpfs mount with medium Memory, sized by sizeLimit); hostPath is the host's path
 for DirectoryOrCreate/FileOrCreate); configMap, secret and downwardAPI are directories of
 files written atomically (temp file + rename) on every sync, so an updated ConfigMap
 reaches the running container; files no longer wanted are removed. persistentVolumeClaim
-is not supported yet (FailedMount).
+resolves the claim in the pod's namespace; a claim bound (`spec.volumeName`, static or
+pre-bound binding) to a hostPath or local PersistentVolume mounts that volume's path
+(`readOnly` on the claim makes every mount of it read-only). A missing or unbound claim is
+a FailedMount, retried.
 """
 
 from __future__ import annotations
@@ -91,7 +94,15 @@ async def setup(
     ns = pod["metadata"].get("namespace", "default")
     objects: dict[tuple[str, str], Obj | None] = {}
     for vol in (pod.get("spec") or {}).get("volumes") or []:
-        if "configMap" in vol:
+        if "persistentVolumeClaim" in vol:
+            name = (vol["persistentVolumeClaim"] or {}).get("claimName", "")
+            claim = objects[("PersistentVolumeClaim", name)] = await fetch(
+                "PersistentVolumeClaim", ns, name
+            )
+            volume = ((claim or {}).get("spec") or {}).get("volumeName") or ""
+            if volume:
+                objects[("PersistentVolume", volume)] = await fetch("PersistentVolume", "", volume)
+        elif "configMap" in vol:
             name = (vol["configMap"] or {}).get("name", "")
             objects[("ConfigMap", name)] = await fetch("ConfigMap", ns, name)
         elif "secret" in vol:
@@ -104,7 +115,7 @@ def prepare(
     root: Path, pod: Obj, objects: dict[tuple[str, str], Obj | None], pod_ip: str, host_ip: str
 ) -> dict[str, str]:
     meta, spec = pod["metadata"], pod.get("spec") or {}
-    uid = meta["uid"]
+    uid, ns = meta["uid"], meta.get("namespace", "default")
     base = pod_dir(root, uid) / "volumes"
     paths: dict[str, str] = {}
     for vol in spec.get("volumes") or []:
@@ -127,19 +138,9 @@ def prepare(
             os.chmod(d, 0o777)
             paths[name] = str(d)
         elif "hostPath" in vol:
-            hp = vol["hostPath"] or {}
-            path = Path(hp.get("path", ""))
-            kind = hp.get("type") or ""
-            if kind == "DirectoryOrCreate":
-                path.mkdir(parents=True, exist_ok=True)
-            elif kind == "FileOrCreate" and not path.exists():
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.touch()
-            elif kind == "Directory" and not path.is_dir():
-                raise MountError(f"hostPath {path} is not a directory")
-            elif kind == "File" and not path.is_file():
-                raise MountError(f"hostPath {path} is not a file")
-            paths[name] = str(path)
+            paths[name] = _host_path(vol["hostPath"] or {})
+        elif "persistentVolumeClaim" in vol:
+            paths[name] = _claim_path(vol["persistentVolumeClaim"] or {}, ns, objects)
         elif "configMap" in vol or "secret" in vol:
             is_secret = "secret" in vol
             src = vol["secret" if is_secret else "configMap"] or {}
@@ -188,6 +189,64 @@ def prepare(
             kinds = sorted(k for k in vol if k != "name")
             raise MountError(f"volume {name}: unsupported volume type {kinds}")
     return paths
+
+
+def _host_path(hp: Obj) -> str:
+    """The host path of a hostPath source, checked or created by its `type`."""
+    path = Path(hp.get("path", ""))
+    kind = hp.get("type") or ""
+    if kind == "DirectoryOrCreate":
+        path.mkdir(parents=True, exist_ok=True)
+    elif kind == "FileOrCreate" and not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch()
+    elif kind == "Directory" and not path.is_dir():
+        raise MountError(f"hostPath {path} is not a directory")
+    elif kind == "File" and not path.is_file():
+        raise MountError(f"hostPath {path} is not a file")
+    return str(path)
+
+
+def _claim_path(source: Obj, ns: str, objects: dict[tuple[str, str], Obj | None]) -> str:
+    """The host path of the PersistentVolume the claim `source.claimName` is bound to."""
+    claim_name = source.get("claimName", "")
+    claim = objects.get(("PersistentVolumeClaim", claim_name))
+    if claim is None:
+        raise MountError(f'persistentvolumeclaim "{claim_name}" not found')
+    volume_name = (claim.get("spec") or {}).get("volumeName") or ""
+    if not volume_name:
+        raise MountError(f'persistentvolumeclaim "{claim_name}" is not bound')
+    volume = objects.get(("PersistentVolume", volume_name))
+    if volume is None:
+        raise MountError(
+            f'persistentvolume "{volume_name}" of persistentvolumeclaim "{claim_name}" not found'
+        )
+    pv_spec = volume.get("spec") or {}
+    ref = pv_spec.get("claimRef") or {}
+    if ref.get("name") and (ref.get("name"), ref.get("namespace") or ns) != (claim_name, ns):
+        raise MountError(
+            f'persistentvolume "{volume_name}" is bound to another claim '
+            f'({ref.get("namespace", "")}/{ref["name"]}), not to "{ns}/{claim_name}"'
+        )
+    if pv_spec.get("hostPath") is not None:
+        return _host_path(pv_spec["hostPath"] or {})
+    if pv_spec.get("local") is not None:
+        path = Path((pv_spec["local"] or {}).get("path", ""))
+        if not path.exists():
+            raise MountError(f'local volume "{volume_name}": path {path} does not exist')
+        return str(path)
+    kinds = sorted(k for k in pv_spec if k in ("nfs", "csi", "iscsi", "rbd", "cephfs", "fc"))
+    raise MountError(f'persistentvolume "{volume_name}": unsupported volume source {kinds}')
+
+
+def read_only_volumes(pod: Obj) -> set[str]:
+    """Volumes every mount of which is read-only: claims with `readOnly: true`."""
+    return {
+        vol.get("name", "")
+        for vol in (pod.get("spec") or {}).get("volumes") or []
+        if isinstance(vol.get("persistentVolumeClaim"), dict)
+        and vol["persistentVolumeClaim"].get("readOnly")
+    }
 
 
 def teardown(root: Path, uid: str) -> None:

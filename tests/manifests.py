@@ -70,6 +70,22 @@ MANIFESTS: dict[str, dict[str, Any]] = {
         "type": "Normal",
     },
     "serviceaccounts": {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "x"}},
+    "persistentvolumes": {
+        "apiVersion": "v1",
+        "kind": "PersistentVolume",
+        "metadata": {"name": "x"},
+        "spec": {
+            "capacity": {"storage": "1Gi"},
+            "accessModes": ["ReadWriteOnce"],
+            "hostPath": {"path": "/srv/minik8s/x", "type": "DirectoryOrCreate"},
+        },
+    },
+    "persistentvolumeclaims": {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {"name": "x"},
+        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}},
+    },
     "deployments": {
         "apiVersion": "apps/v1",
         "kind": "Deployment",

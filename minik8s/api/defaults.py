@@ -392,6 +392,25 @@ def _default_endpoints(obj: Obj) -> None:
             _setdefault(port, "protocol", "TCP")
 
 
+def _default_persistent_volume(obj: Obj) -> None:
+    spec = _child(obj, "spec")
+    if spec is not None:
+        _setdefault(spec, "persistentVolumeReclaimPolicy", "Retain")
+        _setdefault(spec, "volumeMode", "Filesystem")
+    status = _child(obj, "status")
+    if status is not None:
+        _setdefault(status, "phase", "Available")
+
+
+def _default_persistent_volume_claim(obj: Obj) -> None:
+    spec = _child(obj, "spec")
+    if spec is not None:
+        _setdefault(spec, "volumeMode", "Filesystem")
+    status = _child(obj, "status")
+    if status is not None:
+        _setdefault(status, "phase", "Pending")
+
+
 _DEFAULT_HPA_METRIC: Obj = {
     "type": "Resource",
     "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 80}},
@@ -420,6 +439,8 @@ _DEFAULTERS: dict[str, Callable[[Obj], None]] = {
     "Namespace": _default_namespace,
     "Node": _default_node,
     "Endpoints": _default_endpoints,
+    "PersistentVolume": _default_persistent_volume,
+    "PersistentVolumeClaim": _default_persistent_volume_claim,
     "HorizontalPodAutoscaler": _default_hpa,
 }
 

@@ -375,6 +375,8 @@ _kind("Job", "JobSpec", "ConditionsStatus")
 _kind("CronJob", "CronJobSpec")
 _kind("Lease")
 _kind("HorizontalPodAutoscaler", status="ConditionsStatus")  # spec.metrics: atomic
+_kind("PersistentVolume")  # spec.accessModes, spec.mountOptions: atomic
+_kind("PersistentVolumeClaim", status="ConditionsStatus")  # spec.accessModes: atomic
 
 
 def supports_strategic_merge(kind: str) -> bool:

@@ -2033,6 +2033,119 @@ def _validate_lease(obj: Obj, errs: Errs) -> None:
         _str(spec, key, "spec", errs)
 
 
+# --------------------------------------------------------------------------- storage
+
+_ACCESS_MODES = ["ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod"]
+_RECLAIM_POLICIES = ["Delete", "Recycle", "Retain"]
+_VOLUME_MODES = ["Block", "Filesystem"]
+_PV_SOURCES = ("hostPath", "local")  # the PersistentVolume sources a node can mount here
+_PV_OTHER_SOURCES = tuple(  # PersistentVolume sources this cluster has no plugin for
+    k
+    for k in _VOLUME_SOURCES
+    if k not in ("hostPath", "emptyDir", "gitRepo", "secret", "persistentVolumeClaim")
+    and k not in ("downwardAPI", "configMap", "projected", "ephemeral", "image")
+)
+_PVC_UPDATE_MSG = (
+    "spec is immutable after creation except resources.requests and volumeName when it is empty"
+)
+
+
+def _validate_access_modes(spec: Obj, errs: Errs) -> None:
+    modes = _string_list(spec, "accessModes", "spec", errs)
+    if not modes:
+        errs.append(required("spec.accessModes"))
+    for i, mode in enumerate(modes):
+        if mode not in _ACCESS_MODES:
+            errs.append(not_supported(f"spec.accessModes[{i}]", mode, _ACCESS_MODES))
+    if "ReadWriteOncePod" in modes and len(modes) > 1:
+        errs.append(
+            forbidden("spec.accessModes", "may not use ReadWriteOncePod with other access modes")
+        )
+
+
+def _validate_storage(block: Any, path: str, errs: Errs) -> None:
+    amounts = _dict(block, path, errs)
+    if amounts.get("storage") is None:
+        errs.append(required(f"{path}[storage]"))
+    else:
+        _quantity(amounts["storage"], f"{path}[storage]", errs)
+
+
+def _validate_persistent_volume(obj: Obj, errs: Errs) -> None:
+    spec = _dict(obj.get("spec"), "spec", errs)
+    _validate_access_modes(spec, errs)
+    _validate_storage(spec.get("capacity"), "spec.capacity", errs)
+    _one_of(spec, "persistentVolumeReclaimPolicy", "spec", errs, _RECLAIM_POLICIES)
+    _one_of(spec, "volumeMode", "spec", errs, _VOLUME_MODES)
+    _str(spec, "storageClassName", "spec", errs)
+    claim = _dict(spec.get("claimRef"), "spec.claimRef", errs)
+    for key in ("namespace", "name", "uid"):
+        _str(claim, key, "spec.claimRef", errs)
+    sources = [k for k in _PV_SOURCES if spec.get(k) is not None]
+    for other in (k for k in _PV_OTHER_SOURCES if spec.get(k) is not None):
+        errs.append(forbidden(f"spec.{other}", "only hostPath and local volumes are supported"))
+    if not sources:
+        errs.append(required("spec", "must specify a volume type"))
+    for extra in sources[1:]:
+        errs.append(forbidden(f"spec.{extra}", "may not specify more than 1 volume type"))
+    if sources:
+        source_path = f"spec.{sources[0]}"
+        source = _dict(spec[sources[0]], source_path, errs)
+        target = _required_str(source, "path", source_path, errs)
+        if target and ".." in target.split("/"):
+            errs.append(invalid(f"{source_path}.path", target, "must not contain '..'"))
+        if sources[0] == "hostPath":
+            _one_of(source, "type", source_path, errs, _HOST_PATH_TYPES)
+
+
+def _validate_persistent_volume_update(obj: Obj, old: Obj, errs: Errs) -> None:
+    spec, old_spec = _spec(obj), _spec(old)
+    for key in _PV_SOURCES:
+        if spec.get(key) != old_spec.get(key):
+            errs.append(
+                forbidden(
+                    "spec.persistentvolumesource",
+                    "spec.persistentvolumesource is immutable after creation",
+                )
+            )
+            break
+    _immutable(spec.get("volumeMode"), old_spec.get("volumeMode"), "spec.volumeMode", errs)
+
+
+def _validate_persistent_volume_claim(obj: Obj, errs: Errs) -> None:
+    spec = _dict(obj.get("spec"), "spec", errs)
+    _validate_access_modes(spec, errs)
+    resources = _dict(spec.get("resources"), "spec.resources", errs)
+    requests = resources.get("requests")
+    if requests is None:
+        errs.append(required("spec.resources[storage]"))
+    else:
+        _validate_storage(requests, "spec.resources", errs)
+    volume = _str(spec, "volumeName", "spec", errs)
+    if volume:
+        _check(errs, "spec.volumeName", volume, _dns1123_subdomain_errors(volume))
+    _one_of(spec, "volumeMode", "spec", errs, _VOLUME_MODES)
+    _str(spec, "storageClassName", "spec", errs)
+    if spec.get("selector") is not None:
+        _validate_label_selector(spec["selector"], "spec.selector", errs)
+
+
+def _validate_persistent_volume_claim_update(obj: Obj, old: Obj, errs: Errs) -> None:
+    def fixed(spec: Obj, volume_may_change: bool) -> Obj:
+        out = copy.deepcopy(spec)
+        resources = out.get("resources")
+        if isinstance(resources, dict):
+            resources.pop("requests", None)
+        if volume_may_change:
+            out.pop("volumeName", None)
+        return out
+
+    old_spec = _spec(old)
+    unset = not old_spec.get("volumeName")
+    if fixed(_spec(obj), unset) != fixed(old_spec, unset):
+        errs.append(forbidden("spec", _PVC_UPDATE_MSG))
+
+
 # --------------------------------------------------------------------------- autoscaling
 
 _METRIC_SOURCES = {
@@ -2133,6 +2246,8 @@ _VALIDATORS: dict[str, _Validator] = {
     "CronJob": _validate_cronjob,
     "Lease": _validate_lease,
     "HorizontalPodAutoscaler": _validate_hpa,
+    "PersistentVolume": _validate_persistent_volume,
+    "PersistentVolumeClaim": _validate_persistent_volume_claim,
 }
 
 _UPDATE_VALIDATORS: dict[str, _UpdateValidator] = {
@@ -2145,6 +2260,8 @@ _UPDATE_VALIDATORS: dict[str, _UpdateValidator] = {
     "DaemonSet": _validate_selector_update,
     "StatefulSet": _validate_statefulset_update,
     "Job": _validate_job_update,
+    "PersistentVolume": _validate_persistent_volume_update,
+    "PersistentVolumeClaim": _validate_persistent_volume_claim_update,
 }
 
 
