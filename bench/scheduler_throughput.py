@@ -19,11 +19,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -49,6 +52,12 @@ async def bounded(n: int, concurrency: int, one: Any) -> float:
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     return time.perf_counter() - started
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def pod_body(name: str) -> dict[str, Any]:
@@ -151,7 +160,11 @@ async def watch_bound(server: str, ns: str, pods: int, timeout: float) -> tuple[
 
 
 async def bench(args: argparse.Namespace, server: str, workdir: Path) -> int:
-    async with AsyncClient(ClientConfig(server=server, timeout=60)) as client:
+    # as many kept-alive connections as calls in flight, like mk-scheduler's client
+    size = args.parallelism + 8
+    limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
+    transport = httpx.AsyncHTTPTransport(limits=limits)
+    async with AsyncClient(ClientConfig(server=server, timeout=60), transport=transport) as client:
         await make_nodes(client, args.nodes)
         base_rate = await baseline(client, args.nodes, args.pods, args.parallelism)
         print(
@@ -178,6 +191,7 @@ async def bench(args: argparse.Namespace, server: str, workdir: Path) -> int:
     proc = processes.spawn(cmd, log, env={"PYTHONPATH": str(ROOT)})
     try:
         first, last, count = await watcher
+        cpu = cpu_seconds(proc.pid)
     finally:
         processes.stop(proc)
     if count < args.pods:
@@ -188,6 +202,7 @@ async def bench(args: argparse.Namespace, server: str, workdir: Path) -> int:
         f"scheduler: {count} pods on {args.nodes} nodes in {last - first:.1f}s: "
         f"{rate:.0f} pods/s (Scheduled events {'on' if args.events else 'off'})"
     )
+    print(f"scheduler process CPU: {cpu:.1f}s in total (startup and list included)")
     print(f"ratio scheduler/baseline: {rate / base_rate:.2f}")
     return 0
 

@@ -1,0 +1,27 @@
+"""NodeReady: a node whose kubelet reports Ready False or Unknown takes no pods (a node
+that has no Ready condition yet has never been judged and is not refused)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..framework import CycleState, Status, unresolvable
+from ..nodeinfo import NodeInfo, PodInfo
+
+NAME = "NodeReady"
+REASON = "node(s) were not ready"
+
+
+def fits(node: NodeInfo) -> bool:
+    return node.ready
+
+
+class NodeReady:
+    name = NAME
+
+    def filter(self, state: CycleState, pod: PodInfo, node: NodeInfo) -> Status | None:
+        return None if fits(node) else unresolvable(NAME, REASON)
+
+
+def factory(args: dict[str, Any]) -> NodeReady:
+    return NodeReady()
