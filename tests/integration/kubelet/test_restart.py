@@ -65,5 +65,7 @@ def test_dead_sandbox_is_recreated(api: httpx.Client, ns: str, kubelet: KubeletP
         return bool(ready) and ready[0].metadata.attempt == 1 and replaced and running
 
     p = wait_pod(api, ns, "phoenix", recreated, "a new sandbox and Running again", 60)
-    assert phase(p) == "Running" and cstatus(p)["restartCount"] == 1
+    # StopPodSandbox stops the app container before the sandbox: a relist in between may
+    # restart the container once in the still-ready sandbox before the sandbox is seen dead.
+    assert phase(p) == "Running" and cstatus(p)["restartCount"] in (1, 2)
     assert p["status"]["podIP"] and old_ip
