@@ -35,6 +35,7 @@ KUBELET_HEALTH_PORT = int(os.environ.get("MINIK8S_KUBELET_HEALTH_PORT", "10248")
 CRI_INSTANCE = os.environ.get("MINIK8S_CRI_INSTANCE", "minik8s")
 CLUSTER_CIDR = os.environ.get("MINIK8S_CLUSTER_CIDR", "10.244.0.0/16")
 CM_HEALTH_PORT = int(os.environ.get("MINIK8S_CM_HEALTH_PORT", "10257"))
+SCHEDULER_HEALTH_PORT = int(os.environ.get("MINIK8S_SCHEDULER_HEALTH_PORT", "10259"))
 PROXY_HEALTH_PORT = int(os.environ.get("MINIK8S_PROXY_HEALTH_PORT", "10256"))
 # mk-proxy rewrites this machine's nat/filter tables (as kube-proxy does on a node); tests of
 # `make up` switch it off with MINIK8S_PROXY=0 and test the agent in namespaces of their own.
@@ -101,6 +102,7 @@ def _check_ports(state: Path) -> None:
         ("apiserver", API_PORT, "MINIK8S_API_PORT"),
         ("kubelet", KUBELET_HEALTH_PORT, "MINIK8S_KUBELET_HEALTH_PORT"),
         ("controller-manager", CM_HEALTH_PORT, "MINIK8S_CM_HEALTH_PORT"),
+        ("scheduler", SCHEDULER_HEALTH_PORT, "MINIK8S_SCHEDULER_HEALTH_PORT"),
     ):
         if _pid(state, name) is None and processes.port_open(port):
             raise processes.StartError(
@@ -163,30 +165,18 @@ def _start_cri(state: Path, log: Path) -> subprocess.Popen[bytes]:
     return proc
 
 
-def _start_controller_manager(log: Path) -> subprocess.Popen[bytes]:
-    proc = processes.spawn(
-        [
-            sys.executable,
-            "-m",
-            "controllers.main",
-            "--server",
-            f"http://127.0.0.1:{API_PORT}",
-            "--cluster-cidr",
-            CLUSTER_CIDR,
-            "--healthz-port",
-            str(CM_HEALTH_PORT),
-        ],
-        log,
-    )
+def _start_control_daemon(
+    name: str, module: str, health_port: int, log: Path, extra: list[str]
+) -> subprocess.Popen[bytes]:
+    cmd = [sys.executable, "-m", module, "--server", f"http://127.0.0.1:{API_PORT}"]
+    proc = processes.spawn([*cmd, "--healthz-port", str(health_port), *extra], log)
 
     def ready() -> bool:
         if proc.poll() is not None:
-            raise processes.StartError(
-                f"mk-controller-manager exited with {proc.returncode}; see {log}"
-            )
-        return processes.http_ok(f"http://127.0.0.1:{CM_HEALTH_PORT}/healthz")
+            raise processes.StartError(f"{name} exited with {proc.returncode}; see {log}")
+        return processes.http_ok(f"http://127.0.0.1:{health_port}/healthz")
 
-    processes.wait_until(ready, 60, f"mk-controller-manager (log: {log})")
+    processes.wait_until(ready, 60, f"{name} (log: {log})")
     return proc
 
 
@@ -272,11 +262,12 @@ def _remove_pod_containers() -> None:
 
 
 # Start order; `down` stops in reverse, so clients go before what they depend on.
-COMPONENTS = ("etcd", "apiserver", "controller-manager", "cri", "kubelet", "proxy")
+COMPONENTS = ("etcd", "apiserver", "controller-manager", "scheduler", "cri", "kubelet", "proxy")
 LABELS = {
     "etcd": "etcd",
     "apiserver": "mk-apiserver",
     "controller-manager": "mk-controller-manager",
+    "scheduler": "mk-scheduler",
     "cri": "mk-cri-docker",
     "kubelet": "mk-kubelet",
     "proxy": "mk-proxy",
@@ -306,11 +297,25 @@ def up(state: Path) -> None:
         )
         print("mk-apiserver   already running")
     if _pid(state, "controller-manager") is None:
-        proc = _start_controller_manager(logs / "controller-manager.log")
+        proc = _start_control_daemon(
+            "mk-controller-manager",
+            "controllers",
+            CM_HEALTH_PORT,
+            logs / "controller-manager.log",
+            ["--cluster-cidr", CLUSTER_CIDR],
+        )
         _write_pid(state, "controller-manager", proc.pid)
         print(f"mk-controller-manager started (pid {proc.pid})")
     else:
         print("mk-controller-manager already running")
+    if _pid(state, "scheduler") is None:
+        proc = _start_control_daemon(
+            "mk-scheduler", "scheduler", SCHEDULER_HEALTH_PORT, logs / "scheduler.log", []
+        )
+        _write_pid(state, "scheduler", proc.pid)
+        print(f"mk-scheduler   started (pid {proc.pid})")
+    else:
+        print("mk-scheduler   already running")
     if _pid(state, "cri") is None:
         _build_images(state)
         proc = _start_cri(state, logs / "cri.log")

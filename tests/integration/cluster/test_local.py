@@ -58,6 +58,7 @@ def test_up_is_idempotent_and_state_survives_down(tmp_path: Path) -> None:
         "MINIK8S_CRI_INSTANCE": f"mk-test-{tmp_path.name[-12:]}".lower().replace("_", "-"),
         "MINIK8S_CLUSTER_CIDR": "10.251.0.0/16",
         "MINIK8S_CM_HEALTH_PORT": str(processes.free_port()),
+        "MINIK8S_SCHEDULER_HEALTH_PORT": str(processes.free_port()),
         # Never the host's iptables from a test: the agent is tested in namespaces of its own.
         "MINIK8S_PROXY": "0",
         "MINIK8S_KUBECONFIG": str(tmp_path / "kubeconfig"),
