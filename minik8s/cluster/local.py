@@ -165,78 +165,46 @@ def _start_cri(state: Path, log: Path) -> subprocess.Popen[bytes]:
     return proc
 
 
-def _start_control_daemon(
-    name: str, module: str, health_port: int, log: Path, extra: list[str]
+def _start_daemon(
+    name: str, module: str, args: list[str], ready_url: str, log: Path
 ) -> subprocess.Popen[bytes]:
-    cmd = [sys.executable, "-m", module, "--server", f"http://127.0.0.1:{API_PORT}"]
-    proc = processes.spawn([*cmd, "--healthz-port", str(health_port), *extra], log)
+    """Start `python -m module --server <API> args…` and wait until `ready_url` answers 200."""
+    cmd = [sys.executable, "-m", module, "--server", f"http://127.0.0.1:{API_PORT}", *args]
+    proc = processes.spawn(cmd, log)
 
     def ready() -> bool:
         if proc.poll() is not None:
             raise processes.StartError(f"{name} exited with {proc.returncode}; see {log}")
-        return processes.http_ok(f"http://127.0.0.1:{health_port}/healthz")
+        return processes.http_ok(ready_url)
 
     processes.wait_until(ready, 60, f"{name} (log: {log})")
     return proc
 
 
+def _start_control_daemon(
+    name: str, module: str, health_port: int, log: Path, extra: list[str]
+) -> subprocess.Popen[bytes]:
+    args = ["--healthz-port", str(health_port), *extra]
+    return _start_daemon(name, module, args, f"http://127.0.0.1:{health_port}/healthz", log)
+
+
 def _start_kubelet(state: Path, log: Path) -> subprocess.Popen[bytes]:
-    proc = processes.spawn(
-        [
-            sys.executable,
-            "-m",
-            "kubelet.main",
-            "--server",
-            f"http://127.0.0.1:{API_PORT}",
-            "--container-runtime-endpoint",
-            cri_socket(state),
-            "--root-dir",
-            str(state / "kubelet"),
-            "--pod-logs-dir",
-            str(state / "pod-logs"),
-            "--port",
-            str(KUBELET_PORT),
-            "--healthz-port",
-            str(KUBELET_HEALTH_PORT),
-            # Until node IPAM (controller manager) assigns one, the one node takes the first /24.
-            "--pod-cidr",
-            "10.244.0.0/24",
-        ],
-        log,
-    )
-
-    def ready() -> bool:
-        if proc.poll() is not None:
-            raise processes.StartError(f"mk-kubelet exited with {proc.returncode}; see {log}")
-        return processes.http_ok(f"http://127.0.0.1:{KUBELET_HEALTH_PORT}/readyz")
-
-    processes.wait_until(ready, 60, f"mk-kubelet (log: {log})")
-    return proc
+    # No --pod-cidr: node IPAM in the controller manager assigns the node's pod CIDR.
+    args = [
+        "--container-runtime-endpoint", cri_socket(state),
+        "--root-dir", str(state / "kubelet"),
+        "--pod-logs-dir", str(state / "pod-logs"),
+        "--port", str(KUBELET_PORT),
+        "--healthz-port", str(KUBELET_HEALTH_PORT),
+    ]  # fmt: skip
+    ready = f"http://127.0.0.1:{KUBELET_HEALTH_PORT}/readyz"
+    return _start_daemon("mk-kubelet", "kubelet.main", args, ready, log)
 
 
 def _start_proxy(state: Path, log: Path) -> subprocess.Popen[bytes]:
-    proc = processes.spawn(
-        [
-            sys.executable,
-            "-m",
-            "proxy.main",
-            "--server",
-            f"http://127.0.0.1:{API_PORT}",
-            "--cluster-cidr",
-            "10.244.0.0/16",
-            "--healthz-port",
-            str(PROXY_HEALTH_PORT),
-        ],
-        log,
-    )
-
-    def ready() -> bool:
-        if proc.poll() is not None:
-            raise processes.StartError(f"mk-proxy exited with {proc.returncode}; see {log}")
-        return processes.http_ok(f"http://127.0.0.1:{PROXY_HEALTH_PORT}/healthz")
-
-    processes.wait_until(ready, 60, f"mk-proxy (log: {log})")
-    return proc
+    args = ["--cluster-cidr", CLUSTER_CIDR, "--healthz-port", str(PROXY_HEALTH_PORT)]
+    ready = f"http://127.0.0.1:{PROXY_HEALTH_PORT}/healthz"
+    return _start_daemon("mk-proxy", "proxy", args, ready, log)
 
 
 def _cleanup_proxy(state: Path) -> None:
