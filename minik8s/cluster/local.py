@@ -152,6 +152,10 @@ def _start_cri(state: Path, log: Path) -> subprocess.Popen[bytes]:
             cri_socket(state),
             "--healthz-port",
             str(CRI_HEALTH_PORT),
+            "--instance",
+            CRI_INSTANCE,
+            "--network-name",
+            f"{CRI_INSTANCE}-pods",
         ],
         log,
     )
@@ -227,6 +231,10 @@ def _remove_pod_containers() -> None:
     if ids:
         subprocess.run(["docker", "rm", "-f", *ids], capture_output=True, timeout=120)
         print(f"{'containers':<14} removed {len(ids)} pod container(s)")
+    # The pod bridge goes too; the shim recreates it with the node's pod CIDR.
+    subprocess.run(
+        ["docker", "network", "rm", f"{CRI_INSTANCE}-pods"], capture_output=True, timeout=60
+    )
 
 
 # Start order; `down` stops in reverse, so clients go before what they depend on.

@@ -102,6 +102,11 @@ def test_up_is_idempotent_and_state_survives_down(tmp_path: Path) -> None:
             }
             assert api.post("/api/v1/namespaces/default/pods", json=pod).status_code == 201
             _wait_running(api, "up-pod")
+            label = f"label=io.minik8s.cri.instance={ports['MINIK8S_CRI_INSTANCE']}"
+            ours = subprocess.run(
+                ["docker", "ps", "-q", "--filter", label], capture_output=True, text=True
+            ).stdout.split()
+            assert len(ours) == 2, "the pod's sandbox and container carry the cluster's instance"
             r = api.post(
                 "/api/v1/namespaces/default/configmaps",
                 json={"metadata": {"name": "kept"}, "data": {"a": "b"}},
