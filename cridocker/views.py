@@ -183,13 +183,18 @@ def container_status(inspect: Mapping[str, Any]) -> pb.ContainerStatus:
     state = inspect.get("State") or {}
     cri_state = container_state(str(state.get("Status", "")))
     reason, message = exit_reason(state)
+    started = parse_time(state.get("StartedAt"))
     finished = parse_time(state.get("FinishedAt")) if cri_state == pb.CONTAINER_EXITED else 0
+    if finished and started:
+        # Docker stamps start and finish from different sources: a container that exits at
+        # once can "finish" a fraction of a millisecond before it "started".
+        finished = max(finished, started)
     return pb.ContainerStatus(
         id=inspect["Id"],
         metadata=container_metadata(labels),
         state=cri_state,
         created_at=parse_time(inspect.get("Created")),
-        started_at=parse_time(state.get("StartedAt")),
+        started_at=started,
         finished_at=finished,
         exit_code=int(state.get("ExitCode", 0)),
         image=pb.ImageSpec(image=labels.get(lbl.IMAGE) or str(inspect.get("Image", ""))),

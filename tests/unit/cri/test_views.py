@@ -185,3 +185,21 @@ def test_memory_and_cpu_stats() -> None:
     assert stats.cpu.usage_core_nano_seconds.value == 99
     assert stats.cpu.usage_nano_cores.value == 5
     assert stats.cpu.timestamp == 1714564800 * 10**9
+
+
+def test_finish_is_never_before_start() -> None:
+    from cridocker import views
+
+    inspect = {
+        "Id": "c1",
+        "Config": {"Labels": {}},
+        "Created": "2026-11-24T00:00:00.000000000Z",
+        "State": {
+            "Status": "exited",
+            "ExitCode": 0,
+            "StartedAt": "2026-11-24T00:00:01.000900000Z",
+            "FinishedAt": "2026-11-24T00:00:01.000200000Z",
+        },
+    }
+    status = views.container_status(inspect)
+    assert status.finished_at >= status.started_at > 0
