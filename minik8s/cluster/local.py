@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -41,6 +42,11 @@ PROXY_HEALTH_PORT = int(os.environ.get("MINIK8S_PROXY_HEALTH_PORT", "10256"))
 # `make up` switch it off with MINIK8S_PROXY=0 and test the agent in namespaces of their own.
 WITH_PROXY = os.environ.get("MINIK8S_PROXY", "1") not in ("0", "false", "no")
 KUBECONFIG = Path(os.environ.get("MINIK8S_KUBECONFIG", "~/.minik8s/config")).expanduser()
+# Extra flags per daemon (shell words): MINIK8S_CONTROLLER_MANAGER_ARGS="--concurrent-syncs 2".
+CONTROLLER_MANAGER_ARGS = shlex.split(os.environ.get("MINIK8S_CONTROLLER_MANAGER_ARGS", ""))
+SCHEDULER_ARGS = shlex.split(os.environ.get("MINIK8S_SCHEDULER_ARGS", ""))
+KUBELET_ARGS = shlex.split(os.environ.get("MINIK8S_KUBELET_ARGS", ""))
+PROXY_ARGS = shlex.split(os.environ.get("MINIK8S_PROXY_ARGS", ""))
 
 
 def _pid(state: Path, name: str) -> int | None:
@@ -200,13 +206,14 @@ def _start_kubelet(state: Path, log: Path) -> subprocess.Popen[bytes]:
         "--pod-logs-dir", str(state / "pod-logs"),
         "--port", str(KUBELET_PORT),
         "--healthz-port", str(KUBELET_HEALTH_PORT),
+        *KUBELET_ARGS,
     ]  # fmt: skip
     ready = f"http://127.0.0.1:{KUBELET_HEALTH_PORT}/readyz"
     return _start_daemon("mk-kubelet", "kubelet.main", args, ready, log)
 
 
 def _start_proxy(state: Path, log: Path) -> subprocess.Popen[bytes]:
-    args = ["--cluster-cidr", CLUSTER_CIDR, "--healthz-port", str(PROXY_HEALTH_PORT)]
+    args = ["--cluster-cidr", CLUSTER_CIDR, "--healthz-port", str(PROXY_HEALTH_PORT), *PROXY_ARGS]
     ready = f"http://127.0.0.1:{PROXY_HEALTH_PORT}/healthz"
     return _start_daemon("mk-proxy", "proxy", args, ready, log)
 
@@ -278,7 +285,7 @@ def up(state: Path) -> None:
             "controllers",
             CM_HEALTH_PORT,
             logs / "controller-manager.log",
-            ["--cluster-cidr", CLUSTER_CIDR],
+            ["--cluster-cidr", CLUSTER_CIDR, *CONTROLLER_MANAGER_ARGS],
         )
         _write_pid(state, "controller-manager", proc.pid)
         print(f"mk-controller-manager started (pid {proc.pid})")
@@ -286,7 +293,11 @@ def up(state: Path) -> None:
         print("mk-controller-manager already running")
     if _pid(state, "scheduler") is None:
         proc = _start_control_daemon(
-            "mk-scheduler", "scheduler", SCHEDULER_HEALTH_PORT, logs / "scheduler.log", []
+            "mk-scheduler",
+            "scheduler",
+            SCHEDULER_HEALTH_PORT,
+            logs / "scheduler.log",
+            SCHEDULER_ARGS,
         )
         _write_pid(state, "scheduler", proc.pid)
         print(f"mk-scheduler   started (pid {proc.pid})")
