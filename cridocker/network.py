@@ -7,15 +7,25 @@ from Docker's IPAM, so every pod IP is inside the pod CIDR. The network lives in
 so a restarted shim finds it as it was; a network with another subnet is replaced while
 no sandbox uses it (and refused with FAILED_PRECONDITION while one does).
 
+Hairpin: a pod that reaches its own Service's ClusterIP and is load-balanced to itself
+sends the packet out of its bridge port and needs it back through the same port. A Linux
+bridge drops that unless the port is in hairpin mode (kubelet's `hairpin-veth`); Docker sets
+it only with `--userland-proxy=false`, so after every sandbox start the shim turns it on
+for the pod bridge's ports (`bridge link set … hairpin on`, in the engine's network
+namespace, which is the shim's: on a lab node both run in the node's namespace).
+
 Concurrency: updates are serialised by an asyncio lock, so two concurrent calls cannot
-both create the network; Docker also refuses a duplicate name.
+both create the network; Docker also refuses a duplicate name. Hairpin updates are
+idempotent and may run concurrently.
 """
 
 from __future__ import annotations
 
 import asyncio
 import ipaddress
+import json
 import logging
+import shutil
 from typing import Any
 
 from docker import APIClient
@@ -105,3 +115,59 @@ class PodNetwork:
 
         await self.docker.call("create_network", create, f"creating pod network {self.name}")
         log.info("pod network %s: subnet %s, gateway %s", self.name, network, gateway)
+
+
+def bridge_name(inspect: dict[str, Any]) -> str:
+    """The Linux bridge of a Docker bridge network (`br-<id>` unless named by an option)."""
+    options = inspect.get("Options") or {}
+    return str(options.get("com.docker.network.bridge.name") or f"br-{inspect['Id'][:12]}")
+
+
+def ports_without_hairpin(links: list[dict[str, Any]], bridge: str) -> list[str]:
+    """Ports of `bridge` in `bridge -j -d link show` output that are not in hairpin mode."""
+    return [
+        str(link["ifname"])
+        for link in links
+        if link.get("master") == bridge and not link.get("hairpin", False)
+    ]
+
+
+async def _run(*argv: str) -> tuple[int, str]:
+    proc = await asyncio.create_subprocess_exec(
+        *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+    )
+    out, _ = await proc.communicate()
+    return proc.returncode or 0, out.decode(errors="replace")
+
+
+async def enable_hairpin(docker: Docker, network_name: str) -> int:
+    """Hairpin mode on every port of the pod bridge that lacks it; answers how many were set.
+    Failures are logged, not raised: a pod without hairpin still runs."""
+    if shutil.which("bridge") is None:
+        log.warning("`bridge` (iproute2) is missing: pods cannot reach themselves via Services")
+        return 0
+    try:
+        found = await docker.call(
+            "inspect_network", lambda api: api.inspect_network(network_name), "pod network"
+        )
+    except CRIError as err:
+        log.warning("hairpin: cannot inspect pod network %s: %s", network_name, err.message)
+        return 0
+    bridge = bridge_name(found)
+    code, out = await _run("bridge", "-j", "-d", "link", "show")
+    if code != 0:
+        log.warning("hairpin: `bridge link show` failed: %s", out.strip())
+        return 0
+    try:
+        links = json.loads(out or "[]")
+    except json.JSONDecodeError:
+        log.warning("hairpin: unreadable `bridge -j link show` output")
+        return 0
+    changed = 0
+    for port in ports_without_hairpin(links, bridge):
+        code, out = await _run("bridge", "link", "set", "dev", port, "hairpin", "on")
+        if code == 0:
+            changed += 1
+        else:  # the port may have gone with its pod in the meantime
+            log.debug("hairpin on %s failed: %s", port, out.strip())
+    return changed

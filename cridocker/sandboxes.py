@@ -25,6 +25,7 @@ from cridocker.backend import Docker
 from cridocker.config import ShimConfig
 from cridocker.containers import Containers, remove_container, stop_container
 from cridocker.errors import CRIError, failed_precondition, invalid, is_not_found, not_found
+from cridocker.network import enable_hairpin
 from minik8s.cri import cri_pb2 as pb
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,11 @@ def write_in_place(path: str, text: str) -> None:
         f.seek(0)
         f.write(text)
         f.truncate()
+
+
+def _host_network(config: pb.PodSandboxConfig) -> bool:
+    options = config.linux.security_context.namespace_options
+    return bool(options.network == pb.NODE)
 
 
 class Sandboxes:
@@ -72,6 +78,8 @@ class Sandboxes:
             resolv = spec.resolv_conf(config.dns_config)
             if resolv is not None:
                 await self._write_resolv_conf(sandbox_id, resolv)
+            if not _host_network(config):
+                await enable_hairpin(self.docker, self.config.network_name)
         except BaseException:
             # Leave nothing half made behind: the kubelet retries with a new attempt.
             await asyncio.shield(remove_container(self.docker, sandbox_id))

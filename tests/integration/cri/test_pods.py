@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 import re
+import subprocess
 from pathlib import Path
 
 import docker
@@ -12,6 +14,7 @@ import grpc
 import httpx
 import pytest
 
+from cridocker.network import bridge_name
 from minik8s.cri import cri_pb2 as pb
 from tests.integration.cri.helpers import (
     IDLE,
@@ -70,6 +73,16 @@ def test_two_container_pod_shares_network_and_gets_an_ip_from_the_pod_cidr(
         lambda: _get(f"http://{pod_ip}:8080/"), 15, "the pod IP to answer from the node"
     )
     assert reply == "web latest\n"
+
+    # The sandbox's bridge port is in hairpin mode: the pod may reach itself via a Service.
+    bridge = bridge_name(docker_api.inspect_network(shim.network))
+    ports = json.loads(
+        subprocess.run(
+            ["bridge", "-j", "-d", "link", "show"], capture_output=True, text=True, check=True
+        ).stdout
+    )
+    ours = [p for p in ports if p.get("master") == bridge]
+    assert ours and all(p["hairpin"] for p in ours), ours
 
     inspect = docker_api.inspect_container(client)
     assert inspect["HostConfig"]["NetworkMode"] == f"container:{sandbox_id}"

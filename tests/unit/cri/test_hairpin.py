@@ -1,0 +1,21 @@
+"""Which pod-bridge ports the shim puts in hairpin mode (pure parts of cridocker.network)."""
+
+from __future__ import annotations
+
+from cridocker.network import bridge_name, ports_without_hairpin
+
+
+def test_bridge_name_is_docker_default_or_the_named_option() -> None:
+    assert bridge_name({"Id": "0123456789abcdef0123", "Options": {}}) == "br-0123456789ab"
+    named = {"Id": "0123456789abcdef", "Options": {"com.docker.network.bridge.name": "pods0"}}
+    assert bridge_name(named) == "pods0"
+
+
+def test_only_ports_of_the_pod_bridge_without_hairpin() -> None:
+    links = [
+        {"ifname": "vethA", "master": "br-1", "hairpin": False},
+        {"ifname": "vethB", "master": "br-1", "hairpin": True},
+        {"ifname": "vethC", "master": "docker0", "hairpin": False},
+        {"ifname": "eth0"},
+    ]
+    assert ports_without_hairpin(links, "br-1") == ["vethA"]
