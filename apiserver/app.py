@@ -30,7 +30,7 @@ from starlette.responses import Response, StreamingResponse
 from minik8s.api import errors
 from minik8s.api.resources import ResourceInfo, lookup
 
-from . import discovery, subresources, tables
+from . import componentstatus, discovery, metricsapi, subresources, tables
 from .metrics import Metrics
 from .registry import (
     APPLY_PATCH,
@@ -178,11 +178,22 @@ def partial_metadata(obj: dict[str, Any]) -> dict[str, Any]:
 class APIServer:
     """The HTTP face of one registry; `app` is the ASGI application."""
 
-    def __init__(self, registry: Registry, metrics: Metrics, *, bookmark_interval: float = 5.0):
+    def __init__(
+        self,
+        registry: Registry,
+        metrics: Metrics,
+        *,
+        bookmark_interval: float = 5.0,
+        component_addresses: dict[str, str] | None = None,
+    ):
         self.registry = registry
         self.metrics = metrics
         self.bookmark_interval = bookmark_interval
         self.etcd_ok = False
+        self.metrics_api = metricsapi.MetricsAPI(registry)
+        self.component_statuses = componentstatus.ComponentStatuses(
+            component_addresses or componentstatus.DEFAULT_ADDRESSES, registry.store.etcd.status
+        )
         self.app = FastAPI(
             title="minik8s API server", docs_url=None, redoc_url=None, openapi_url=None
         )
@@ -329,10 +340,20 @@ class APIServer:
                     return doc
             if not parts:
                 raise errors.NotFound("the server could not find the requested resource")
-            target = parse_path(parts if is_core else parts)
-            resource, sub = target.info.plural, target.subresource or ""
-            verb = self._verb(request, target)
-            response = await self._dispatch(request, target, verb)
+            if not is_core and parts[0] == metricsapi.GROUP:
+                resource = metricsapi.resource_label(parts)
+                response = await self.metrics_api.handle(request, parts[1:])
+            elif is_core and parts[:2] == ["v1", "componentstatuses"]:
+                resource, verb = parts[1], "get" if len(parts) > 2 else "list"
+                body = await self.component_statuses.serve(
+                    request.method, parts[2:], wants(request) == "Table"
+                )
+                response = json_response(body)
+            else:
+                target = parse_path(parts if is_core else parts)
+                resource, sub = target.info.plural, target.subresource or ""
+                verb = self._verb(request, target)
+                response = await self._dispatch(request, target, verb)
         except errors.APIError as e:
             response = status_response(e)
         except EtcdUnavailable as e:

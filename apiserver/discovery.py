@@ -54,7 +54,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from minik8s.api.resources import RESOURCES, ResourceInfo, groups, in_group_version
+from minik8s.api.resources import RESOURCES, GroupInfo, ResourceInfo
+from minik8s.api.resources import groups as _stored_groups
+from minik8s.api.resources import in_group_version as _stored_in_group_version
+
+from . import componentstatus, metricsapi
 
 __all__ = [
     "SERVER_MAJOR",
@@ -174,6 +178,22 @@ def _sub_gvk(info: ResourceInfo, name: str) -> tuple[str, str, str]:
     if sub.group is None:
         return info.group, info.version, kind
     return sub.group, sub.version or info.version, kind
+
+
+# --------------------------------------------------------------------------- served groups
+
+
+def groups() -> list[GroupInfo]:
+    """The stored groups plus metrics.k8s.io, which is served without storage."""
+    return [*_stored_groups(), GroupInfo(metricsapi.GROUP, (metricsapi.VERSION,))]
+
+
+def in_group_version(group: str, version: str) -> list[ResourceInfo]:
+    if (group, version) == (metricsapi.GROUP, metricsapi.VERSION):
+        return list(metricsapi.RESOURCES)
+    if (group, version) == ("", "v1"):
+        return [*_stored_in_group_version(group, version), componentstatus.RESOURCE]
+    return _stored_in_group_version(group, version)
 
 
 # --------------------------------------------------------------------------- legacy discovery
@@ -903,6 +923,7 @@ _STRUCTS: dict[str, dict[str, _Prop]] = {
 # Top-level fields of kinds that have no spec/status pair (or more than one).
 _KIND_FIELDS: dict[tuple[str, str], dict[str, _Prop]] = {
     ("", "Endpoints"): {"subsets": _Array(_Ref(CORE + "EndpointSubset"), list_type="atomic")},
+    ("apps", "ControllerRevision"): {"data": "object", "revision": "integer"},
     ("", "ConfigMap"): {
         "data": _STRING_MAP,
         "binaryData": _STRING_MAP,

@@ -27,6 +27,7 @@ from minik8s.api.resources import RESOURCES, lookup
 from .allocator import ServiceAllocator
 from .app import APIServer
 from .metrics import Metrics
+from .priority import SYSTEM_CLASSES
 from .registry import Registry
 from .storage.cacher import WatchCache
 from .storage.compactor import Compactor
@@ -111,6 +112,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="server processes sharing the port (SO_REUSEPORT); each has its own "
         "etcd connection and watch caches, etcd stays the only state",
     )
+    p.add_argument(
+        "--metric-resolution",
+        type=float,
+        default=15.0,
+        help="seconds between scrapes of every kubelet's /stats/summary for the "
+        "metrics.k8s.io API (CPU is the rate between the last two scrapes)",
+    )
+    p.add_argument(
+        "--scheduler-health-address",
+        default="127.0.0.1:10259",
+        metavar="HOST:PORT",
+        help="where the scheduler's /healthz is, probed for componentstatuses",
+    )
+    p.add_argument(
+        "--controller-manager-health-address",
+        default="127.0.0.1:10257",
+        metavar="HOST:PORT",
+        help="where the controller manager's /healthz is, probed for componentstatuses",
+    )
     p.add_argument("--v", type=int, default=0, help="log verbosity (0 = info, 1+ = debug)")
     args = p.parse_args(argv)
     try:
@@ -133,19 +153,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 async def ensure_namespaces(registry: Registry) -> None:
-    """Create the built-in namespaces, retrying until etcd answers."""
-    info = lookup("", "v1", "namespaces")
-    assert info is not None
+    """Create the built-in namespaces and priority classes, retrying until etcd answers."""
+    ns_info = lookup("", "v1", "namespaces")
+    pc_info = lookup("scheduling.k8s.io", "v1", "priorityclasses")
+    assert ns_info is not None and pc_info is not None
     delay = 0.2
-    pending = list(BUILTIN_NAMESPACES)
+    pending = [(ns_info, {"metadata": {"name": name}}) for name in BUILTIN_NAMESPACES]
+    pending += [(pc_info, body) for body in SYSTEM_CLASSES]
     while pending:
-        name = pending[0]
+        info, body = pending[0]
         try:
-            await registry.create(info, None, {"metadata": {"name": name}})
+            await registry.create(info, None, body)
         except errors.AlreadyExists:
             pass
         except (EtcdError, errors.APIError) as e:
-            log.warning("creating namespace %s: %s; retrying", name, e)
+            log.warning("creating %s %s: %s; retrying", info.singular, body["metadata"]["name"], e)
             await asyncio.sleep(delay)
             delay = min(delay * 2, 5.0)
             continue
@@ -160,9 +182,20 @@ async def serve(args: argparse.Namespace) -> None:
         etcd, args.etcd_prefix, args.service_cluster_ip_range, args.node_ports
     )
     registry = Registry(store, caches, allocator)
-    server = APIServer(registry, Metrics(), bookmark_interval=args.bookmark_interval)
+    components = {
+        "scheduler": args.scheduler_health_address,
+        "controller-manager": args.controller_manager_health_address,
+    }
+    server = APIServer(
+        registry,
+        Metrics(),
+        bookmark_interval=args.bookmark_interval,
+        component_addresses=components,
+    )
     tasks = [asyncio.create_task(c.run(), name=f"cache-{p}") for p, c in caches.items()]
     tasks.append(asyncio.create_task(ensure_namespaces(registry), name="namespaces"))
+    server.metrics_api.collector.resolution = args.metric_resolution
+    tasks.append(asyncio.create_task(server.metrics_api.collector.run(), name="metrics"))
     if args.etcd_compaction_interval > 0:
         compactor = Compactor(etcd, args.etcd_prefix, args.etcd_compaction_interval)
         tasks.append(asyncio.create_task(compactor.run(), name="compactor"))

@@ -39,6 +39,7 @@ from minik8s.api.selectors import (
 )
 from minik8s.api.validation import validate
 
+from . import priority
 from .allocator import ServiceAllocator
 from .pagination import decode_continue, encode_continue
 from .storage.cacher import WatchCache
@@ -230,12 +231,18 @@ class Registry:
             obj.pop("status", None)
         if info.kind == "Secret":
             merge_string_data(obj)
+        if info.kind == "Job":
+            generate_job_selector(obj)
+        if info.kind == "Pod":
+            priority.admit_pod(obj, await self._priority_classes())
         apply_defaults(info, obj)
         causes = validate(info, obj)
         if causes:
             raise errors.invalid_object(info.kind, info.group, meta.get("name", ""), causes)
         if info.namespaced:
             await self._check_namespace_open(meta["namespace"])
+        if info.kind == "PriorityClass":
+            priority.check_single_global_default(obj, await self._priority_classes())
         if dry_run:
             return obj
         if info.kind == "Service":
@@ -256,6 +263,15 @@ class Registry:
                 return created
             await self.allocator.explain_failure(plan)
         raise errors.ServiceUnavailable("could not allocate a ClusterIP/NodePort; try again")
+
+    async def _priority_classes(self) -> list[dict[str, Any]]:
+        cache = self.caches.get("priorityclasses")
+        if cache is not None and cache.ready.is_set():
+            return list(cache.snapshot(None)[0])
+        info = lookup("scheduling.k8s.io", "v1", "priorityclasses")
+        assert info is not None
+        page, _, _ = await self.store.list_page(info, None, start_after=None, limit=0, revision=0)
+        return [obj for _, obj in page]
 
     async def _check_namespace_open(self, namespace: str) -> None:
         assert NAMESPACES is not None
@@ -509,6 +525,30 @@ def prepare_meta_for_create(
     meta["creationTimestamp"] = now_rfc3339()
     meta["generation"] = 1
     return meta
+
+
+JOB_UID_LABELS = ("batch.kubernetes.io/controller-uid", "controller-uid")
+JOB_NAME_LABELS = ("batch.kubernetes.io/job-name", "job-name")
+
+
+def generate_job_selector(obj: dict[str, Any]) -> None:
+    """Kubernetes' Job create strategy: unless `spec.manualSelector`, label the pod template
+    with the Job's uid and name and select its pods by the uid (a selector the user gave is
+    kept; validation then checks it matches the template)."""
+    spec = obj.get("spec")
+    if not isinstance(spec, dict) or spec.get("manualSelector") is True:
+        return
+    meta = obj["metadata"]
+    uid, name = meta["uid"], str(meta.get("name") or "")
+    template = spec.get("template")
+    if isinstance(template, dict):
+        tmeta = template.setdefault("metadata", {})
+        labels = tmeta.setdefault("labels", {}) if isinstance(tmeta, dict) else None
+        if isinstance(labels, dict):
+            labels.update({key: uid for key in JOB_UID_LABELS})
+            labels.update({key: name for key in JOB_NAME_LABELS})
+    if spec.get("selector") is None:
+        spec["selector"] = {"matchLabels": {JOB_UID_LABELS[0]: uid}}
 
 
 def merge_for_update(

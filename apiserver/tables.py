@@ -852,11 +852,52 @@ _SERVICEACCOUNT_COLUMNS = [
 ]
 
 
+def _controllerrevision_row(obj: Obj, now: datetime) -> Cells:
+    refs = _at(obj, "metadata", "ownerReferences")
+    owners = [r for r in refs if isinstance(r, dict)] if isinstance(refs, list) else []
+    owner = next((r for r in owners if r.get("controller")), None)
+    controller = "<none>"
+    if owner is not None:
+        group = str(owner.get("apiVersion") or "").rpartition("/")[0]
+        kind = str(owner.get("kind") or "").lower()
+        controller = f"{kind}.{group}" if group else kind
+        controller += f"/{owner.get('name', '')}"
+    return [_name(obj), controller, obj.get("revision", 0), _age(obj, now)]
+
+
+_CONTROLLERREVISION_COLUMNS = [
+    _NAME,
+    _column("Controller", "The object that owns this revision."),
+    _column("Revision", "The revision number.", type_="integer"),
+    _AGE,
+]
+
+
 def _lease_row(obj: Obj, now: datetime) -> Cells:
     return [_name(obj), _str(_at(obj, "spec", "holderIdentity")), _age(obj, now)]
 
 
 _LEASE_COLUMNS = [_NAME, _column("Holder", "The identity of the current lease holder."), _AGE]
+
+
+def _priorityclass_row(obj: Obj, now: datetime) -> Cells:
+    default = obj.get("globalDefault") is True
+    return [
+        _name(obj),
+        obj.get("value", 0),
+        str(default).lower(),
+        _age(obj, now),
+        _str(obj.get("preemptionPolicy")),
+    ]
+
+
+_PRIORITYCLASS_COLUMNS = [
+    _NAME,
+    _column("Value", "The priority of pods of this class.", type_="integer"),
+    _column("Global-Default", "Whether pods without a class get this one."),
+    _AGE,
+    _column("PreemptionPolicy", "Whether pods of this class may preempt others."),
+]
 
 _ACCESS_MODE_SHORT = {
     "ReadWriteOnce": "RWO",
@@ -1104,6 +1145,8 @@ _PRINTERS: dict[tuple[str, str], _Printer] = {
     ("batch", "Job"): _Printer(_JOB_COLUMNS, _job_row),
     ("batch", "CronJob"): _Printer(_CRONJOB_COLUMNS, _cronjob_row),
     ("coordination.k8s.io", "Lease"): _Printer(_LEASE_COLUMNS, _lease_row),
+    ("apps", "ControllerRevision"): _Printer(_CONTROLLERREVISION_COLUMNS, _controllerrevision_row),
+    ("scheduling.k8s.io", "PriorityClass"): _Printer(_PRIORITYCLASS_COLUMNS, _priorityclass_row),
     ("autoscaling", "HorizontalPodAutoscaler"): _Printer(_HPA_COLUMNS, _hpa_row),
 }
 _DEFAULT_PRINTER = _Printer(_DEFAULT_COLUMNS, _default_row)

@@ -72,6 +72,11 @@ class Options:
     eviction_rate: float = 1.0  # pods per second, per controller manager
     slow_start_initial_batch: int = 1
     burst_replicas: int = 500
+    hpa_sync_period: float = 15.0
+    hpa_downscale_stabilization: float = 300.0
+    hpa_tolerance: float = 0.1
+    job_backoff_base: float = 10.0  # seconds; doubles per failed pod of a Job
+    job_backoff_max: float = 360.0
 
 
 @dataclass

@@ -5,7 +5,9 @@ selector and have an IP; ready ones go under `addresses`, the others under
 `notReadyAddresses`; each Service port becomes an Endpoints port whose number is the
 `targetPort` (a named targetPort is resolved per pod against its containers' ports, so
 pods that name the port differently land in different subsets). The Endpoints object
-(same name as the Service) is created, updated or deleted only when it differs.
+(same name as the Service) is created, updated or deleted only when it differs. A pod
+with `spec.hostname` whose `spec.subdomain` is the Service's name (a StatefulSet pod behind
+its headless Service) carries that hostname in its address, as Kubernetes' does.
 Services without a selector are left alone: their Endpoints are the user's.
 """
 
@@ -76,7 +78,11 @@ def compute_subsets(service: Obj, pods: list[Obj]) -> list[Obj]:
                 "uid": meta(pod).get("uid", ""),
             },
         }
-        node = (pod.get("spec") or {}).get("nodeName")
+        pod_spec = pod.get("spec") or {}
+        # a pod of the Service's subdomain gets a stable DNS-style name in it (StatefulSets)
+        if pod_spec.get("hostname") and pod_spec.get("subdomain") == meta(service).get("name"):
+            address["hostname"] = pod_spec["hostname"]
+        node = pod_spec.get("nodeName")
         if node:
             address["nodeName"] = node
         bucket = "addresses" if is_pod_ready(pod) else "notReadyAddresses"

@@ -30,13 +30,22 @@ from minik8s.client import (
 from minik8s.client.daemon import Daemon, DaemonConfig, add_common_flags, parse_duration, run_daemon
 
 from .base import Controller, ControllerContext, Options
+from .bootstrapsigner import BootstrapSigner
+from .cronjob import CronJobController
+from .daemonset import DaemonSetController
 from .deployment import DeploymentController
 from .endpoints import EndpointsController
 from .gc import GarbageCollector
+from .hpa import HorizontalPodAutoscalerController
+from .job import JobController
 from .namespace import NamespaceController, ServiceAccountController
 from .nodeipam import NodeIpamController
 from .nodelifecycle import NodeLifecycleController
+from .pvbinder import PersistentVolumeBinder
 from .replicaset import ReplicaSetController
+from .statefulset import StatefulSetController
+from .tokencleaner import TokenCleaner
+from .ttl import TTLAfterFinishedController
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +58,15 @@ CONTROLLERS: dict[str, Callable[[ControllerContext], Controller]] = {
     "garbagecollector": GarbageCollector,
     "nodeipam": NodeIpamController,
     "nodelifecycle": NodeLifecycleController,
+    "horizontalpodautoscaling": HorizontalPodAutoscalerController,
+    "job": JobController,
+    "cronjob": CronJobController,
+    "ttlafterfinished": TTLAfterFinishedController,
+    "statefulset": StatefulSetController,
+    "persistentvolume-binder": PersistentVolumeBinder,
+    "daemonset": DaemonSetController,
+    "bootstrapsigner": BootstrapSigner,
+    "tokencleaner": TokenCleaner,
 }
 
 
@@ -74,7 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mk-controller-manager",
         description="Runs the minik8s control loops (ReplicaSet, Deployment, Endpoints, "
-        "Namespace, ServiceAccount, garbage collector, Node IPAM, Node lifecycle).",
+        "Namespace, ServiceAccount, garbage collector, Node IPAM, Node lifecycle, Job, "
+        "CronJob, TTL after finished, and the others listed under --controllers).",
     )
     add_common_flags(parser, health_port=10257)
     group = parser.add_argument_group("controllers")
@@ -138,6 +157,47 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PODS_PER_SECOND",
         help="At most this many pod evictions per second (default 1).",
     )
+    group.add_argument(
+        "--horizontal-pod-autoscaler-sync-period",
+        dest="hpa_sync_period",
+        type=parse_duration,
+        default=15.0,
+        metavar="DURATION",
+        help="How often every HorizontalPodAutoscaler is evaluated (default 15s).",
+    )
+    group.add_argument(
+        "--horizontal-pod-autoscaler-downscale-stabilization",
+        dest="hpa_downscale_stabilization",
+        type=parse_duration,
+        default=300.0,
+        metavar="DURATION",
+        help="Scale-down stabilization window of HPAs that set none in behavior: a scale "
+        "down goes to the highest recommendation of this window (default 5m).",
+    )
+    group.add_argument(
+        "--horizontal-pod-autoscaler-tolerance",
+        dest="hpa_tolerance",
+        type=float,
+        default=0.1,
+        metavar="RATIO",
+        help="HPAs do not scale while the usage/target ratio is within this of 1.0 "
+        "(default 0.1).",
+    )
+    group.add_argument(
+        "--job-pod-failure-backoff",
+        type=parse_duration,
+        default=10.0,
+        metavar="DURATION",
+        help="Delay before a Job replaces a failed pod; it doubles with every further "
+        "failure (default 10s, as Kubernetes).",
+    )
+    group.add_argument(
+        "--job-pod-failure-backoff-max",
+        type=parse_duration,
+        default=360.0,
+        metavar="DURATION",
+        help="Upper bound of that delay (default 6m).",
+    )
     return parser
 
 
@@ -150,6 +210,11 @@ def options_from(args: argparse.Namespace) -> Options:
         node_monitor_grace_period=args.node_monitor_grace_period,
         default_toleration_seconds=args.default_toleration_seconds,
         eviction_rate=args.node_eviction_rate,
+        hpa_sync_period=args.hpa_sync_period,
+        hpa_downscale_stabilization=args.hpa_downscale_stabilization,
+        hpa_tolerance=args.hpa_tolerance,
+        job_backoff_base=args.job_pod_failure_backoff,
+        job_backoff_max=args.job_pod_failure_backoff_max,
     )
 
 

@@ -21,3 +21,5 @@ class ShimConfig:
     docker_workers: int = 16
     docker_timeout: float = 120.0
     sandbox_stop_grace: int = 10  # seconds given to a sandbox's containers by StopPodSandbox
+    # registries PullImage may contact; () = any (see cridocker.images)
+    allowed_registries: tuple[str, ...] = ()

@@ -1,7 +1,11 @@
 """The ImageService on Docker: list, status, pull (with registry auth), remove, fs info.
 
 Pulls stream Docker's progress and fail on the first error message in the stream (Docker
-answers 200 and reports a failed pull inside the stream). A pull runs on one worker
+answers 200 and reports a failed pull inside the stream). With `--allowed-registries` the
+shim never asks Docker to fetch from any other registry (no DNS lookup, no connection): an
+image of another registry that is present counts as pulled, a missing one is NOT_FOUND.
+Air-gapped nodes and the tests use it, so an `imagePullPolicy: Always` pod (any `:latest`
+image) never sends a packet off the machine. A pull runs on one worker
 thread for as long as it takes, within the RPC's deadline (see `cridocker.backend`).
 """
 
@@ -16,6 +20,7 @@ from typing import Any
 
 import grpc
 from docker import APIClient
+from docker.auth import resolve_repository_name
 from docker.utils import parse_repository_tag
 
 from cridocker import views
@@ -62,6 +67,22 @@ def auth_config(auth: pb.AuthConfig) -> dict[str, str] | None:
     return out or None
 
 
+def registry_of(image: str) -> str:
+    """The registry host of an image reference (`docker.io` when it names none)."""
+    repository, _ = split_reference(image)
+    try:
+        registry, _ = resolve_repository_name(repository)
+    except Exception:  # an invalid name: Docker will refuse it on its own
+        return ""
+    return str(registry)
+
+
+def registry_allowed(registry: str, allowed: tuple[str, ...]) -> bool:
+    """`registry` (host[:port]) is in `allowed`, where a bare host allows every port."""
+    host = registry.rsplit(":", 1)[0] if registry.count(":") == 1 else registry
+    return registry in allowed or host in allowed
+
+
 def pull_error(image: str, message: str) -> CRIError:
     """The CRIError for a failed pull, chosen from Docker's message."""
     lowered = message.lower()
@@ -78,8 +99,9 @@ def pull_error(image: str, message: str) -> CRIError:
 class Images:
     """The ImageService calls (see module doc)."""
 
-    def __init__(self, docker: Docker) -> None:
+    def __init__(self, docker: Docker, allowed_registries: tuple[str, ...] = ()) -> None:
         self.docker = docker
+        self.allowed_registries = allowed_registries
 
     async def list(self, flt: pb.ImageFilter) -> list[pb.Image]:
         name = flt.image.image or None
@@ -122,6 +144,19 @@ class Images:
     async def pull(self, image: str, auth: pb.AuthConfig) -> str:
         if not image:
             raise invalid("image.image is required")
+        if self.allowed_registries and not registry_allowed(
+            registry_of(image), self.allowed_registries
+        ):
+            local = await self.inspect(full_reference(image))
+            if local is None:
+                raise CRIError(
+                    grpc.StatusCode.NOT_FOUND,
+                    f"pulling image {image!r}: registry {registry_of(image) or '?'} is not "
+                    f"allowed on this node (--allowed-registries "
+                    f"{','.join(self.allowed_registries)}) and no local copy exists",
+                )
+            log.debug("%s: registry not allowed, using the local copy", image)
+            return str(local["Id"])
         repository, tag = split_reference(image)
         credentials = auth_config(auth)
 

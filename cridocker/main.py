@@ -96,6 +96,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         f"(default {DEFAULT_INSTANCE}).",
     )
     parser.add_argument(
+        "--allowed-registries",
+        default=os.environ.get("MINIK8S_ALLOWED_REGISTRIES", ""),
+        metavar="HOST[,HOST…]",
+        help="Pull only from these registries (the host of the image reference; docker.io "
+        "for a name without one; a bare host allows every port). An image of another "
+        "registry is never fetched: a local copy counts as pulled, a missing one fails "
+        "with NOT_FOUND. For air-gapped nodes and tests (default: $MINIK8S_ALLOWED_REGISTRIES, "
+        "or any registry).",
+    )
+    parser.add_argument(
         "--docker-workers",
         type=int,
         default=16,
@@ -160,6 +170,9 @@ def config_from_args(args: argparse.Namespace) -> ShimConfig:
         docker_workers=args.docker_workers,
         docker_timeout=args.docker_timeout,
         sandbox_stop_grace=args.sandbox_stop_grace,
+        allowed_registries=tuple(
+            h.strip() for h in args.allowed_registries.split(",") if h.strip()
+        ),
     )
 
 

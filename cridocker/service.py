@@ -101,7 +101,7 @@ class Runtime:
         self.containers = Containers(self.docker, config, self.copier)
         self.sandboxes = Sandboxes(self.docker, config, self.containers)
         self.stats = Stats(self.docker, config.instance)
-        self.images = Images(self.docker)
+        self.images = Images(self.docker, config.allowed_registries)
 
 
 class RuntimeService(pb_grpc.RuntimeServiceServicer):

@@ -77,6 +77,8 @@ def preempt(
     max_candidates: int = 100,
 ) -> tuple[Candidate | None, str]:
     """The cheapest candidate, or None with kube's `preemption: …` message."""
+    if (pod.pod.get("spec") or {}).get("preemptionPolicy") == "Never":
+        return None, "not eligible due to preemptionPolicy=Never."
     counts: Counter[str] = Counter()
     candidates = []
     tried = 0

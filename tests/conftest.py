@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import uuid
@@ -19,6 +20,11 @@ import httpx
 import pytest
 
 from minik8s.cluster import processes
+
+# Network safety: every CRI shim a test starts (it inherits this) pulls only from registries
+# on loopback; an `imagePullPolicy: Always` pod of an offline image uses the local copy
+# instead of looking up docker.io.
+os.environ.setdefault("MINIK8S_ALLOWED_REGISTRIES", "127.0.0.1,localhost")
 
 
 @dataclass

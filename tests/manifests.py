@@ -123,6 +123,13 @@ MANIFESTS: dict[str, dict[str, Any]] = {
             "template": _pod_template("db"),
         },
     },
+    "controllerrevisions": {
+        "apiVersion": "apps/v1",
+        "kind": "ControllerRevision",
+        "metadata": {"name": "x"},
+        "data": {"spec": {"template": {"$patch": "replace", **_pod_template("db")}}},
+        "revision": 1,
+    },
     "jobs": {
         "apiVersion": "batch/v1",
         "kind": "Job",

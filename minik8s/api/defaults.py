@@ -426,7 +426,12 @@ def _default_hpa(obj: Obj) -> None:
         spec["metrics"] = [copy.deepcopy(_DEFAULT_HPA_METRIC)]
 
 
+def _default_priority_class(obj: Obj) -> None:
+    obj.setdefault("preemptionPolicy", "PreemptLowerPriority")
+
+
 _DEFAULTERS: dict[str, Callable[[Obj], None]] = {
+    "PriorityClass": _default_priority_class,
     "Pod": _default_pod,
     "Service": _default_service,
     "Deployment": _default_deployment,

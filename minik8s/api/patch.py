@@ -371,9 +371,11 @@ _kind("Deployment", "DeploymentSpec", "ConditionsStatus")
 _kind("ReplicaSet", "WorkloadSpec", "ConditionsStatus")
 _kind("DaemonSet", "WorkloadSpec", "ConditionsStatus")
 _kind("StatefulSet", "WorkloadSpec", "ConditionsStatus")  # volumeClaimTemplates: atomic
+_kind("ControllerRevision")  # data: replaced whole (it is immutable anyway)
 _kind("Job", "JobSpec", "ConditionsStatus")
 _kind("CronJob", "CronJobSpec")
 _kind("Lease")
+_kind("PriorityClass")
 _kind("HorizontalPodAutoscaler", status="ConditionsStatus")  # spec.metrics: atomic
 _kind("PersistentVolume")  # spec.accessModes, spec.mountOptions: atomic
 _kind("PersistentVolumeClaim", status="ConditionsStatus")  # spec.accessModes: atomic

@@ -148,11 +148,24 @@ RESOURCES: tuple[ResourceInfo, ...] = (
         ("status", "scale"),
         _ALL,
     ),
+    ResourceInfo(
+        "apps", "v1", "ControllerRevision", "controllerrevisions", "controllerrevision", True
+    ),
     # batch/v1
     ResourceInfo("batch", "v1", "Job", "jobs", "job", True, (), ("status",), _ALL),
     ResourceInfo("batch", "v1", "CronJob", "cronjobs", "cronjob", True, ("cj",), ("status",), _ALL),
     # coordination.k8s.io/v1
     ResourceInfo("coordination.k8s.io", "v1", "Lease", "leases", "lease", True),
+    # scheduling.k8s.io/v1
+    ResourceInfo(
+        "scheduling.k8s.io",
+        "v1",
+        "PriorityClass",
+        "priorityclasses",
+        "priorityclass",
+        False,
+        ("pc",),
+    ),
     # autoscaling/v2
     ResourceInfo(
         "autoscaling",

@@ -1455,10 +1455,46 @@ def _validate_statefulset_strategy(value: Any, errs: Errs) -> None:
         )
 
 
+def _validate_controller_revision(obj: Obj, errs: Errs) -> None:
+    if obj.get("data") is None:
+        errs.append(required("data", "data is mandatory"))
+    if obj.get("revision") is None:
+        errs.append(required("revision"))
+    _non_negative(obj, "revision", "", errs)
+
+
+def _validate_controller_revision_update(obj: Obj, old: Obj, errs: Errs) -> None:
+    _immutable(obj.get("data"), old.get("data"), "data", errs)
+
+
+def _with_claim_volumes(spec: Obj) -> Obj:
+    """The spec with a volume per volumeClaimTemplate, so containers may mount them by name
+    (the controller adds those volumes to each pod)."""
+    template = spec.get("template")
+    pod_spec = template.get("spec") if isinstance(template, dict) else None
+    claims = spec.get("volumeClaimTemplates")
+    if not isinstance(pod_spec, dict) or not isinstance(claims, list):
+        return spec
+    found = pod_spec.get("volumes")
+    volumes: list[Any] = found if isinstance(found, list) else []
+    have = {v.get("name") for v in volumes if isinstance(v, dict)}
+    extra = []
+    for claim in claims:
+        claim_meta = claim.get("metadata") if isinstance(claim, dict) else None
+        name = claim_meta.get("name") if isinstance(claim_meta, dict) else None
+        if isinstance(name, str) and name and name not in have:
+            extra.append({"name": name, "persistentVolumeClaim": {"claimName": name}})
+    if not extra:
+        return spec
+    out = copy.deepcopy(spec)
+    out["template"]["spec"]["volumes"] = [*volumes, *extra]
+    return out
+
+
 def _validate_statefulset(obj: Obj, errs: Errs) -> None:
     spec = _dict(obj.get("spec"), "spec", errs)
     _non_negative(spec, "replicas", "spec", errs)
-    _validate_workload(spec, errs, "statefulset")
+    _validate_workload(_with_claim_volumes(spec), errs, "statefulset")
     _str(spec, "serviceName", "spec", errs)
     _one_of(spec, "podManagementPolicy", "spec", errs, ["OrderedReady", "Parallel"])
     _validate_statefulset_strategy(spec.get("updateStrategy"), errs)
@@ -2033,6 +2069,48 @@ def _validate_lease(obj: Obj, errs: Errs) -> None:
         _str(spec, key, "spec", errs)
 
 
+# --------------------------------------------------------------------------- scheduling
+
+# The classes the API server creates itself; other names starting "system-" are reserved.
+SYSTEM_PRIORITY_CLASSES = {
+    "system-cluster-critical": 2000000000,
+    "system-node-critical": 2000001000,
+}
+HIGHEST_USER_PRIORITY = 1000000000
+_PREEMPTION_POLICIES = ["Never", "PreemptLowerPriority"]
+
+
+def _validate_priority_class(obj: Obj, errs: Errs) -> None:
+    meta = obj.get("metadata")
+    name = str(meta.get("name") or "") if isinstance(meta, dict) else ""
+    value = obj.get("value")
+    if value is None:
+        errs.append(required("value"))
+    else:
+        value = _int(obj, "value", "", errs)
+    if name in SYSTEM_PRIORITY_CLASSES:
+        if value is not None and value != SYSTEM_PRIORITY_CLASSES[name]:
+            errs.append(
+                invalid("value", value, f"must be {SYSTEM_PRIORITY_CLASSES[name]} for {name}")
+            )
+    elif name.startswith("system-"):
+        errs.append(
+            invalid("metadata.name", name, "the prefix 'system-' is reserved for system classes")
+        )
+    elif value is not None and value > HIGHEST_USER_PRIORITY:
+        errs.append(invalid("value", value, f"must not be greater than {HIGHEST_USER_PRIORITY}"))
+    _bool(obj, "globalDefault", "", errs)
+    _str(obj, "description", "", errs)
+    _one_of(obj, "preemptionPolicy", "", errs, _PREEMPTION_POLICIES)
+
+
+def _validate_priority_class_update(obj: Obj, old: Obj, errs: Errs) -> None:
+    if obj.get("value") != old.get("value"):
+        errs.append(forbidden("value", "may not be changed in an update."))
+    if obj.get("preemptionPolicy") != old.get("preemptionPolicy"):
+        errs.append(forbidden("preemptionPolicy", "field is immutable"))
+
+
 # --------------------------------------------------------------------------- storage
 
 _ACCESS_MODES = ["ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod"]
@@ -2242,15 +2320,18 @@ _VALIDATORS: dict[str, _Validator] = {
     "ReplicaSet": _validate_replicaset,
     "DaemonSet": _validate_daemonset,
     "StatefulSet": _validate_statefulset,
+    "ControllerRevision": _validate_controller_revision,
     "Job": _validate_job,
     "CronJob": _validate_cronjob,
     "Lease": _validate_lease,
+    "PriorityClass": _validate_priority_class,
     "HorizontalPodAutoscaler": _validate_hpa,
     "PersistentVolume": _validate_persistent_volume,
     "PersistentVolumeClaim": _validate_persistent_volume_claim,
 }
 
 _UPDATE_VALIDATORS: dict[str, _UpdateValidator] = {
+    "PriorityClass": _validate_priority_class_update,
     "Pod": _validate_pod_update,
     "Service": _validate_service_update,
     "ConfigMap": _validate_configmap_update,
@@ -2259,6 +2340,7 @@ _UPDATE_VALIDATORS: dict[str, _UpdateValidator] = {
     "ReplicaSet": _validate_selector_update,
     "DaemonSet": _validate_selector_update,
     "StatefulSet": _validate_statefulset_update,
+    "ControllerRevision": _validate_controller_revision_update,
     "Job": _validate_job_update,
     "PersistentVolume": _validate_persistent_volume_update,
     "PersistentVolumeClaim": _validate_persistent_volume_claim_update,

@@ -2,12 +2,25 @@
 
     python -m minik8s.cluster.local up|down|status [--state-dir .minik8s]
 
-`up` is idempotent: a component whose pidfile names a live process is left alone. Data
-(etcd), logs, pidfiles and the CRI socket live under the state directory, so the cluster's
-state survives `down` + `up`. `up` checks its ports and the Docker engine before starting
-anything, builds the offline images when they are missing, and returns once the API server
-answers /readyz, the CRI shim's socket exists and the kubeconfig at `~/.minik8s/config`
-points at the API server. Each later daemon joins `COMPONENTS` here.
+`up` prepares the machine, then starts every component and waits for it:
+1. installs what is missing (etcd, Docker, iptables, iproute2, busybox-static) with
+   apt-get when run as root (one readable error line otherwise), and starts `dockerd` when
+   the engine does not answer (log in `<state>/logs/dockerd.log`; it is shared with
+   whatever else uses Docker here, so `down` leaves it running);
+2. starts etcd, the API server, controller manager, scheduler, CRI shim, kubelet and proxy
+   agent, each under `minik8s.cluster.supervise` (restarted when it dies, with back-off),
+   in that order, each waited for through its health endpoint before the next;
+3. writes the kubeconfig at `~/.minik8s/config`, waits until this machine's Node is Ready
+   with a pod CIDR, and prints how to use the cluster.
+
+`up` is idempotent: a component whose pidfile names a live supervisor is left alone. Data
+(etcd), logs (`logs/<component>.log`), pidfiles (`run/<component>.pid` = the supervisor,
+`run/<component>.child.pid` = the daemon) and the CRI socket live under the state
+directory, so the cluster's state survives `down` + `up`. `down` stops the supervisors in
+reverse order (each stops its daemon), removes the pod containers and the proxy's rules.
+
+Everything here runs in one thread of the calling process; readiness is always a
+condition polled with a deadline.
 """
 
 from __future__ import annotations
@@ -16,11 +29,16 @@ import argparse
 import os
 import shlex
 import shutil
+import socket
 import subprocess
 import sys
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import yaml
 
 from . import processes
@@ -47,20 +65,38 @@ CONTROLLER_MANAGER_ARGS = shlex.split(os.environ.get("MINIK8S_CONTROLLER_MANAGER
 SCHEDULER_ARGS = shlex.split(os.environ.get("MINIK8S_SCHEDULER_ARGS", ""))
 KUBELET_ARGS = shlex.split(os.environ.get("MINIK8S_KUBELET_ARGS", ""))
 PROXY_ARGS = shlex.split(os.environ.get("MINIK8S_PROXY_ARGS", ""))
+APISERVER_ARGS = shlex.split(os.environ.get("MINIK8S_APISERVER_ARGS", ""))
+NODE_READY_TIMEOUT = float(os.environ.get("MINIK8S_NODE_READY_TIMEOUT", "120"))
+
+# Start order; `down` stops in reverse, so clients go before what they depend on.
+COMPONENTS = ("etcd", "apiserver", "controller-manager", "scheduler", "cri", "kubelet", "proxy")
+LABELS = {
+    "etcd": "etcd",
+    "apiserver": "mk-apiserver",
+    "controller-manager": "mk-controller-manager",
+    "scheduler": "mk-scheduler",
+    "cri": "mk-cri-docker",
+    "kubelet": "mk-kubelet",
+    "proxy": "mk-proxy",
+}
+# Debian package of each program `up` needs (program found on the PATH or as a file).
+REQUIRED_PROGRAMS = (
+    ("etcd", "etcd-server"),
+    ("etcdctl", "etcd-client"),
+    ("docker", "docker.io"),
+    ("dockerd", "docker.io"),
+    ("iptables", "iptables"),
+    ("ip", "iproute2"),
+    ("/bin/busybox", "busybox-static"),
+)
+
+
+def _say(label: str, text: str) -> None:
+    print(f"{label:<14} {text}", flush=True)
 
 
 def _pid(state: Path, name: str) -> int | None:
-    try:
-        pid = int((state / "run" / f"{name}.pid").read_text().strip())
-    except (OSError, ValueError):
-        return None
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return None
-    except PermissionError:
-        return pid
-    return pid
+    return processes.read_pid(state / "run" / f"{name}.pid")
 
 
 def _write_pid(state: Path, name: str, pid: int) -> None:
@@ -101,6 +137,86 @@ def write_kubeconfig(path: Path, server: str) -> None:
     path.write_text(yaml.safe_dump(config, sort_keys=False))
 
 
+# --------------------------------------------------------------------------- the machine
+
+
+def missing_packages(
+    present: Callable[[str], bool], required: Sequence[tuple[str, str]] = REQUIRED_PROGRAMS
+) -> list[str]:
+    """The Debian packages to install, in order, for the programs `present` does not find."""
+    wanted: list[str] = []
+    for program, package in required:
+        if not present(program) and package not in wanted:
+            wanted.append(package)
+    return wanted
+
+
+def _program_present(program: str) -> bool:
+    if program.startswith("/"):
+        return os.access(program, os.X_OK)
+    return shutil.which(program) is not None
+
+
+def _install_packages(state: Path) -> None:
+    """apt-get install what is missing (root only); a no-op on a prepared machine."""
+    wanted = missing_packages(_program_present)
+    if not wanted:
+        return
+    if os.geteuid() != 0:
+        raise processes.StartError(
+            f"missing {', '.join(wanted)}: run `make up` as root to install them, or "
+            f"`sudo apt-get install -y {' '.join(wanted)}`"
+        )
+    if shutil.which("apt-get") is None:
+        raise processes.StartError(
+            f"missing {', '.join(wanted)} and apt-get is not available: install them first"
+        )
+    log = state / "logs" / "install.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    _say("packages", f"installing {' '.join(wanted)} (apt-get; log {log})")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    with open(log, "ab") as out:
+        for cmd in (["apt-get", "update"], ["apt-get", "install", "-y", *wanted]):
+            code = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, env=env).returncode
+            if code != 0:
+                raise processes.StartError(f"`{' '.join(cmd)}` failed ({code}); see {log}")
+    still = missing_packages(_program_present)
+    if still:
+        raise processes.StartError(f"{', '.join(still)} still missing after apt-get; see {log}")
+
+
+def _docker_ok() -> bool:
+    try:
+        return subprocess.run(["docker", "info"], capture_output=True, timeout=30).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def _ensure_docker(state: Path) -> None:
+    """Start the Docker engine when it does not answer (it outlives `down`: it is shared)."""
+    if shutil.which("docker") is None:
+        raise processes.StartError(
+            "docker is not installed: apt-get install -y docker.io busybox-static"
+        )
+    if _docker_ok():
+        return
+    if os.geteuid() != 0 or shutil.which("dockerd") is None:
+        raise processes.StartError(
+            "the Docker engine is not running (mk-cri-docker needs it): start it with "
+            "`dockerd >/var/log/dockerd.log 2>&1 &`"
+        )
+    log = state / "logs" / "dockerd.log"
+    proc = processes.spawn(["dockerd"], log)
+    _say("dockerd", f"started (pid {proc.pid}, log {log}; left running by `make down`)")
+
+    def up() -> bool:
+        if proc.poll() is not None:
+            raise processes.StartError(f"dockerd exited with {proc.returncode}; see {log}")
+        return _docker_ok()
+
+    processes.wait_until(up, 90, f"dockerd (log: {log})", interval=0.5)
+
+
 def _check_ports(state: Path) -> None:
     """Refuse to start anything if a port we need is held by a process we did not start."""
     for name, port, var in (
@@ -117,19 +233,6 @@ def _check_ports(state: Path) -> None:
             )
 
 
-def _check_docker() -> None:
-    if shutil.which("docker") is None:
-        raise processes.StartError(
-            "docker is not installed: apt-get install -y docker.io busybox-static"
-        )
-    ok = subprocess.run(["docker", "info"], capture_output=True, timeout=30).returncode == 0
-    if not ok:
-        raise processes.StartError(
-            "the Docker engine is not running (mk-cri-docker needs it): start it with "
-            "`dockerd >/var/log/dockerd.log 2>&1 &`"
-        )
-
-
 def _build_images(state: Path) -> None:
     """`make images` when the offline images are missing (idempotent and quick otherwise)."""
     script = Path(__file__).resolve().parents[2] / "deploy" / "images" / "build.sh"
@@ -143,79 +246,217 @@ def _build_images(state: Path) -> None:
         raise processes.StartError(f"building the offline images failed; see {log}")
 
 
+# --------------------------------------------------------------------------- components
+
+
 def cri_socket(state: Path) -> str:
     return f"unix://{state / 'run' / 'cri.sock'}"
 
 
-def _start_cri(state: Path, log: Path) -> subprocess.Popen[bytes]:
-    sock = state / "run" / "cri.sock"
-    proc = processes.spawn(
-        [
-            sys.executable,
-            "-m",
-            "cridocker.main",
-            "--listen",
-            cri_socket(state),
-            "--healthz-port",
-            str(CRI_HEALTH_PORT),
-            "--instance",
-            CRI_INSTANCE,
-            "--network-name",
-            f"{CRI_INSTANCE}-pods",
-        ],
-        log,
+def _api_url() -> str:
+    return f"http://127.0.0.1:{API_PORT}"
+
+
+def _daemon(module: str, *args: str) -> list[str]:
+    return [sys.executable, "-m", module, "--server", _api_url(), *args]
+
+
+def _command(state: Path, name: str) -> tuple[list[str], Callable[[], bool]]:
+    """The daemon's command line and its readiness check."""
+    etcd_url = f"http://127.0.0.1:{ETCD_PORT}"
+    if name == "etcd":
+        cmd = processes.etcd_command(state / "etcd", ETCD_PORT, ETCD_PEER_PORT)
+        return cmd, lambda: processes.http_ok(f"{etcd_url}/health")
+    if name == "apiserver":
+        extra = [
+            "--scheduler-health-address", f"127.0.0.1:{SCHEDULER_HEALTH_PORT}",
+            "--controller-manager-health-address", f"127.0.0.1:{CM_HEALTH_PORT}",
+            *APISERVER_ARGS,
+        ]  # fmt: skip
+        cmd = processes.apiserver_command(etcd_url, API_PORT, extra)
+        return cmd, lambda: processes.http_ok(f"{_api_url()}/readyz")
+    if name == "controller-manager":
+        cmd = _daemon(
+            "controllers", "--healthz-port", str(CM_HEALTH_PORT),
+            "--cluster-cidr", CLUSTER_CIDR, *CONTROLLER_MANAGER_ARGS,
+        )  # fmt: skip
+        return cmd, lambda: processes.http_ok(f"http://127.0.0.1:{CM_HEALTH_PORT}/healthz")
+    if name == "scheduler":
+        cmd = _daemon("scheduler", "--healthz-port", str(SCHEDULER_HEALTH_PORT), *SCHEDULER_ARGS)
+        url = f"http://127.0.0.1:{SCHEDULER_HEALTH_PORT}/healthz"
+        return cmd, lambda: processes.http_ok(url)
+    if name == "cri":
+        sock = state / "run" / "cri.sock"
+        cmd = [
+            sys.executable, "-m", "cridocker.main",
+            "--listen", cri_socket(state),
+            "--healthz-port", str(CRI_HEALTH_PORT),
+            "--instance", CRI_INSTANCE,
+            "--network-name", f"{CRI_INSTANCE}-pods",
+        ]  # fmt: skip
+        url = f"http://127.0.0.1:{CRI_HEALTH_PORT}/healthz"
+        return cmd, lambda: sock.exists() and processes.http_ok(url)
+    if name == "kubelet":
+        # No --pod-cidr: node IPAM in the controller manager assigns the node's pod CIDR.
+        cmd = _daemon(
+            "kubelet.main",
+            "--container-runtime-endpoint", cri_socket(state),
+            "--root-dir", str(state / "kubelet"),
+            "--pod-logs-dir", str(state / "pod-logs"),
+            "--port", str(KUBELET_PORT),
+            "--healthz-port", str(KUBELET_HEALTH_PORT),
+            *KUBELET_ARGS,
+        )  # fmt: skip
+        url = f"http://127.0.0.1:{KUBELET_HEALTH_PORT}/readyz"
+        return cmd, lambda: processes.http_ok(url)
+    if name == "proxy":
+        cmd = _daemon(
+            "proxy", "--cluster-cidr", CLUSTER_CIDR,
+            "--healthz-port", str(PROXY_HEALTH_PORT), *PROXY_ARGS,
+        )  # fmt: skip
+        url = f"http://127.0.0.1:{PROXY_HEALTH_PORT}/healthz"
+        return cmd, lambda: processes.http_ok(url)
+    raise ValueError(name)
+
+
+def _start(state: Path, name: str) -> int:
+    """Start `name` under a supervisor and wait until it is ready; the supervisor's pid."""
+    cmd, ready = _command(state, name)
+    if name == "cri":
+        (state / "run" / "cri.sock").unlink(missing_ok=True)  # a stale socket is not ready
+    log = state / "logs" / f"{name}.log"
+    proc = processes.spawn_supervised(name, cmd, log, state / "run" / f"{name}.child.pid")
+    _write_pid(state, name, proc.pid)
+    label = LABELS[name]
+
+    def check() -> bool:
+        if proc.poll() is not None:
+            raise processes.StartError(f"{label} exited with {proc.returncode}; see {log}")
+        return ready()
+
+    timeout = 30 if name in ("etcd", "cri") else 60
+    try:
+        processes.wait_until(check, timeout, f"{label} (log: {log})", interval=0.1)
+    except processes.StartError:
+        processes.stop(proc, 30)
+        (state / "run" / f"{name}.pid").unlink(missing_ok=True)
+        raise
+    return proc.pid
+
+
+def _started_text(state: Path, name: str, pid: int) -> str:
+    detail = {
+        "etcd": f"http://127.0.0.1:{ETCD_PORT}, data {state / 'etcd'}",
+        "apiserver": _api_url(),
+        "cri": cri_socket(state),
+        "kubelet": f"node port {KUBELET_PORT}",
+        "proxy": "iptables of this machine",
+    }.get(name)
+    child = processes.read_pid(state / "run" / f"{name}.child.pid")
+    what = f"supervisor {pid}" + (f", daemon {child}" if child else "")
+    return f"started ({what}{', ' + detail if detail else ''})"
+
+
+def node_name() -> str:
+    """The name this machine's kubelet registers (its --hostname-override, or the host)."""
+    for i, word in enumerate(KUBELET_ARGS):
+        if word == "--hostname-override" and i + 1 < len(KUBELET_ARGS):
+            return KUBELET_ARGS[i + 1].lower()
+        if word.startswith("--hostname-override="):
+            return word.split("=", 1)[1].lower()
+    return socket.gethostname().lower()
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def node_ready_since(node: dict[str, Any], since: datetime) -> bool:
+    """Ready=True reported at or after `since` (not a stale status kept in etcd), with a
+    pod CIDR: the node can run pods."""
+    if not (node.get("spec") or {}).get("podCIDR"):
+        return False
+    for c in (node.get("status") or {}).get("conditions") or []:
+        if c.get("type") == "Ready" and c.get("status") == "True":
+            beat = _parse_time(c.get("lastHeartbeatTime"))
+            return beat is not None and beat >= since
+    return False
+
+
+def _wait_node_ready(state: Path, name: str, since: datetime) -> None:
+    def ready() -> bool:
+        try:
+            r = httpx.get(f"{_api_url()}/api/v1/nodes/{name}", timeout=5)
+        except httpx.HTTPError:
+            return False
+        return r.status_code == 200 and node_ready_since(r.json(), since)
+
+    what = f"node {name} to be Ready (log: {state / 'logs' / 'kubelet.log'})"
+    processes.wait_until(ready, NODE_READY_TIMEOUT, what, interval=0.5)
+
+
+def _print_try_this(state: Path, node: str) -> None:
+    mkctl = "mkctl" if shutil.which("mkctl") else f"{Path(sys.executable).parent}/mkctl"
+    if Path("~/.minik8s/config").expanduser() != KUBECONFIG:
+        mkctl += f" --kubeconfig {KUBECONFIG}"
+    example = Path(__file__).resolve().parents[2] / "deploy" / "examples" / "web.yaml"
+    print(
+        f"""
+minik8s is up: node {node} is Ready.
+  kubectl: export KUBECONFIG={KUBECONFIG}   (or kubectl --kubeconfig {KUBECONFIG} get nodes)
+Try this:
+  {mkctl} cluster status
+  {mkctl} apply -f {example}
+  {mkctl} get pods -o wide
+  {mkctl} get deploy,svc,endpoints
+  {mkctl} scale deployment web --replicas=4
+  {mkctl} describe deployment web
+  kill -9 $(cat {state / "run" / "scheduler.child.pid"}); {mkctl} cluster status   (it comes back)
+Stop it with `make down`; the cluster's state stays in etcd for the next `make up`.""",
+        flush=True,
     )
 
-    def ready() -> bool:
-        if proc.poll() is not None:
-            raise processes.StartError(f"mk-cri-docker exited with {proc.returncode}; see {log}")
-        return sock.exists()
 
-    processes.wait_until(ready, 30, f"mk-cri-docker on {sock} (log: {log})")
-    return proc
-
-
-def _start_daemon(
-    name: str, module: str, args: list[str], ready_url: str, log: Path
-) -> subprocess.Popen[bytes]:
-    """Start `python -m module --server <API> args…` and wait until `ready_url` answers 200."""
-    cmd = [sys.executable, "-m", module, "--server", f"http://127.0.0.1:{API_PORT}", *args]
-    proc = processes.spawn(cmd, log)
-
-    def ready() -> bool:
-        if proc.poll() is not None:
-            raise processes.StartError(f"{name} exited with {proc.returncode}; see {log}")
-        return processes.http_ok(ready_url)
-
-    processes.wait_until(ready, 60, f"{name} (log: {log})")
-    return proc
-
-
-def _start_control_daemon(
-    name: str, module: str, health_port: int, log: Path, extra: list[str]
-) -> subprocess.Popen[bytes]:
-    args = ["--healthz-port", str(health_port), *extra]
-    return _start_daemon(name, module, args, f"http://127.0.0.1:{health_port}/healthz", log)
-
-
-def _start_kubelet(state: Path, log: Path) -> subprocess.Popen[bytes]:
-    # No --pod-cidr: node IPAM in the controller manager assigns the node's pod CIDR.
-    args = [
-        "--container-runtime-endpoint", cri_socket(state),
-        "--root-dir", str(state / "kubelet"),
-        "--pod-logs-dir", str(state / "pod-logs"),
-        "--port", str(KUBELET_PORT),
-        "--healthz-port", str(KUBELET_HEALTH_PORT),
-        *KUBELET_ARGS,
-    ]  # fmt: skip
-    ready = f"http://127.0.0.1:{KUBELET_HEALTH_PORT}/readyz"
-    return _start_daemon("mk-kubelet", "kubelet.main", args, ready, log)
-
-
-def _start_proxy(state: Path, log: Path) -> subprocess.Popen[bytes]:
-    args = ["--cluster-cidr", CLUSTER_CIDR, "--healthz-port", str(PROXY_HEALTH_PORT), *PROXY_ARGS]
-    ready = f"http://127.0.0.1:{PROXY_HEALTH_PORT}/healthz"
-    return _start_daemon("mk-proxy", "proxy", args, ready, log)
+def up(state: Path) -> None:
+    started_at = datetime.now(UTC).replace(microsecond=0)
+    began = time.monotonic()
+    state.mkdir(parents=True, exist_ok=True)
+    _check_ports(state)
+    _install_packages(state)
+    if _pid(state, "cri") is None:
+        _ensure_docker(state)
+    # A node status kept in etcd from before `down` says Ready too: only a new kubelet's
+    # report counts, unless the kubelet was running already.
+    fresh_kubelet = False
+    for name in COMPONENTS:
+        label = LABELS[name]
+        if name == "proxy" and not WITH_PROXY:
+            _say(label, "not started (MINIK8S_PROXY=0)")
+            continue
+        if _pid(state, name) is not None:
+            if name == "apiserver":
+                processes.wait_until(
+                    lambda: processes.http_ok(f"{_api_url()}/readyz"), 30, "mk-apiserver"
+                )
+            _say(label, "already running")
+            continue
+        if name == "cri":
+            _build_images(state)
+        if name == "kubelet":
+            fresh_kubelet = True
+        pid = _start(state, name)
+        _say(label, _started_text(state, name, pid))
+    write_kubeconfig(KUBECONFIG, _api_url())
+    _say("kubeconfig", f"{KUBECONFIG}  (kubectl --kubeconfig {KUBECONFIG} get ns)")
+    node = node_name()
+    _wait_node_ready(state, node, started_at if fresh_kubelet else datetime.min.replace(tzinfo=UTC))
+    _say("node", f"{node} Ready ({time.monotonic() - began:.1f}s after `up` began)")
+    _print_try_this(state, node)
 
 
 def _cleanup_proxy(state: Path) -> None:
@@ -237,106 +478,29 @@ def _remove_pod_containers() -> None:
     ).stdout.split()
     if ids:
         subprocess.run(["docker", "rm", "-f", *ids], capture_output=True, timeout=120)
-        print(f"{'containers':<14} removed {len(ids)} pod container(s)")
+        _say("containers", f"removed {len(ids)} pod container(s)")
     # The pod bridge goes too; the shim recreates it with the node's pod CIDR.
     subprocess.run(
         ["docker", "network", "rm", f"{CRI_INSTANCE}-pods"], capture_output=True, timeout=60
     )
 
 
-# Start order; `down` stops in reverse, so clients go before what they depend on.
-COMPONENTS = ("etcd", "apiserver", "controller-manager", "scheduler", "cri", "kubelet", "proxy")
-LABELS = {
-    "etcd": "etcd",
-    "apiserver": "mk-apiserver",
-    "controller-manager": "mk-controller-manager",
-    "scheduler": "mk-scheduler",
-    "cri": "mk-cri-docker",
-    "kubelet": "mk-kubelet",
-    "proxy": "mk-proxy",
-}
-
-
-def up(state: Path) -> None:
-    state.mkdir(parents=True, exist_ok=True)
-    _check_ports(state)
-    if _pid(state, "cri") is None:
-        _check_docker()
-    logs = state / "logs"
-    etcd_url = f"http://127.0.0.1:{ETCD_PORT}"
-    if _pid(state, "etcd") is None:
-        proc = processes.start_etcd(state / "etcd", ETCD_PORT, ETCD_PEER_PORT, logs / "etcd.log")
-        _write_pid(state, "etcd", proc.pid)
-        print(f"etcd           started (pid {proc.pid}, {etcd_url}, data {state / 'etcd'})")
-    else:
-        print("etcd           already running")
-    if _pid(state, "apiserver") is None:
-        proc = processes.start_apiserver(etcd_url, API_PORT, logs / "apiserver.log")
-        _write_pid(state, "apiserver", proc.pid)
-        print(f"mk-apiserver   started (pid {proc.pid}, http://127.0.0.1:{API_PORT})")
-    else:
-        processes.wait_until(
-            lambda: processes.http_ok(f"http://127.0.0.1:{API_PORT}/readyz"), 30, "mk-apiserver"
-        )
-        print("mk-apiserver   already running")
-    if _pid(state, "controller-manager") is None:
-        proc = _start_control_daemon(
-            "mk-controller-manager",
-            "controllers",
-            CM_HEALTH_PORT,
-            logs / "controller-manager.log",
-            ["--cluster-cidr", CLUSTER_CIDR, *CONTROLLER_MANAGER_ARGS],
-        )
-        _write_pid(state, "controller-manager", proc.pid)
-        print(f"mk-controller-manager started (pid {proc.pid})")
-    else:
-        print("mk-controller-manager already running")
-    if _pid(state, "scheduler") is None:
-        proc = _start_control_daemon(
-            "mk-scheduler",
-            "scheduler",
-            SCHEDULER_HEALTH_PORT,
-            logs / "scheduler.log",
-            SCHEDULER_ARGS,
-        )
-        _write_pid(state, "scheduler", proc.pid)
-        print(f"mk-scheduler   started (pid {proc.pid})")
-    else:
-        print("mk-scheduler   already running")
-    if _pid(state, "cri") is None:
-        _build_images(state)
-        proc = _start_cri(state, logs / "cri.log")
-        _write_pid(state, "cri", proc.pid)
-        print(f"mk-cri-docker  started (pid {proc.pid}, {cri_socket(state)})")
-    else:
-        print("mk-cri-docker  already running")
-    if _pid(state, "kubelet") is None:
-        proc = _start_kubelet(state, logs / "kubelet.log")
-        _write_pid(state, "kubelet", proc.pid)
-        print(f"mk-kubelet     started (pid {proc.pid}, node port {KUBELET_PORT})")
-    else:
-        print("mk-kubelet     already running")
-    if not WITH_PROXY:
-        print("mk-proxy       not started (MINIK8S_PROXY=0)")
-    elif _pid(state, "proxy") is None:
-        proc = _start_proxy(state, logs / "proxy.log")
-        _write_pid(state, "proxy", proc.pid)
-        print(f"mk-proxy       started (pid {proc.pid}, iptables of this machine)")
-    else:
-        print("mk-proxy       already running")
-    write_kubeconfig(KUBECONFIG, f"http://127.0.0.1:{API_PORT}")
-    print(f"kubeconfig     {KUBECONFIG}  (kubectl --kubeconfig {KUBECONFIG} get ns)")
-
-
 def down(state: Path) -> None:
     for name in reversed(COMPONENTS):
         pid = _pid(state, name)
         if pid is None:
-            print(f"{LABELS[name]:<14} not running")
-            continue
-        processes.stop_pid(pid, timeout=30)
+            _say(LABELS[name], "not running")
+        else:
+            # The supervisor forwards SIGTERM and SIGKILLs its daemon after 20 s.
+            processes.stop_pid(pid, timeout=30)
+            _say(LABELS[name], f"stopped (pid {pid})")
         (state / "run" / f"{name}.pid").unlink(missing_ok=True)
-        print(f"{LABELS[name]:<14} stopped (pid {pid})")
+        child = processes.read_pid(state / "run" / f"{name}.child.pid")
+        if child is not None:  # a daemon whose supervisor was killed
+            processes.stop_pid(child, timeout=20)
+        (state / "run" / f"{name}.child.pid").unlink(missing_ok=True)
+        if pid is None:
+            continue
         if name == "cri" and shutil.which("docker"):
             _remove_pod_containers()
         if name == "proxy":
@@ -347,7 +511,14 @@ def status(state: Path) -> int:
     running = 0
     for name in COMPONENTS:
         pid = _pid(state, name)
-        print(f"{LABELS[name]:<14} {f'running (pid {pid})' if pid else 'stopped'}")
+        child = processes.read_pid(state / "run" / f"{name}.child.pid")
+        if pid is None:
+            text = "stopped"
+        elif child is None:
+            text = f"restarting (supervisor {pid})"
+        else:
+            text = f"running (supervisor {pid}, daemon {child})"
+        _say(LABELS[name], text)
         running += pid is not None
     expected = len(COMPONENTS) - (0 if WITH_PROXY else 1)
     return 0 if running >= expected else 1
@@ -370,8 +541,12 @@ def main(argv: list[str] | None = None) -> None:
         else:
             sys.exit(status(args.state_dir.resolve()))
     except processes.StartError as e:
-        print(f"error: {e}", file=sys.stderr)
+        hint = "; `make down` stops what was started" if args.action == "up" else ""
+        print(f"error: {e}{hint}", file=sys.stderr)
         sys.exit(1)
+    except KeyboardInterrupt:
+        print("interrupted: `make down` stops what was started", file=sys.stderr)
+        sys.exit(130)
 
 
 if __name__ == "__main__":

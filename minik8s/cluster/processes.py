@@ -170,3 +170,63 @@ def stop_pid(pid: int, timeout: float = 10) -> bool:
     except ProcessLookupError:
         pass
     return True
+
+
+def supervised_command(
+    name: str,
+    cmd: Sequence[str],
+    child_pidfile: Path,
+    *,
+    fail_fast: float = 10.0,
+    stop_timeout: float = 20.0,
+) -> list[str]:
+    """`cmd` wrapped in `minik8s.cluster.supervise`: restarted whenever it dies."""
+    return [
+        sys.executable,
+        "-m",
+        "minik8s.cluster.supervise",
+        "--name",
+        name,
+        "--child-pidfile",
+        str(child_pidfile),
+        "--fail-fast",
+        str(fail_fast),
+        "--stop-timeout",
+        str(stop_timeout),
+        "--",
+        *cmd,
+    ]
+
+
+def spawn_supervised(
+    name: str,
+    cmd: Sequence[str],
+    log_path: Path,
+    child_pidfile: Path,
+    env: dict[str, str] | None = None,
+    *,
+    fail_fast: float = 10.0,
+) -> subprocess.Popen[bytes]:
+    """Start a supervisor for `cmd`; the Popen is the supervisor, the daemon's pid is written
+    to `child_pidfile` (a stale one is removed first, so a reader never sees an old pid)."""
+    child_pidfile.unlink(missing_ok=True)
+    return spawn(
+        supervised_command(name, cmd, child_pidfile, fail_fast=fail_fast),
+        log_path,
+        {"PYTHONUNBUFFERED": "1", **(env or {})},
+    )
+
+
+def read_pid(pidfile: Path) -> int | None:
+    """The pid in `pidfile` if that process is alive (None when missing, stale or garbled)."""
+    try:
+        pid = int(pidfile.read_text().strip())
+    except (OSError, ValueError):
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        return pid
+    return pid

@@ -14,23 +14,29 @@ start (by itself, not by a signal) is a configuration error, not a crash: the su
 exits with the child's code, so
 `make up` reports it at once instead of waiting on a crash loop.
 
-Concurrency: one thread, blocking `wait()` on the child; SIGTERM/SIGINT set a flag and are
-forwarded to the child, which is then given `--stop-timeout` seconds before SIGKILL.
+Concurrency: the main thread blocks in `wait()` on the child (no polling, so an idle
+supervisor costs no CPU); SIGTERM/SIGINT set a flag and are forwarded to the child, which
+is then given `--stop-timeout` seconds (a timer thread) before SIGKILL.
 Output of the child goes wherever the supervisor's goes (the component's log file); the
-supervisor's own lines go there too, prefixed "supervise:".
+supervisor's own lines go there too, prefixed "supervise:". On Linux the child is asked
+(prctl PR_SET_PDEATHSIG) to get SIGTERM when the supervisor dies, so a supervisor killed
+with -9 does not leave an unsupervised daemon holding its ports.
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from types import FrameType
 
+PR_SET_PDEATHSIG = 1
 BACKOFF_START = 1.0
 BACKOFF_CAP = 30.0
 STABLE_AFTER = 60.0
@@ -41,6 +47,16 @@ def next_backoff(current: float, uptime: float) -> float:
     if uptime >= STABLE_AFTER:
         return BACKOFF_START
     return min(BACKOFF_CAP, max(BACKOFF_START, current * 2))
+
+
+def _die_with_parent() -> None:
+    """In the forked child: SIGTERM when the supervisor dies (Linux only, else a no-op)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
 
 
 class Supervisor:
@@ -59,6 +75,7 @@ class Supervisor:
         self.stop_timeout = stop_timeout
         self.stopping = False
         self.child: subprocess.Popen[bytes] | None = None
+        self.killer: threading.Timer | None = None
 
     def say(self, message: str) -> None:
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S")
@@ -66,30 +83,39 @@ class Supervisor:
 
     def on_signal(self, signum: int, frame: FrameType | None) -> None:
         self.stopping = True
-        if self.child is not None and self.child.poll() is None:
-            self.child.send_signal(signum)
+        self.forward(signum)
+
+    def forward(self, signum: int) -> None:
+        """Pass a stop signal on to the child, and SIGKILL it `stop_timeout` later."""
+        child = self.child
+        if child is None or child.poll() is not None:
+            return
+        child.send_signal(signum)
+        if self.killer is None:
+            self.killer = threading.Timer(self.stop_timeout, self.kill_child, args=(child,))
+            self.killer.daemon = True
+            self.killer.start()
+
+    def kill_child(self, child: subprocess.Popen[bytes]) -> None:
+        if child.returncode is None:
+            self.say(f"did not stop within {self.stop_timeout:.0f}s; killing it")
+            child.kill()
 
     def start_child(self) -> subprocess.Popen[bytes]:
-        child = subprocess.Popen(self.cmd, stdin=subprocess.DEVNULL)
+        child = subprocess.Popen(self.cmd, stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
         if self.child_pidfile is not None:
             self.child_pidfile.parent.mkdir(parents=True, exist_ok=True)
             self.child_pidfile.write_text(f"{child.pid}\n")
         return child
 
     def wait_child(self, child: subprocess.Popen[bytes]) -> int:
-        """Wait for the child; once stopping, SIGKILL it after `stop_timeout`."""
-        stop_deadline: float | None = None
-        while True:
-            try:
-                return child.wait(timeout=0.5)
-            except subprocess.TimeoutExpired:
-                if not self.stopping:
-                    continue
-                if stop_deadline is None:
-                    stop_deadline = time.monotonic() + self.stop_timeout
-                elif time.monotonic() > stop_deadline:
-                    self.say(f"did not stop within {self.stop_timeout:.0f}s; killing it")
-                    child.kill()
+        """Block until the child exits (no polling: an idle supervisor uses no CPU).
+
+        A stop signal arriving meanwhile runs `on_signal` in this thread (the wait resumes
+        after it), which forwards it and arms the SIGKILL timer."""
+        if self.stopping:
+            self.forward(signal.SIGTERM)  # a signal that came just before the child started
+        return child.wait()
 
     def sleep(self, seconds: float) -> None:
         deadline = time.monotonic() + seconds

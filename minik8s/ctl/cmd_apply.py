@@ -314,6 +314,19 @@ def _register_create(subparsers: Any) -> None:
     generic.add_argument("--type", default="Opaque", help="the secret's type (default Opaque)")
     generic.set_defaults(handler=run_create_secret)
 
+    job = kinds.add_parser(
+        "job",
+        help="Create a job from a cronjob's template or from an image",
+        description="mkctl create job NAME --from=cronjob/CJ, or --image=IMAGE [-- COMMAND ...]",
+    )
+    job.add_argument("name")
+    job.add_argument("--from", dest="from_", metavar="cronjob/NAME", help="the cronjob to run now")
+    job.add_argument("--image", help="the image of the job's one container")
+    job.add_argument("command", nargs="*", help="the container's command (after --)")
+    _add_dry_run(job)
+    add_output_flag(job)
+    job.set_defaults(handler=run_create_job)
+
 
 def _add_data_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("name")
@@ -392,6 +405,57 @@ def _create_one(args: argparse.Namespace, ctx: Context, kind: str, obj: dict[str
     except WhenError as e:
         raise e.error from None
     return 0
+
+
+def job_from_cronjob(name: str, cronjob: dict[str, Any]) -> dict[str, Any]:
+    """What `kubectl create job NAME --from=cronjob/CJ` sends: the template, run by hand."""
+    template = copy.deepcopy((cronjob.get("spec") or {}).get("jobTemplate") or {})
+    tmeta = template.get("metadata") or {}
+    cmeta = cronjob.get("metadata") or {}
+    annotations = {
+        **(tmeta.get("annotations") or {}),
+        "cronjob.kubernetes.io/instantiate": "manual",
+    }
+    owner = {
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "name": cmeta.get("name", ""),
+        "uid": cmeta.get("uid", ""),
+        "controller": True,
+    }
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {
+            "name": name,
+            "labels": dict(tmeta.get("labels") or {}),
+            "annotations": annotations,
+            "ownerReferences": [owner],
+        },
+        "spec": template.get("spec") or {},
+    }
+
+
+def run_create_job(args: argparse.Namespace, ctx: Context) -> int:
+    if bool(args.from_) == bool(args.image):
+        raise CtlError("create job needs either --from=cronjob/NAME or --image=IMAGE")
+    if args.from_:
+        kind, _, source = str(args.from_).partition("/")
+        cronjobs = resources.resolve("cronjobs")
+        if cronjobs is None or resources.resolve(kind) != cronjobs or not source:
+            raise CtlError(f"--from must be cronjob/NAME, not {args.from_!r}")
+        cronjob = ctx.client.get(cronjobs, source, ctx.namespace)
+        return _create_one(args, ctx, "jobs", job_from_cronjob(args.name, cronjob))
+    container: dict[str, Any] = {"name": args.name, "image": args.image}
+    if args.command:
+        container["command"] = list(args.command)
+    obj = {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": args.name},
+        "spec": {"template": {"spec": {"restartPolicy": "Never", "containers": [container]}}},
+    }
+    return _create_one(args, ctx, "jobs", obj)
 
 
 def run_create_namespace(args: argparse.Namespace, ctx: Context) -> int:

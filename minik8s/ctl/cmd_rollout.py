@@ -7,7 +7,9 @@ The decisions are pure functions over plain objects, so they are tested without 
   `CtlError` for a rollout that cannot finish (ProgressDeadlineExceeded).
 * A Deployment's history is the ReplicaSets it controls (an ownerReference with
   `controller: true` and its uid) keyed by their `deployment.kubernetes.io/revision`
-  annotation; `history_text` and `template_text` print it as kubectl does.
+  annotation; `history_text` and `template_text` print it as kubectl does. A StatefulSet's
+  history is its ControllerRevisions, put in the same shape by `revisions_as_history`
+  (its undo patches the template only).
 * `rollback_target` / `rollback_patch` pick the ReplicaSet of a revision (by default the
   second newest) and build the JSON patch that copies its pod template (minus the
   `pod-template-hash` label) and annotations back into the Deployment.
@@ -653,8 +655,43 @@ def _replica_sets_of(ctx: Context, deployment: Obj) -> list[Obj]:
     return owned_replica_sets(deployment, items)
 
 
+def revisions_as_history(revisions: list[Obj]) -> list[Obj]:
+    """A StatefulSet's ControllerRevisions in the shape of a Deployment's ReplicaSets (owner,
+    labels, the revision number in the revision annotation, the template), so the history
+    and rollback code above serves both."""
+    out = []
+    for rev in revisions:
+        meta = _meta(rev)
+        template = dict(_d(_d(_d(rev.get("data")).get("spec")).get("template")))
+        template.pop("$patch", None)
+        annotations = {REVISION: str(rev.get("revision", ""))}
+        if _d(meta.get("annotations")).get(CHANGE_CAUSE):
+            annotations[CHANGE_CAUSE] = _d(meta.get("annotations"))[CHANGE_CAUSE]
+        out.append(
+            {
+                "metadata": {
+                    "name": meta.get("name", ""),
+                    "labels": _d(meta.get("labels")),
+                    "ownerReferences": _dl(meta.get("ownerReferences")),
+                    "annotations": annotations,
+                },
+                "spec": {"template": template},
+            }
+        )
+    return out
+
+
+def _history_of(ctx: Context, info: ResourceInfo, obj: Obj) -> list[Obj]:
+    """A Deployment's ReplicaSets, or a StatefulSet's ControllerRevisions shaped like them."""
+    if info.kind != "StatefulSet":
+        return _replica_sets_of(ctx, obj)
+    namespace = _meta(obj).get("namespace") or ctx.namespace
+    items, _ = ctx.client.list_all(resolve_type("controllerrevisions"), namespace)
+    return owned_replica_sets(obj, revisions_as_history(items))
+
+
 def _needs_deployment(info: ResourceInfo, what: str) -> None:
-    if info.kind == "Deployment":
+    if info.kind in ("Deployment", "StatefulSet"):
         return
     if info.kind in ROLLOUT_KINDS:
         raise CtlError(
@@ -739,7 +776,7 @@ def run_status(args: argparse.Namespace, ctx: Context) -> int:
 def _history_one(ctx: Context, args: argparse.Namespace, info: ResourceInfo, name: str) -> None:
     _needs_deployment(info, "history")
     deployment = ctx.client.get(info, name, ctx.namespace)
-    owned = _replica_sets_of(ctx, deployment)
+    owned = _history_of(ctx, info, deployment)
     if args.revision > 0:
         history = _history(owned)
         if args.revision not in history:
@@ -759,13 +796,15 @@ def run_history(args: argparse.Namespace, ctx: Context) -> int:
 def _undo_one(ctx: Context, args: argparse.Namespace, info: ResourceInfo, name: str) -> None:
     _needs_deployment(info, "undo")
     deployment = ctx.client.get(info, name, ctx.namespace)
-    target = rollback_target(deployment, _replica_sets_of(ctx, deployment), args.to_revision)
+    target = rollback_target(deployment, _history_of(ctx, info, deployment), args.to_revision)
     if _d(deployment.get("spec")).get("paused"):
         raise CtlError(
             "you cannot rollback a paused deployment; resume it first with "
             "'mkctl rollout resume' and try again"
         )
     patch = rollback_patch(deployment, target)
+    if patch is not None and info.kind == "StatefulSet":
+        patch = patch[:1]  # the template only: revision annotations are a Deployment's
     if patch is None:
         revision = revision_of(target)
         ctx.out(

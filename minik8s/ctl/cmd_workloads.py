@@ -1,11 +1,11 @@
-"""`mkctl set image`, `logs`, `exec`, `top`, `cordon`, `uncordon` and `drain`, as kubectl
+"""`mkctl set image`, `logs`, `exec`, `cordon`, `uncordon` and `drain`, as kubectl
 does them.
 
 Pure decisions, tested without a server: `image_patch` (the strategic merge patch that
 changes container images, and the containers it could not find), `pick_log_pod` (kubectl's
 choice of pod for `logs deployment/NAME`), `log_params`, `ExecRequest.query`, `pod_verdict`
 and `DrainPlan` (kubectl's drain filters: mirror pods, DaemonSet pods, emptyDir data,
-unmanaged pods) and the metrics tables of `top`.
+unmanaged pods). `top` is in cmd_top.py.
 
 I/O: everything goes through the context's REST client, except the log stream. Logs are
 read on a connection of their own, without retries and streamed chunk by chunk: the shared
@@ -15,7 +15,6 @@ and reads whole bodies, neither of which suits `logs -f`.
 Two features need the kubelet, which this cluster does not run yet. `exec` resolves the pod
 and container exactly as it will once it works and then asks `exec_transport()` for the
 stream to run the command over; today there is none, so it answers one readable line.
-`top` asks discovery for the metrics.k8s.io API and renders its tables when it is served.
 
 `drain` cordons, evicts through `pods/NAME/eviction` and then waits for the pods to go with
 a watch on the node's pods (resuming from the list it started with), bounded by
@@ -35,7 +34,6 @@ from typing import Any, Protocol, TextIO
 import httpx
 
 from minik8s.api import errors
-from minik8s.api.quantity import parse_bytes, parse_cpu_millis
 from minik8s.api.resources import ResourceInfo
 from minik8s.api.selectors import LabelSelector, SelectorError
 from minik8s.client.config import ClientConfig
@@ -44,7 +42,7 @@ from minik8s.client.rest import Unreachable, error_from_response, transport_erro
 from .cmd_rollout import group_help
 from .common import EXPECTED_ERRORS, error_text, parse_duration, parse_targets, resolve_type
 from .context import Context, CtlError
-from .printers import parse_time, resource_prefix, tabwrite
+from .printers import parse_time, resource_prefix
 
 __all__ = [
     "DrainOptions",
@@ -57,9 +55,7 @@ __all__ = [
     "go_duration",
     "image_patch",
     "log_params",
-    "node_metrics_rows",
     "pick_log_pod",
-    "pod_metrics_rows",
     "pod_verdict",
     "register",
 ]
@@ -70,11 +66,6 @@ DEFAULT_CONTAINER = "kubectl.kubernetes.io/default-container"
 MIRROR_POD = "kubernetes.io/config.mirror"
 TIMED_OUT = "timed out waiting for the condition"
 NO_KUBELET_EXEC = "exec is served by the kubelet, which this cluster does not run yet"
-NO_METRICS = (
-    "metrics are not available yet: this cluster serves no metrics.k8s.io API "
-    "(it needs a metrics server)"
-)
-METRICS_API = "/apis/metrics.k8s.io/v1beta1"
 
 
 def _d(value: Any) -> dict[str, Any]:
@@ -610,106 +601,6 @@ def run_exec(args: argparse.Namespace, ctx: Context) -> int:
     return transport.run(request, ctx.stdin, ctx.stdout, ctx.stderr)
 
 
-# =========================================================================== top
-
-
-def _cpu_text(millis: int) -> str:
-    return f"{millis}m"
-
-
-def _mem_text(n: int) -> str:
-    return f"{n // (1024 * 1024)}Mi"
-
-
-def _usage(containers: list[Obj]) -> tuple[int, int]:
-    cpu = sum(parse_cpu_millis(_d(c.get("usage")).get("cpu") or 0) for c in containers)
-    mem = sum(parse_bytes(_d(c.get("usage")).get("memory") or 0) for c in containers)
-    return cpu, mem
-
-
-def pod_metrics_rows(items: list[Obj], all_namespaces: bool) -> list[list[str]]:
-    """`top pod`'s table from PodMetrics objects."""
-    header = ["NAME", "CPU(cores)", "MEMORY(bytes)"]
-    rows = [["NAMESPACE", *header]] if all_namespaces else [header]
-    for m in sorted(items, key=lambda m: (_meta(m).get("namespace", ""), _name(m))):
-        cpu, mem = _usage(_dl(m.get("containers")))
-        row = [_name(m), _cpu_text(cpu), _mem_text(mem)]
-        rows.append([str(_meta(m).get("namespace") or ""), *row] if all_namespaces else row)
-    return rows
-
-
-def _percent(used: int, total: int) -> str:
-    return f"{used * 100 // total}%" if total else "<unknown>"
-
-
-def node_metrics_rows(items: list[Obj], nodes: dict[str, Obj]) -> list[list[str]]:
-    """`top node`'s table from NodeMetrics objects and the Nodes (for allocatable)."""
-    rows = [["NAME", "CPU(cores)", "CPU%", "MEMORY(bytes)", "MEMORY%"]]
-    for m in sorted(items, key=_name):
-        usage = _d(m.get("usage"))
-        cpu, mem = parse_cpu_millis(usage.get("cpu") or 0), parse_bytes(usage.get("memory") or 0)
-        allocatable = _d(_d(nodes.get(_name(m), {}).get("status")).get("allocatable"))
-        cpu_total = parse_cpu_millis(allocatable.get("cpu") or 0)
-        mem_total = parse_bytes(allocatable.get("memory") or 0)
-        rows.append(
-            [
-                _name(m),
-                _cpu_text(cpu),
-                _percent(cpu, cpu_total),
-                _mem_text(mem),
-                _percent(mem, mem_total),
-            ]
-        )
-    return rows
-
-
-def _metrics_list(
-    ctx: Context, plural: str, namespace: str | None, args: argparse.Namespace
-) -> list[Obj]:
-    """The metrics.k8s.io list, or `CtlError(NO_METRICS)` when the API is not served."""
-    base = METRICS_API + (f"/namespaces/{namespace}" if namespace else "")
-    path = f"{base}/{plural}" + (f"/{args.name}" if args.name else "")
-    params = {"labelSelector": args.selector} if args.selector and not args.name else None
-    try:
-        body = ctx.client.request("GET", path, params=params).json()
-    except errors.NotFound:
-        if args.name and _metrics_served(ctx):
-            raise CtlError(
-                f'metrics for {plural[:-1]} "{args.name}" are not available yet'
-            ) from None
-        raise CtlError(NO_METRICS) from None
-    return [body] if args.name else _dl(_d(body).get("items"))
-
-
-def _metrics_served(ctx: Context) -> bool:
-    try:
-        ctx.client.request("GET", METRICS_API)
-    except errors.NotFound:
-        return False
-    return True
-
-
-def _print_rows(ctx: Context, rows: list[list[str]]) -> None:
-    for line in tabwrite(rows):
-        ctx.out(line)
-
-
-def run_top_pods(args: argparse.Namespace, ctx: Context) -> int:
-    namespace = None if args.all_namespaces else ctx.namespace
-    items = _metrics_list(ctx, "pods", namespace, args)
-    if not items:
-        raise CtlError(f"metrics not available yet for the pods in namespace {ctx.namespace}")
-    _print_rows(ctx, pod_metrics_rows(items, args.all_namespaces))
-    return 0
-
-
-def run_top_nodes(args: argparse.Namespace, ctx: Context) -> int:
-    items = _metrics_list(ctx, "nodes", None, args)
-    nodes, _ = ctx.client.list_all(resolve_type("nodes"))
-    _print_rows(ctx, node_metrics_rows(items, {_name(n): n for n in nodes}))
-    return 0
-
-
 # =========================================================================== cordon
 
 
@@ -1208,23 +1099,6 @@ def _register_exec(subparsers: Any) -> None:
     p.set_defaults(handler=run_exec)
 
 
-def _register_top(subparsers: Any) -> None:
-    top = subparsers.add_parser(
-        "top", help="Show CPU and memory use", description="mkctl top pod|node [NAME]"
-    )
-    top.set_defaults(handler=group_help(top))
-    sub = top.add_subparsers(dest="top_command", metavar="SUBCOMMAND")
-    pods = sub.add_parser("pod", aliases=["pods", "po"], help="CPU and memory of pods")
-    pods.add_argument("name", nargs="?", help="one pod")
-    pods.add_argument("-A", "--all-namespaces", action="store_true", help="every namespace")
-    pods.add_argument("-l", "--selector", help="the pods this selector matches")
-    pods.set_defaults(handler=run_top_pods)
-    nodes = sub.add_parser("node", aliases=["nodes", "no"], help="CPU and memory of nodes")
-    nodes.add_argument("name", nargs="?", help="one node")
-    nodes.add_argument("-l", "--selector", help="the nodes this selector matches")
-    nodes.set_defaults(handler=run_top_nodes)
-
-
 def _register_nodes(subparsers: Any) -> None:
     for verb, handler, text in (
         ("cordon", run_cordon, "Mark a node unschedulable"),
@@ -1285,5 +1159,4 @@ def register(subparsers: Any) -> None:
     _register_set(subparsers)
     _register_logs(subparsers)
     _register_exec(subparsers)
-    _register_top(subparsers)
     _register_nodes(subparsers)

@@ -23,12 +23,15 @@ from typing import Any, NoReturn, TextIO
 
 from . import (
     cmd_apply,
+    cmd_cluster,
     cmd_config,
     cmd_delete,
     cmd_describe,
     cmd_edit_meta,
     cmd_get,
     cmd_info,
+    cmd_join,
+    cmd_lab,
 )
 from .common import EXPECTED_ERRORS, error_text, parse_duration
 from .context import Context
@@ -39,7 +42,7 @@ __all__ = ["COMMAND_MODULES", "build_parser", "main", "run"]
 def _optional_modules() -> list[ModuleType]:
     """ctl-2's commands, when they exist (main works without them)."""
     found: list[ModuleType] = []
-    for name in ("cmd_rollout", "cmd_workloads"):
+    for name in ("cmd_rollout", "cmd_workloads", "cmd_top", "cmd_autoscale"):
         qualified = f"{__package__}.{name}"
         try:
             found.append(importlib.import_module(qualified))
@@ -58,6 +61,9 @@ COMMAND_MODULES: list[ModuleType] = [
     *_optional_modules(),
     cmd_config,
     cmd_info,
+    cmd_cluster,
+    cmd_join,
+    cmd_lab,
 ]
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -47,6 +49,71 @@ def _wait_running(api: httpx.Client, name: str) -> None:
     processes.wait_until(running, 90, f"pod {name} Running", interval=0.3)
 
 
+def _mkctl(kubeconfig: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "minik8s.ctl.main", "--kubeconfig", str(kubeconfig), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def _row(output: str, component: str) -> list[str]:
+    for line in output.splitlines():
+        if line.startswith(component + " "):
+            return line.split()
+    raise AssertionError(f"no {component} row in:\n{output}")
+
+
+def _check_status_and_supervision(state: Path, kubeconfig: Path, api: httpx.Client) -> None:
+    """`mkctl cluster status` is healthy; a daemon killed with -9 comes back by itself; with
+    the scheduler stopped the status names it and exits 1."""
+    status = _mkctl(kubeconfig, "cluster", "status")
+    assert status.returncode == 0, status.stdout + status.stderr
+    for component in ("apiserver", "etcd-0", "scheduler", "controller-manager"):
+        assert _row(status.stdout, component)[1] == "Healthy"
+    assert "Ready" in [
+        w for line in status.stdout.splitlines() if "node/" in line for w in line.split()
+    ]
+
+    cs = subprocess.run(
+        ["kubectl", "--kubeconfig", str(kubeconfig), "get", "componentstatuses"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert cs.returncode == 0, cs.stderr
+    assert _row(cs.stdout, "etcd-0")[:2] == ["etcd-0", "Healthy"]
+    assert _row(cs.stdout, "scheduler")[:2] == ["scheduler", "Healthy"]
+
+    run = state / "run"
+    for name in ("apiserver", "kubelet"):
+        old = int((run / f"{name}.child.pid").read_text())
+        os.kill(old, signal.SIGKILL)
+
+        def back(name: str = name, old: int = old) -> bool:
+            pid = processes.read_pid(run / f"{name}.child.pid")
+            return pid is not None and pid != old
+
+        processes.wait_until(back, 60, f"the supervisor to restart {name}", interval=0.2)
+        assert "supervise: " + name in (state / "logs" / f"{name}.log").read_text()
+    processes.wait_until(
+        lambda: _mkctl(kubeconfig, "cluster", "status").returncode == 0,
+        90,
+        "a healthy cluster after the restarts",
+        interval=1,
+    )
+    assert api.get("/api/v1/namespaces/default/pods/up-pod").status_code == 200
+
+    processes.stop_pid(int((run / "scheduler.pid").read_text()), timeout=30)
+    status = _mkctl(kubeconfig, "cluster", "status")
+    assert status.returncode == 1
+    assert _row(status.stdout, "scheduler")[1] == "Unhealthy"
+    assert _row(status.stdout, "etcd-0")[1] == "Healthy"
+    assert status.stderr.strip() == "error: unhealthy: scheduler"
+    assert "Traceback" not in status.stderr
+
+
 def test_up_is_idempotent_and_state_survives_down(tmp_path: Path) -> None:
     ports = {
         "MINIK8S_ETCD_PORT": str(processes.free_port()),
@@ -73,8 +140,9 @@ def test_up_is_idempotent_and_state_survives_down(tmp_path: Path) -> None:
         assert (state / "run" / "cri.sock").exists()
         health = f"http://127.0.0.1:{ports['MINIK8S_CRI_HEALTH_PORT']}/healthz"
         assert httpx.get(health).status_code == 200
-        again = _run("up", state, ports)
-        assert again.returncode == 0 and "already running" in again.stdout
+        assert first.stdout.count("supervisor") == 6  # every daemon but the proxy (off)
+        assert re.search(r"^node +\S+ Ready \(", first.stdout, re.M), first.stdout
+        assert "cluster status" in first.stdout  # the "try this"
         config = yaml.safe_load((tmp_path / "kubeconfig").read_text())
         server = config["clusters"][0]["cluster"]["server"]
         assert config["current-context"] == "minik8s"
@@ -107,6 +175,14 @@ def test_up_is_idempotent_and_state_survives_down(tmp_path: Path) -> None:
                 ["docker", "ps", "-q", "--filter", label], capture_output=True, text=True
             ).stdout.split()
             assert len(ours) == 2, "the pod's sandbox and container carry the cluster's instance"
+            _check_status_and_supervision(state, tmp_path / "kubeconfig", api)
+            # The scheduler was stopped above: `up` starts it alone and leaves the rest.
+            again = _run("up", state, ports)
+            assert again.returncode == 0, again.stderr
+            assert "mk-scheduler   started" in again.stdout
+            assert "mk-apiserver   already running" in again.stdout
+            status = _mkctl(tmp_path / "kubeconfig", "cluster", "status")
+            assert status.returncode == 0, status.stdout + status.stderr
             r = api.post(
                 "/api/v1/namespaces/default/configmaps",
                 json={"metadata": {"name": "kept"}, "data": {"a": "b"}},

@@ -107,6 +107,40 @@ def test_pull_errors_name_the_image(shim: ShimProcess, registry: str) -> None:
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
 
 
+def test_allowed_registries_keep_pulls_on_the_machine(
+    docker_api: docker.APIClient, cri_images: None, registry: str, tmp_path: Path
+) -> None:
+    shim = ShimProcess.new(tmp_path, "allow", "10.99.254.0/24")
+    shim.extra = ["--allowed-registries", registry]
+    shim.start()
+    try:
+        # the allowed registry is pulled from for real
+        repository, tag = f"{registry}/minik8s-test/allowed", uuid.uuid4().hex[:8]
+        image = _unique_image(docker_api, repository, tag)
+        _push(docker_api, repository, tag)
+        docker_api.remove_image(image)
+        pulled = shim.im.PullImage(pb.PullImageRequest(image=pb.ImageSpec(image=image)))
+        assert pulled.image_ref == docker_api.inspect_image(image)["Id"]
+
+        # docker.io is not allowed: the local copy counts, nothing is fetched
+        local = shim.im.PullImage(
+            pb.PullImageRequest(image=pb.ImageSpec(image="minik8s/busybox:latest"))
+        )
+        assert local.image_ref == docker_api.inspect_image("minik8s/busybox:latest")["Id"]
+        assert "pulled minik8s/busybox" not in shim.log.read_text()
+
+        with pytest.raises(grpc.RpcError) as err:
+            shim.im.PullImage(
+                pb.PullImageRequest(image=pb.ImageSpec(image="example.invalid/nothing:v1"))
+            )
+        assert err.value.code() == grpc.StatusCode.NOT_FOUND
+        assert "registry example.invalid is not allowed" in (err.value.details() or "")
+        docker_api.remove_image(image)
+    finally:
+        shim.stop()
+        shim.clean_docker(docker_api)
+
+
 def test_list_status_and_fs_info(shim: ShimProcess) -> None:
     images = shim.im.ListImages(pb.ListImagesRequest()).images
     tags = {tag for image in images for tag in image.repo_tags}

@@ -82,7 +82,11 @@ class Cluster:
             container["resources"] = {"requests": requests}
         spec: dict[str, Any] = {"containers": [container], "terminationGracePeriodSeconds": 0}
         if priority is not None:
-            spec["priority"] = priority
+            # as users do: a PriorityClass, which the API server turns into spec.priority
+            klass = {"metadata": {"name": f"prio-{priority}"}, "value": priority}
+            r = self.api.post("/apis/scheduling.k8s.io/v1/priorityclasses", json=klass)
+            assert r.status_code in (201, 409), r.text
+            spec["priorityClassName"] = f"prio-{priority}"
         spec.update(spec_extra)
         body = {
             "apiVersion": "v1",

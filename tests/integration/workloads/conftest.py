@@ -30,9 +30,17 @@ Obj = dict[str, Any]
 DEADLINE = 90.0
 
 # Short windows for tests; each controller's tests add the flags they need here.
-CONTROLLER_MANAGER_ARGS: list[str] = []
+CONTROLLER_MANAGER_ARGS: list[str] = [
+    # HPA (test_hpa.py): evaluate every 3 s, scale down after 20 s of lower recommendations
+    "--horizontal-pod-autoscaler-sync-period=3s",
+    "--horizontal-pod-autoscaler-downscale-stabilization=20s",
+    # Jobs (test_jobs.py): replace a failed pod after 1 s (then 2 s, …), not 10 s
+    "--job-pod-failure-backoff=1s",
+]
 SCHEDULER_ARGS: list[str] = []
 KUBELET_ARGS: list[str] = []
+# metrics.k8s.io (test_metrics.py, test_hpa.py): scrape the kubelet every 5 s
+APISERVER_ARGS: list[str] = ["--metric-resolution=5"]
 
 
 def wait_for(
@@ -122,6 +130,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         "MINIK8S_CONTROLLER_MANAGER_ARGS": shlex.join(CONTROLLER_MANAGER_ARGS),
         "MINIK8S_SCHEDULER_ARGS": shlex.join(SCHEDULER_ARGS),
         "MINIK8S_KUBELET_ARGS": shlex.join(KUBELET_ARGS),
+        "MINIK8S_APISERVER_ARGS": shlex.join(APISERVER_ARGS),
     }
     state = root / "state"
     started = _run("up", state, env)

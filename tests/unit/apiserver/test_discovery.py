@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from apiserver import discovery
+from apiserver import componentstatus, discovery, metricsapi
 from apiserver.discovery import (
     api_group,
     api_group_list,
@@ -20,9 +20,10 @@ from apiserver.discovery import (
     openapi_v3_root,
     version_info,
 )
-from minik8s.api.resources import RESOURCES, groups
+from minik8s.api.resources import RESOURCES
 
 SERVED_GVS = sorted({(r.group, r.version) for r in RESOURCES})
+DISCOVERED_GVS = [*SERVED_GVS, (metricsapi.GROUP, metricsapi.VERSION)]
 KUBECTL_132_DISCOVERY_ACCEPT = (
     "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,"
     "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,"
@@ -65,14 +66,15 @@ def test_api_group_list_has_every_named_group() -> None:
     doc = api_group_list()
     assert (doc["kind"], doc["apiVersion"]) == ("APIGroupList", "v1")
     names = [g["name"] for g in doc["groups"]]
-    assert names == [g.name for g in groups()]
+    assert names == [g.name for g in discovery.groups()]
+    assert names[-1] == "metrics.k8s.io"  # served without storage
     assert "" not in names
     for entry in doc["groups"]:
         versions = [v["version"] for v in entry["versions"]]
         assert entry["preferredVersion"] == entry["versions"][0]
         for version in entry["versions"]:
             assert version["groupVersion"] == f"{entry['name']}/{version['version']}"
-        assert all((entry["name"], v) in SERVED_GVS for v in versions)
+        assert all((entry["name"], v) in DISCOVERED_GVS for v in versions)
         assert "kind" not in entry
 
 
@@ -115,6 +117,8 @@ def test_resource_lists_are_sorted_and_complete() -> None:
         names = [e["name"] for e in doc["resources"]]
         assert names == sorted(names)
         expected = {r.plural for r in RESOURCES if (r.group, r.version) == (group, version)}
+        if (group, version) == ("", "v1"):
+            expected.add("componentstatuses")  # probed on request, not stored
         assert {n for n in names if "/" not in n} == expected
 
 
@@ -180,7 +184,9 @@ def test_aggregated_discovery_documents() -> None:
     assert (core["kind"], core["apiVersion"]) == ("APIGroupDiscoveryList", "apidiscovery.k8s.io/v2")
     assert [item["metadata"]["name"] for item in core["items"]] == [""]
     named = discovery.aggregated_discovery(legacy=False)
-    assert [item["metadata"]["name"] for item in named["items"]] == [g.name for g in groups()]
+    assert [item["metadata"]["name"] for item in named["items"]] == [
+        g.name for g in discovery.groups()
+    ]
     found = set()
     for doc in (core, named):
         for item in doc["items"]:
@@ -189,7 +195,8 @@ def test_aggregated_discovery_documents() -> None:
                 for res in version["resources"]:
                     found.add((res["responseKind"]["group"], version["version"], res["resource"]))
                     assert res["scope"] in ("Namespaced", "Cluster")
-    assert found == {(r.group, r.version, r.plural) for r in RESOURCES}
+    served = [*RESOURCES, *metricsapi.RESOURCES, componentstatus.RESOURCE]
+    assert found == {(r.group, r.version, r.plural) for r in served}
     pods = next(r for r in core["items"][0]["versions"][0]["resources"] if r["resource"] == "pods")
     subs = {s["subresource"]: s for s in pods["subresources"]}
     assert subs["eviction"]["responseKind"] == {

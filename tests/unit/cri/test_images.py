@@ -52,3 +52,21 @@ def test_pull_errors(message: str, code: grpc.StatusCode) -> None:
     err = pull_error("x:v1", message)
     assert err.code == code
     assert "'x:v1'" in err.message and message in err.message
+
+
+def test_registry_of_names_the_host_or_docker_io() -> None:
+    from cridocker.images import registry_of
+
+    assert registry_of("minik8s/busybox:latest") == "docker.io"
+    assert registry_of("busybox") == "docker.io"
+    assert registry_of("127.0.0.1:5000/minik8s/pause:latest") == "127.0.0.1:5000"
+    assert registry_of("registry.k8s.io/pause:3.9") == "registry.k8s.io"
+
+
+def test_a_bare_host_allows_every_port() -> None:
+    from cridocker.images import registry_allowed
+
+    assert registry_allowed("127.0.0.1:5000", ("127.0.0.1",))
+    assert registry_allowed("127.0.0.1:5000", ("127.0.0.1:5000",))
+    assert not registry_allowed("127.0.0.1:5001", ("127.0.0.1:5000",))
+    assert not registry_allowed("docker.io", ("127.0.0.1", "localhost"))

@@ -14,6 +14,7 @@ import pytest
 from minik8s.api import errors
 from minik8s.client.config import ClientConfig
 from minik8s.ctl import cmd_workloads
+from minik8s.ctl.cmd_top import node_metrics_rows, pod_metrics_rows
 from minik8s.ctl.cmd_workloads import (
     DrainOptions,
     DrainPlan,
@@ -23,9 +24,7 @@ from minik8s.ctl.cmd_workloads import (
     go_duration,
     image_patch,
     log_params,
-    node_metrics_rows,
     pick_log_pod,
-    pod_metrics_rows,
     pod_verdict,
     split_image_args,
 )

@@ -28,3 +28,12 @@ def test_never_higher_or_equal_priority_and_not_on_unresolvable() -> None:
         "preemption: 0/2 nodes are available: 1 No preemption victims found for incoming pod, "
         f"1 {NOT_HELPFUL}."
     )
+
+
+def test_a_pod_with_preemption_policy_never_preempts_nobody() -> None:
+    a = place(node("a", cpu="1"), pinfo("low", "1", priority=1))
+    preemptor = pinfo("p", "1", priority=10)
+    preemptor.pod["spec"]["preemptionPolicy"] = "Never"
+    statuses = {"a": unschedulable("NodeResourcesFit", "Insufficient cpu")}
+    candidate, message = preempt(PROFILE, preemptor, [a], statuses)
+    assert candidate is None and "preemptionPolicy=Never" in message
