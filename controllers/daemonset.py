@@ -21,6 +21,13 @@ One sync of one DaemonSet key:
 5. write `status` (desired/current/misscheduled/ready/available/unavailable/updated counts,
    observedGeneration) when it changed.
 
+Revisions (`history.py`, for `rollout history|undo`): before step 3 the template's
+ControllerRevision `<ds>-<hash>` is created, or renumbered as the newest when an old
+template comes back (a name taken by a foreign object raises `status.collisionCount`, which
+changes the hash); once expectations are met, old revisions beyond `revisionHistoryLimit`
+that no pod carries are deleted. Pods and revisions share the hash in
+`controller-revision-hash`.
+
 Placement goes through mk-scheduler, as kube's DaemonSet controller does since 1.12: each
 pod is created with a required node affinity term `matchFields metadata.name In [<node>]`
 (other required terms replaced, preferred ones kept), so the scheduler's filters still run
@@ -45,8 +52,9 @@ from minik8s.api import errors
 from minik8s.api.selectors import LabelSelector
 from minik8s.client import copy_of, key_of
 from minik8s.client.events import NORMAL, WARNING
-from minik8s.client.informer import NAMESPACE_INDEX
+from minik8s.client.informer import NAMESPACE_INDEX, OWNER_INDEX
 
+from . import history
 from .base import Controller, ControllerContext, Obj, res
 from .deployment import template_hash
 from .expectations import Expectations, _Expected
@@ -466,9 +474,11 @@ class DaemonSetController(Controller):
         self.ds_store = self.ds_informer.store
         self.pod_store = self.pod_informer.store
         self.node_store = self.node_informer.store
+        self.rev_store = ctx.informer("controllerrevisions").store
         self.watch(self.ds_informer)
         self.pod_informer.add_handler(self.add_pod, self.update_pod, self.delete_pod)
         self.node_informer.add_handler(self.node_event, self.update_node, self.node_event)
+        ctx.informer("controllerrevisions").add_handler(on_delete=self.delete_revision)
 
     # ---- handlers
 
@@ -533,6 +543,12 @@ class DaemonSetController(Controller):
             for key in self._matching_owners(new):
                 self.queue.add(key)
 
+    def delete_revision(self, rev: Obj) -> None:
+        # the current template's revision deleted by hand comes back on the next sync
+        key = self._owner_key(rev, controller_ref(rev))
+        if key is not None:
+            self.queue.add(key)
+
     def delete_pod(self, pod: Obj) -> None:
         key = self._owner_key(pod, controller_ref(pod))
         if key is not None:
@@ -560,6 +576,10 @@ class DaemonSetController(Controller):
         by_node = group_by_node(owned)
         nodes = list(self.node_store.list())
         hash_ = daemonset_hash(ds)
+        revisions = history.owned(self.rev_store.by_index(OWNER_INDEX, uid_of(ds)), ds)
+        if await history.ensure_current(self.client, ds, revisions, hash_) is None:
+            await self._bump_collision_count(ds)
+            return 0.0  # a new hash: look again at once
         now = self.ctx.clock()
         retry_in: float | None = None
         failure: str | None = None
@@ -569,6 +589,8 @@ class DaemonSetController(Controller):
             if plan.empty() and strategy_of(ds) == "RollingUpdate":
                 plan = plan_rolling(ds, nodes, by_node, hash_, now)
             failure = await self._apply(ds, key, plan, hash_, now)
+        if self.expectations.satisfied(key):
+            await self._cleanup_history(ds, revisions, owned, hash_)
         status = compute_status(ds, nodes, by_node, hash_, now)
         if status_changed(ds.get("status") or {}, status):
             updated = copy_of(ds)
@@ -585,6 +607,29 @@ class DaemonSetController(Controller):
             if w is not None
         ]
         return min(waits) if waits else None
+
+    async def _bump_collision_count(self, ds: Obj) -> None:
+        updated = copy_of(ds)
+        status = updated.setdefault("status", {})
+        status["collisionCount"] = int(status.get("collisionCount") or 0) + 1
+        log.info("%s: revision name taken; collisionCount %d", key_of(ds), status["collisionCount"])
+        await self.client.update(
+            DAEMONSETS, updated, meta(ds).get("namespace"), subresource="status"
+        )
+
+    async def _cleanup_history(
+        self, ds: Obj, revisions: list[Obj], pods: list[Obj], hash_: str
+    ) -> None:
+        """Delete old revisions beyond revisionHistoryLimit that no claimed pod carries."""
+        _, old = history.split(revisions, f"{meta(ds).get('name', '')}-{hash_}")
+        live = {str((meta(p).get("labels") or {}).get(HASH_LABEL) or "") for p in pods}
+        for rev in history.to_delete(old, history.history_limit(ds), live):
+            try:
+                await self.client.delete(
+                    history.CONTROLLER_REVISIONS, meta(rev)["name"], meta(rev).get("namespace")
+                )
+            except errors.NotFound:
+                continue
 
     def _backoff_of(self, key: str) -> dict[str, float]:
         return {node: b.until for (k, node), b in self.backoff.items() if k == key}

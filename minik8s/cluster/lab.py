@@ -244,7 +244,8 @@ def nodes_ready(cfg: LabConfig) -> dict[str, bool]:
 def _check_host(cfg: LabConfig) -> None:
     if os.geteuid() != 0:
         raise LabError("the lab needs root (network namespaces, a bridge, Docker engines)")
-    for tool, package in (("ip", "iproute2"), ("nsenter", "util-linux"), ("dockerd", "docker.io")):
+    tools = (("ip", "iproute2"), ("nsenter", "util-linux"), ("dockerd", "docker.io"))
+    for tool, package in (*tools, ("docker", "docker.io"), ("etcd", "etcd-server")):
         if shutil.which(tool) is None:
             raise LabError(f"{tool} is not installed: apt-get install -y {package}")
     if netns.link_exists(cfg.bridge):

@@ -192,6 +192,8 @@ def node_commands(cfg: LabConfig, node: str) -> dict[str, list[str]]:
             "--bip", f"172.30.{k}.1/24",
             "--cgroup-parent", f"{cfg.name}-{node}",
             "--log-level", "warn",
+            # containers left at a stop get 3 s, not 15: a stopped node is a failed node
+            "--shutdown-timeout", "3",
         ],
         "cri": [
             py, "-m", "cridocker.main",

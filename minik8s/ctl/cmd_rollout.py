@@ -8,8 +8,8 @@ The decisions are pure functions over plain objects, so they are tested without 
 * A Deployment's history is the ReplicaSets it controls (an ownerReference with
   `controller: true` and its uid) keyed by their `deployment.kubernetes.io/revision`
   annotation; `history_text` and `template_text` print it as kubectl does. A StatefulSet's
-  history is its ControllerRevisions, put in the same shape by `revisions_as_history`
-  (its undo patches the template only).
+  or DaemonSet's history is its ControllerRevisions, put in the same shape by
+  `revisions_as_history` (their undo patches the template only).
 * `rollback_target` / `rollback_patch` pick the ReplicaSet of a revision (by default the
   second newest) and build the JSON patch that copies its pod template (minus the
   `pod-template-hash` label) and annotations back into the Deployment.
@@ -574,6 +574,8 @@ def rollback_target(deployment: Obj, replica_sets: list[Obj], to_revision: int) 
         return history[to_revision]
     revisions = sorted(history)
     if len(revisions) < 2:
+        if deployment.get("kind") not in (None, "Deployment"):
+            raise CtlError("no last revision to roll back to")  # kubectl's ControllerRevisions
         name = _meta(deployment).get("name", "")
         raise CtlError(f'no rollout history found for deployment "{name}"')
     return history[revisions[-2]]
@@ -656,9 +658,9 @@ def _replica_sets_of(ctx: Context, deployment: Obj) -> list[Obj]:
 
 
 def revisions_as_history(revisions: list[Obj]) -> list[Obj]:
-    """A StatefulSet's ControllerRevisions in the shape of a Deployment's ReplicaSets (owner,
-    labels, the revision number in the revision annotation, the template), so the history
-    and rollback code above serves both."""
+    """A StatefulSet's or DaemonSet's ControllerRevisions in the shape of a Deployment's
+    ReplicaSets (owner, labels, the revision number in the revision annotation, the
+    template), so the history and rollback code above serves all three."""
     out = []
     for rev in revisions:
         meta = _meta(rev)
@@ -682,22 +684,18 @@ def revisions_as_history(revisions: list[Obj]) -> list[Obj]:
 
 
 def _history_of(ctx: Context, info: ResourceInfo, obj: Obj) -> list[Obj]:
-    """A Deployment's ReplicaSets, or a StatefulSet's ControllerRevisions shaped like them."""
-    if info.kind != "StatefulSet":
+    """A Deployment's ReplicaSets, or the ControllerRevisions of a StatefulSet or DaemonSet
+    shaped like them."""
+    if info.kind == "Deployment":
         return _replica_sets_of(ctx, obj)
     namespace = _meta(obj).get("namespace") or ctx.namespace
     items, _ = ctx.client.list_all(resolve_type("controllerrevisions"), namespace)
     return owned_replica_sets(obj, revisions_as_history(items))
 
 
-def _needs_deployment(info: ResourceInfo, what: str) -> None:
-    if info.kind in ("Deployment", "StatefulSet"):
-        return
+def _needs_history(info: ResourceInfo, what: str) -> None:
     if info.kind in ROLLOUT_KINDS:
-        raise CtlError(
-            f"rollout {what} of {info.group_resource} needs ControllerRevisions, "
-            "which this cluster does not serve yet"
-        )
+        return
     noun = "history viewer" if what == "history" else "rollbacker"
     raise CtlError(f'no {noun} has been implemented for "{_kind_name(info)}"')
 
@@ -774,7 +772,7 @@ def run_status(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _history_one(ctx: Context, args: argparse.Namespace, info: ResourceInfo, name: str) -> None:
-    _needs_deployment(info, "history")
+    _needs_history(info, "history")
     deployment = ctx.client.get(info, name, ctx.namespace)
     owned = _history_of(ctx, info, deployment)
     if args.revision > 0:
@@ -794,7 +792,7 @@ def run_history(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _undo_one(ctx: Context, args: argparse.Namespace, info: ResourceInfo, name: str) -> None:
-    _needs_deployment(info, "undo")
+    _needs_history(info, "undo")
     deployment = ctx.client.get(info, name, ctx.namespace)
     target = rollback_target(deployment, _history_of(ctx, info, deployment), args.to_revision)
     if _d(deployment.get("spec")).get("paused"):
@@ -803,7 +801,7 @@ def _undo_one(ctx: Context, args: argparse.Namespace, info: ResourceInfo, name: 
             "'mkctl rollout resume' and try again"
         )
     patch = rollback_patch(deployment, target)
-    if patch is not None and info.kind == "StatefulSet":
+    if patch is not None and info.kind != "Deployment":
         patch = patch[:1]  # the template only: revision annotations are a Deployment's
     if patch is None:
         revision = revision_of(target)
@@ -921,8 +919,9 @@ def register(subparsers: Any) -> None:
 
     history = sub.add_parser(
         "history",
-        help="Show the revisions of a deployment",
-        description="List a deployment's revisions, or show one: --revision=N",
+        help="Show the revisions of a deployment, daemon set or stateful set",
+        description="List the revisions of a deployment, daemon set or stateful set, "
+        "or show one: --revision=N",
     )
     _add_targets(history)
     history.add_argument("--revision", type=int, default=0, help="show this revision's template")
@@ -930,7 +929,7 @@ def register(subparsers: Any) -> None:
 
     undo = sub.add_parser(
         "undo",
-        help="Roll a deployment back to an earlier revision",
+        help="Roll a deployment, daemon set or stateful set back to an earlier revision",
         description="Restore the pod template of the previous (or --to-revision) revision.",
     )
     _add_targets(undo)

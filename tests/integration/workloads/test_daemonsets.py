@@ -10,6 +10,7 @@ Each test deletes its DaemonSet and waits for its pods to go while the kubelets 
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -322,6 +323,7 @@ def test_rolling_update_respects_max_unavailable(
             f"{len(every)} available daemon pods",
         )
         before = {p["metadata"]["name"] for p in pods_of(api, ns, "roll")}
+        before_hash = pods_of(api, ns, "roll")[0]["metadata"]["labels"][HASH_LABEL]
         r = api.patch(
             ds_url(ns, "roll"),
             json={"spec": {"template": {"spec": {"containers": [
@@ -370,6 +372,7 @@ def test_rolling_update_respects_max_unavailable(
             )  # fmt: skip
             assert done.returncode == 0, done.stderr
             assert 'daemon set "roll" successfully rolled out' in done.stdout
+        check_history_and_undo(cluster, api, ns, first=before_hash, second=hashes.pop())
     except AssertionError:
         print(cluster.log("controller-manager"))
         raise
@@ -378,3 +381,77 @@ def test_rolling_update_respects_max_unavailable(
             watcher.kill()
             watcher.communicate()
         delete_and_wait(api, ns, "roll")
+
+
+def revision_numbers(api: httpx.Client, ns: str) -> dict[str, int]:
+    r = api.get(f"/apis/apps/v1/namespaces/{ns}/controllerrevisions")
+    assert r.status_code == 200, r.text
+    return {i["metadata"]["name"]: i["revision"] for i in r.json()["items"]}
+
+
+def template_version(api: httpx.Client, ns: str) -> str:
+    container = api.get(ds_url(ns, "roll")).json()["spec"]["template"]["spec"]["containers"][0]
+    return str(container["env"][0]["value"])
+
+
+def check_history_and_undo(
+    cluster: Cluster, api: httpx.Client, ns: str, first: str, second: str
+) -> None:
+    """After the rolling update of "roll" (VERSION 1 -> 2, pod hashes `first` -> `second`):
+    its two templates are ControllerRevisions that both clients list and undo."""
+    assert revision_numbers(api, ns) == {f"roll-{first}": 1, f"roll-{second}": 2}
+    ours = cluster.mkctl("rollout", "history", "daemonset/roll", "-n", ns)
+    assert ours.returncode == 0, ours.stderr
+    assert ours.stdout.split()[-4:] == ["1", "<none>", "2", "<none>"], ours.stdout
+    one = cluster.mkctl("rollout", "history", "ds/roll", "-n", ns, "--revision", "1")
+    assert one.returncode == 0, one.stderr
+    assert "VERSION:\t1" in one.stdout, one.stdout
+    kubectl = shutil.which("kubectl")
+    if kubectl:
+        base = [kubectl, "--kubeconfig", str(cluster.kubeconfig), "-n", ns, "rollout"]
+        listed = subprocess.run(
+            [*base, "history", "daemonset/roll"], capture_output=True, text=True, timeout=60
+        )
+        assert listed.returncode == 0, listed.stderr
+        rows = [line.split()[0] for line in listed.stdout.splitlines()[2:] if line.strip()]
+        assert rows == ["1", "2"], listed.stdout
+        shown = subprocess.run(
+            [*base, "history", "daemonset/roll", "--revision=1"],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert shown.returncode == 0, shown.stderr
+        assert re.search(r"VERSION:\s+1\b", shown.stdout), shown.stdout
+        # kubectl's undo sends revision 1's data back: the template returns, as revision 3
+        undo = subprocess.run(
+            [*base, "undo", "daemonset/roll"], capture_output=True, text=True, timeout=60
+        )
+        assert undo.returncode == 0, undo.stderr
+    else:
+        undo = cluster.mkctl("rollout", "undo", "daemonset/roll", "-n", ns, "--to-revision=1")
+        assert undo.returncode == 0, undo.stderr
+    assert "rolled back" in undo.stdout
+    wait_for(
+        lambda: revision_numbers(api, ns).get(f"roll-{first}") == 3,
+        "the undone template renumbered as revision 3",
+    )
+    assert template_version(api, ns) == "1"
+    # the rollback is itself a rolling update: pods with the first hash come back
+    wait_for(
+        lambda: any(
+            p["metadata"]["labels"].get(HASH_LABEL) == first
+            for p in running_by_node(api, ns, "roll").values()
+        ),
+        "a daemon pod of the first template Running again",
+    )
+    # mkctl's undo (to the previous revision: 2) brings the second template back, as 4
+    out = cluster.mkctl("rollout", "undo", "daemonset/roll", "-n", ns)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "daemonset.apps/roll rolled back"
+    wait_for(
+        lambda: revision_numbers(api, ns) == {f"roll-{first}": 3, f"roll-{second}": 4},
+        "mkctl's undo renumbering the second template as revision 4",
+    )
+    assert template_version(api, ns) == "2"
+    again = cluster.mkctl("rollout", "undo", "ds/roll", "-n", ns, "--to-revision=4")
+    assert again.returncode == 0, again.stderr
+    assert "skipped rollback (current template already matches revision 4)" in again.stdout

@@ -73,7 +73,7 @@ def test_node_daemons_point_at_the_bridge_and_their_own_engine(tmp_path: Path) -
     other = lab.node_commands(cfg, "node3")["docker"]
     assert set(docker) & set(other) <= {"dockerd", "--data-root", "--exec-root", "--host",
                                         "--pidfile", "--bip", "--cgroup-parent", "--log-level",
-                                        "warn"}  # fmt: skip
+                                        "warn", "--shutdown-timeout", "3"}  # fmt: skip
 
 
 def test_node_daemons_are_supervised_inside_the_namespace(tmp_path: Path) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 from typing import Any
 
+from controllers import history
 from controllers.daemonset import (
     HASH_LABEL,
     DaemonSetController,
@@ -18,6 +20,7 @@ from controllers.daemonset import (
     plan_rolling,
     pod_for_node,
 )
+from minik8s.api import errors
 from tests.unit.controllers.fakes import context, seed
 
 Obj = dict[str, Any]
@@ -206,7 +209,7 @@ def test_one_pod_per_eligible_node_and_no_double_create() -> None:
         node("master", {"role": "control"}),
     )
     run(c.sync("ns/agent"))
-    creates = [w[3] for w in client.writes if w[0] == "create"]
+    creates = [w[3] for w in client.writes if w[:2] == ("create", "pods")]
     assert sorted(node_of(p) for p in creates) == ["n1", "n2"]
     assert [e[1] for e in recorder.events] == ["SuccessfulCreate"] * 2
     status = [w[3]["status"] for w in client.writes if w[0] == "update"][0]
@@ -215,7 +218,7 @@ def test_one_pod_per_eligible_node_and_no_double_create() -> None:
     assert status["observedGeneration"] == 3
     client.writes.clear()
     run(c.sync("ns/agent"))  # the cache has not seen the pods yet
-    assert [w for w in client.writes if w[0] == "create"] == []
+    assert [w for w in client.writes if w[:2] == ("create", "pods")] == []
 
 
 def test_deletes_misscheduled_extra_and_orphaned_pods() -> None:
@@ -239,7 +242,7 @@ def test_deletes_misscheduled_extra_and_orphaned_pods() -> None:
         "on-n1-new",
         "on-n2",
     ]
-    assert [w for w in client.writes if w[0] == "create"] == []
+    assert [w for w in client.writes if w[:2] == ("create", "pods")] == []
     status = [w[3]["status"] for w in client.writes if w[0] == "update"][0]
     assert (status["desiredNumberScheduled"], status["numberMisscheduled"]) == (1, 1)
 
@@ -261,18 +264,18 @@ def test_failed_pods_are_replaced_with_backoff() -> None:
     seed(ctx, "nodes", node("n1"))
     seed(ctx, "pods", pod("dead", "n1", h, ready=False, phase="Failed"))
     run(c.sync("ns/agent"))
-    assert [w[2] for w in client.writes if w[0] == "delete"] == ["dead"]
+    assert [w[2] for w in client.writes if w[:2] == ("delete", "pods")] == ["dead"]
     assert "FailedDaemonPod" in [e[1] for e in recorder.events]
     # the replacement failed at once: within the back-off it is left, and looked at later
     c.expectations.forget("ns/agent")
     client.writes.clear()
     seed(ctx, "pods", pod("dead", "n1", h, ready=False, phase="Failed"))
     wait = run(c.sync("ns/agent"))
-    assert [w for w in client.writes if w[0] == "delete"] == []
+    assert [w for w in client.writes if w[:2] == ("delete", "pods")] == []
     assert wait is not None and 0 < wait <= 1.0
     clock.now += 1.5
     wait = run(c.sync("ns/agent"))
-    assert [w[2] for w in client.writes if w[0] == "delete"] == ["dead"]
+    assert [w[2] for w in client.writes if w[:2] == ("delete", "pods")] == ["dead"]
     assert c.backoff[("ns/agent", "n1")].delay == 2.0  # doubles
 
 
@@ -332,8 +335,10 @@ def test_on_delete_replaces_only_deleted_pods() -> None:
     seed(ctx, "nodes", node("n0"), node("n1"))
     seed(ctx, "pods", pod("old0", "n0", "stale"))
     run(c.sync("ns/agent"))
-    assert [w[0] for w in client.writes if w[0] in ("create", "delete")] == ["create"]
-    created = [w[3] for w in client.writes if w[0] == "create"][0]
+    assert [w[0] for w in client.writes if w[0] in ("create", "delete") and w[1] == "pods"] == [
+        "create"
+    ]
+    created = [w[3] for w in client.writes if w[:2] == ("create", "pods")][0]
     assert node_of(created) == "n1"
     assert created["metadata"]["labels"][HASH_LABEL] == daemonset_hash(d)
 
@@ -389,4 +394,155 @@ def test_adopts_matching_orphans() -> None:
     patches = [w for w in client.writes if w[0] == "patch"]
     assert [w[2] for w in patches] == ["orphan"]
     assert patches[0][4]["metadata"]["ownerReferences"][0]["uid"] == UID
-    assert [w for w in client.writes if w[0] == "create"] == []  # the node has its pod
+    assert [w for w in client.writes if w[:2] == ("create", "pods")] == []  # the node has its pod
+
+
+# ---- ControllerRevisions (rollout history)
+
+
+def variant(image: str, **spec: Any) -> Obj:
+    d = ds(**spec)
+    d["spec"]["template"]["spec"]["containers"][0]["image"] = image
+    return d
+
+
+def revision_of(d: Obj, number: int) -> Obj:
+    rev = history.snapshot(d, daemonset_hash(d), number)
+    rev["metadata"]["resourceVersion"] = "7"
+    return rev
+
+
+def rev_writes(client: Any) -> list[tuple[Any, ...]]:
+    return [w for w in client.writes if w[1] == "controllerrevisions"]
+
+
+def test_first_sync_stores_the_template_as_revision_1() -> None:
+    ctx, client, _, _ = context()
+    d = ds()
+    d["metadata"]["annotations"] = {"kubernetes.io/change-cause": "first"}
+    seed(ctx, "daemonsets", d)
+    seed(ctx, "nodes", node("n1"))
+    run(DaemonSetController(ctx).sync("ns/agent"))
+    assert [(w[0], w[1]) for w in client.writes][:2] == [
+        ("create", "controllerrevisions"),
+        ("create", "pods"),
+    ]
+    rev = client.writes[0][3]
+    h = daemonset_hash(d)
+    assert rev["metadata"]["name"] == f"agent-{h}"
+    assert rev["revision"] == 1
+    assert rev["metadata"]["labels"] == {"app": "agent", HASH_LABEL: h}
+    assert rev["metadata"]["annotations"] == {"kubernetes.io/change-cause": "first"}
+    [ref] = rev["metadata"]["ownerReferences"]
+    assert (ref["kind"], ref["uid"], ref["controller"]) == ("DaemonSet", UID, True)
+    # the data is the patch `kubectl rollout undo` sends back: it replaces the template
+    assert rev["data"] == {"spec": {"template": {**d["spec"]["template"], "$patch": "replace"}}}
+    created = client.writes[1][3]
+    assert created["metadata"]["labels"][HASH_LABEL] == h
+
+
+def test_a_new_template_is_the_next_revision_and_an_old_one_is_renumbered() -> None:
+    a, b, c = variant("i:a"), variant("i:b"), variant("i:c")
+    for current, expected in (
+        (c, ("create", 3)),  # a third template: revision 3
+        (a, ("patch", 3)),  # back to the first (an undo): it becomes revision 3
+        (b, None),  # already the newest: no write
+    ):
+        ctx, client, _, _ = context()
+        seed(ctx, "daemonsets", current)
+        seed(ctx, "controllerrevisions", revision_of(a, 1), revision_of(b, 2))
+        run(DaemonSetController(ctx).sync("ns/agent"))
+        writes = rev_writes(client)
+        if expected is None:
+            assert writes == []
+        elif expected[0] == "create":
+            [(_, _, _, rev)] = writes
+            assert rev["metadata"]["name"] == f"agent-{daemonset_hash(c)}"
+            assert rev["revision"] == 3
+        else:
+            [(_, _, name, _, patch)] = writes
+            assert (name, patch) == (f"agent-{daemonset_hash(a)}", {"revision": 3})
+
+
+def test_a_revision_name_taken_by_another_object_raises_the_collision_count() -> None:
+    ctx, client, _, _ = context()
+    d = ds()
+    seed(ctx, "daemonsets", d)
+    seed(ctx, "nodes", node("n1"))
+    foreign = revision_of(variant("other"), 1)
+    foreign["metadata"]["name"] = f"agent-{daemonset_hash(d)}"
+    foreign["metadata"]["ownerReferences"][0]["uid"] = "another-uid"
+    client.objects[("controllerrevisions", f"ns/agent-{daemonset_hash(d)}")] = foreign
+    create = client.create
+
+    async def create_or_exists(r: Any, obj: Obj, namespace: str | None = None) -> Obj:
+        if r.plural == "controllerrevisions":
+            raise errors.AlreadyExists("taken")
+        return await create(r, obj, namespace)
+
+    client.create = create_or_exists  # type: ignore[method-assign]
+    assert run(DaemonSetController(ctx).sync("ns/agent")) == 0.0
+    [(kind, plural, sub, updated)] = client.writes
+    assert (kind, plural, sub) == ("update", "daemonsets", "status")
+    assert updated["status"]["collisionCount"] == 1
+    bumped = copy.deepcopy(d)
+    bumped["status"] = {"collisionCount": 1}
+    assert daemonset_hash(bumped) != daemonset_hash(d)  # the next sync uses a new name
+
+
+def test_an_orphaned_revision_of_the_same_template_is_adopted() -> None:
+    ctx, client, _, _ = context()
+    d = ds(updateStrategy={"type": "OnDelete"})
+    seed(ctx, "daemonsets", d)
+    orphan = revision_of(d, 4)
+    del orphan["metadata"]["ownerReferences"]
+    client.objects[("controllerrevisions", f"ns/{orphan['metadata']['name']}")] = orphan
+    create = client.create
+
+    async def create_or_exists(r: Any, obj: Obj, namespace: str | None = None) -> Obj:
+        if r.plural == "controllerrevisions":
+            raise errors.AlreadyExists("taken")
+        return await create(r, obj, namespace)
+
+    client.create = create_or_exists  # type: ignore[method-assign]
+    run(DaemonSetController(ctx).sync("ns/agent"))
+    [(kind, _, name, _, patch)] = rev_writes(client)
+    assert (kind, name) == ("patch", orphan["metadata"]["name"])
+    assert patch["metadata"]["ownerReferences"][0]["uid"] == UID
+    assert patch["metadata"]["resourceVersion"] == "7"
+
+
+def test_old_revisions_beyond_the_limit_go_unless_a_pod_runs_them() -> None:
+    ctx, client, _, _ = context()
+    olds = [variant(f"i:{n}", updateStrategy={"type": "OnDelete"}) for n in range(1, 5)]
+    d = ds(updateStrategy={"type": "OnDelete"}, revisionHistoryLimit=2)
+    seed(ctx, "daemonsets", d)
+    seed(ctx, "nodes", node("n1"))
+    seed(ctx, "controllerrevisions", *(revision_of(o, n) for n, o in enumerate(olds, 1)))
+    seed(ctx, "controllerrevisions", revision_of(d, 5))
+    seed(ctx, "pods", pod("p1", "n1", daemonset_hash(olds[0])))  # OnDelete: still revision 1
+    run(DaemonSetController(ctx).sync("ns/agent"))
+    deleted = [w[2] for w in rev_writes(client) if w[0] == "delete"]
+    # 4 old, limit 2: two go, oldest first, but revision 1 is kept for its pod
+    assert deleted == [f"agent-{daemonset_hash(olds[n])}" for n in (1, 2)]
+
+
+def test_history_pruning_is_pure() -> None:
+    revs = [revision_of(variant(f"i:{n}"), n) for n in (3, 1, 2)]
+    hashes = [history.revision_hash(r) for r in revs]
+    assert history.to_delete(revs, 0, set()) == [revs[1], revs[2], revs[0]]
+    assert history.to_delete(revs, 2, set()) == [revs[1]]
+    assert history.to_delete(revs, 2, {hashes[1]}) == [revs[2]]
+    assert history.to_delete(revs, 3, set()) == []
+    assert history.history_limit(ds()) == 10
+
+
+def test_a_deleted_revision_enqueues_its_daemonset() -> None:
+    ctx, _, _, _ = context()
+    c = DaemonSetController(ctx)
+    d = ds()
+    seed(ctx, "daemonsets", d)
+    c.delete_revision(revision_of(d, 1))
+    assert len(c.queue) == 1
+    c.delete_revision(revision_of(ds(), 1) | {"metadata": {"name": "x", "namespace": "ns"}})
+    assert len(c.queue) == 1  # no owner: nothing to do

@@ -417,8 +417,68 @@ def test_history_prints_kubectl_s_header_and_table() -> None:
 def test_history_of_other_kinds() -> None:
     code, _, err = run(FakeClient(), "rollout", "history", "pod/x")
     assert err == 'error: no history viewer has been implemented for "Pod"\n'
-    code, _, err = run(FakeClient(), "rollout", "history", "ds/x")
-    assert "ControllerRevisions" in err
+    code, _, err = run(FakeClient(), "rollout", "undo", "pod/x")
+    assert err == 'error: no rollbacker has been implemented for "Pod"\n'
+
+
+def daemon_set(tag: str) -> Obj:
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "DaemonSet",
+        "metadata": {"name": "agent", "namespace": "default", "uid": "ds-uid"},
+        "spec": {"selector": {"matchLabels": {"app": "web"}}, "template": template(tag)},
+    }
+
+
+def controller_revision(number: int, tag: str, *, owner: str = "ds-uid", cause: str = "") -> Obj:
+    patch = {"spec": {"template": {**template(tag), "$patch": "replace"}}}
+    meta: Obj = {
+        "name": f"agent-{tag}",
+        "namespace": "default",
+        "labels": {"app": "web", "controller-revision-hash": tag},
+        "ownerReferences": [{"kind": "DaemonSet", "uid": owner, "controller": True}],
+    }
+    if cause:
+        meta["annotations"] = {"kubernetes.io/change-cause": cause}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "ControllerRevision",
+        "metadata": meta,
+        "data": patch,
+        "revision": number,
+    }
+
+
+def test_daemonset_history_and_undo_read_its_controller_revisions() -> None:
+    fake = FakeClient(
+        daemon_set("b"),
+        controller_revision(1, "a", cause="first"),
+        controller_revision(2, "b"),
+        controller_revision(9, "z", owner="someone-else"),  # not this DaemonSet's
+    )
+    code, out, _ = run(fake, "rollout", "history", "ds/agent")
+    assert (code, out) == (
+        0,
+        "daemonset.apps/agent \nREVISION  CHANGE-CAUSE\n1         first\n2         <none>\n\n",
+    )
+    code, out, _ = run(fake, "rollout", "history", "daemonset/agent", "--revision=1")
+    assert out.startswith("daemonset.apps/agent with revision #1\nPod Template:\n")
+    assert "Image:\thttpd:a" in out
+    # undo: the previous revision's template, and nothing else, goes back into the DaemonSet
+    code, out, err = run(fake, "rollout", "undo", "ds/agent")
+    assert (code, out, err) == (0, "daemonset.apps/agent rolled back\n", "")
+    [(plural, name, patch, ptype)] = fake.patches
+    assert (plural, name, ptype) == ("daemonsets", "agent", "json")
+    assert patch == [{"op": "replace", "path": "/spec/template", "value": template("a")}]
+    code, out, _ = run(fake, "rollout", "undo", "ds/agent", "--to-revision=2")
+    assert out == (
+        "daemonset.apps/agent skipped rollback (current template already matches revision 2)\n"
+    )
+    code, _, err = run(fake, "rollout", "undo", "ds/agent", "--to-revision=7")
+    assert (code, err) == (1, "error: unable to find specified revision 7 in history\n")
+    alone = FakeClient(daemon_set("b"), controller_revision(2, "b"))
+    code, _, err = run(alone, "rollout", "undo", "ds/agent")
+    assert (code, err) == (1, "error: no last revision to roll back to\n")
 
 
 def test_pause_resume_and_their_errors() -> None:
