@@ -24,6 +24,7 @@ from minik8s import logs
 from minik8s.api import errors
 from minik8s.api.resources import RESOURCES, lookup
 
+from . import gctuning
 from .allocator import ServiceAllocator
 from .app import APIServer
 from .metrics import Metrics
@@ -214,6 +215,7 @@ async def serve(args: argparse.Namespace) -> None:
     )
     http = uvicorn.Server(config)
     log.info("serving on http://%s:%d, etcd %s", args.bind_address, args.port, args.etcd_servers)
+    gctuning.tune()
     try:
         await http.serve(sockets=[listen_socket(args.bind_address, args.port, args.workers > 1)])
     finally:

@@ -1,12 +1,18 @@
 """API server throughput and watch fan-out, against raw etcd measured in the same run.
 
-    python bench/api_throughput.py [--creates 2000] [--watchers 100] [--events 1000]
+    python bench/api_throughput.py [--creates 4000] [--rounds 3] [--watchers 100] [--events 1000]
 
 Starts its own etcd and mk-apiserver on free loopback ports (temp dir), then measures:
-1. raw etcd puts of a ConfigMap-sized value at concurrency 1 and 64 (grpc.aio, this process);
-2. ConfigMap creates through the API server at concurrency 1 and 64;
-3. W watchers on one namespace each receiving E events; delivery delay = receive time minus
+1. raw etcd puts of a ConfigMap-sized value at concurrency 1 and 64 (grpc.aio, this process):
+   the baseline of the ratio;
+2. for reference, raw etcd create-if-absent transactions (compare create_revision = 0, then
+   put), the etcd request the API server makes for every create;
+3. ConfigMap creates through the API server at concurrency 1 and 64;
+4. W watchers on one namespace each receiving E events; delivery delay = receive time minus
    the send time the writer put in the object.
+For each phase it also prints the CPU time per operation of the API server, etcd and this
+process (from /proc), so a ratio measured on a busy machine can be read: the three share the
+cores, and CPU per operation does not depend on how much of the machine others take.
 The HTTP load generator is a minimal keep-alive HTTP/1.1 client on asyncio streams, so the
 figures measure the server rather than a client library. Every loop is bounded.
 """
@@ -18,6 +24,8 @@ import asyncio
 import json
 import os
 import re
+import resource
+import statistics
 import sys
 import tempfile
 import time
@@ -25,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from apiserver.storage.etcd import Etcd  # noqa: E402
+from apiserver.storage.etcd import Etcd, cmp_absent, op_put  # noqa: E402
 from minik8s.cluster import processes  # noqa: E402
 
 
@@ -71,6 +79,46 @@ class Conn:
 
     def close(self) -> None:
         self.writer.close()
+
+
+def proc_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of `pid` and its children (the `--workers` processes)."""
+    pids = [pid]
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                pids += [int(c) for c in f.read().split()]
+    except OSError:
+        pass
+    total = 0.0
+    for p in pids:
+        try:
+            with open(f"/proc/{p}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def self_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+class CPU:
+    """CPU µs per operation of the API server, etcd and this process over one phase."""
+
+    def __init__(self, api_pid: int, etcd_pid: int) -> None:
+        self.api_pid, self.etcd_pid = api_pid, etcd_pid
+        self.start = self._now()
+
+    def _now(self) -> tuple[float, float, float]:
+        return proc_cpu(self.api_pid), proc_cpu(self.etcd_pid), self_cpu()
+
+    def per_op(self, n: int) -> str:
+        api, etcd, me = ((b - a) / n * 1e6 for a, b in zip(self.start, self._now(), strict=True))
+        return f"CPU/op: API server {api:4.0f} µs, etcd {etcd:4.0f} µs, this process {me:4.0f} µs"
 
 
 def pct(values: list[float], p: float) -> float:
@@ -120,6 +168,12 @@ class EtcdPuts:
 
     async def teardown(self, ctx: None) -> None:
         return None
+
+
+class EtcdCreates(EtcdPuts):
+    async def call(self, ctx: None, i: int) -> None:
+        key = f"/bench/{self.tag}/{i}".encode()
+        await self.etcd.txn([cmp_absent(key)], [op_put(key, self.value)])
 
 
 class APICreates:
@@ -242,7 +296,9 @@ def report(label: str, n: int, elapsed: float, lat: list[float]) -> float:
     return rate
 
 
-async def bench(args: argparse.Namespace, etcd_url: str, api_port: int) -> int:
+async def bench(
+    args: argparse.Namespace, etcd_url: str, api_port: int, api_pid: int, etcd_pid: int
+) -> int:
     etcd = Etcd([etcd_url])
     payload = "x" * args.size
     value = cm_body("baseline", payload)
@@ -252,19 +308,39 @@ async def bench(args: argparse.Namespace, etcd_url: str, api_port: int) -> int:
     )
     conn.close()
     print(f"machine: {os.cpu_count()} cores; {args.creates} objects of ~{len(value)} bytes each")
+    load = os.getloadavg()
+    print(f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     failures = 0
-    ratios = {}
-    for conc in (1, 64):
+    ratios: dict[int, list[float]] = {1: [], 64: []}
+    for rnd, conc in [(r, c) for r in range(args.rounds) for c in (1, 64)]:
         n = args.creates if conc > 1 else max(args.creates // 4, 200)
-        e_el, e_lat = await run_parallel(n, conc, EtcdPuts(etcd, f"c{conc}", value))
-        a_job = APICreates(api_port, "bench", f"c{conc}", payload)
+        tag = f"r{rnd}c{conc}"
+        e_cpu = CPU(api_pid, etcd_pid)
+        e_el, e_lat = await run_parallel(n, conc, EtcdPuts(etcd, tag, value))
+        e_cost = e_cpu.per_op(n)
+        t_cpu = CPU(api_pid, etcd_pid)
+        t_el, t_lat = await run_parallel(n, conc, EtcdCreates(etcd, f"txn-{tag}", value))
+        t_cost = t_cpu.per_op(n)
+        a_job = APICreates(api_port, "bench", tag, payload)
+        a_cpu = CPU(api_pid, etcd_pid)
         a_el, a_lat = await run_parallel(n, conc, a_job)
+        a_cost = a_cpu.per_op(n)
         failures += a_job.failures
-        print(f"concurrency {conc}:")
+        print(f"concurrency {conc}" + (f" (round {rnd + 1})" if args.rounds > 1 else "") + ":")
         e_rate = report("raw etcd put", n, e_el, e_lat)
+        print(f"    {e_cost}")
+        t_rate = report("raw etcd create-if-absent txn", n, t_el, t_lat)
+        print(f"    {t_cost}")
         a_rate = report("API server create (ConfigMap)", n, a_el, a_lat)
-        ratios[conc] = a_rate / e_rate
-        print(f"  ratio API/etcd: {ratios[conc]:.2f}   (API p99 {pct(a_lat, 99) * 1000:.1f} ms)")
+        print(f"    {a_cost}")
+        ratios[conc].append(a_rate / e_rate)
+        print(
+            f"  ratio API/etcd: {a_rate / e_rate:.2f}   (API p99 {pct(a_lat, 99) * 1000:.1f} ms;"
+            f" API/etcd txn {a_rate / t_rate:.2f})"
+        )
+    if args.rounds > 1:
+        for conc, values in ratios.items():
+            print(f"median ratio API/etcd at concurrency {conc}: {statistics.median(values):.2f}")
     w = await watch_fanout(api_port, args.watchers, args.events, args.event_rate)
     print(
         f"watch: {w['watchers']} watchers x {w['events']} events written at "
@@ -290,6 +366,9 @@ def main() -> None:
     p.add_argument("--size", type=int, default=200, help="payload bytes per ConfigMap")
     p.add_argument("--watchers", type=int, default=100)
     p.add_argument("--events", type=int, default=1000)
+    p.add_argument(
+        "--rounds", type=int, default=1, help="repeat the create comparison (median ratio)"
+    )
     p.add_argument("--api-workers", type=int, default=1, help="mk-apiserver --workers")
     p.add_argument("--event-rate", type=float, default=200, help="writes/s during the watch test")
     args = p.parse_args()
@@ -298,11 +377,13 @@ def main() -> None:
         port, peer, api_port = processes.free_port(), processes.free_port(), processes.free_port()
         etcd = processes.start_etcd(d / "etcd", port, peer, d / "etcd.log")
         api = processes.start_apiserver(
-            f"http://127.0.0.1:{port}", api_port, d / "api.log",
+            f"http://127.0.0.1:{port}",
+            api_port,
+            d / "api.log",
             ["--workers", str(args.api_workers)],
         )
         try:
-            code = asyncio.run(bench(args, f"http://127.0.0.1:{port}", api_port))
+            code = asyncio.run(bench(args, f"http://127.0.0.1:{port}", api_port, api.pid, etcd.pid))
         finally:
             processes.stop(api)
             processes.stop(etcd)

@@ -180,8 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=0.1,
         metavar="RATIO",
-        help="HPAs do not scale while the usage/target ratio is within this of 1.0 "
-        "(default 0.1).",
+        help="HPAs do not scale while the usage/target ratio is within this of 1.0 (default 0.1).",
     )
     group.add_argument(
         "--job-pod-failure-backoff",

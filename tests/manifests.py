@@ -175,6 +175,13 @@ MANIFESTS: dict[str, dict[str, Any]] = {
         "metadata": {"name": "x"},
         "spec": {"holderIdentity": "node1", "leaseDurationSeconds": 40},
     },
+    "priorityclasses": {
+        "apiVersion": "scheduling.k8s.io/v1",
+        "kind": "PriorityClass",
+        "metadata": {"name": "x"},
+        "value": 1000,
+        "description": "a class for tests",
+    },
     "horizontalpodautoscalers": {
         "apiVersion": "autoscaling/v2",
         "kind": "HorizontalPodAutoscaler",

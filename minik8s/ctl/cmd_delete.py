@@ -229,7 +229,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         if args.resources:
             raise CtlError("cannot name resources and give -f at the same time")
         return _from_files(args, ctx)
-    targets = parse_targets(args.resources, "delete")
+    targets = parse_targets(args.resources, "delete", ctx)
     if args.all and any(t.names for t in targets):
         raise CtlError("--all and names cannot be used together")
     return _from_targets(args, ctx, targets)

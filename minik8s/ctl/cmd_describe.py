@@ -3,8 +3,9 @@
 This module fetches: the objects (a name that matches no object exactly describes every
 object whose name starts with it, as kubectl does), then what each description shows
 besides the object: its Events (core/v1 Events selected by `involvedObject.*` fields), a
-deployment's replica sets, the pods a workload selects, a service's endpoints, the pods on
-a node. The text itself comes from `describers`, which is pure.
+deployment's replica sets, the pods a workload selects, the pods of a claim's namespace
+(for "Used By"), a service's endpoints, the pods on a node. The text itself comes from
+`describers`, which is pure.
 
 A related lookup that fails (other than an unreachable server) leaves its section empty
 rather than failing the whole describe.
@@ -90,10 +91,12 @@ def related_for(
         related.replica_sets = _quiet_list(
             ctx, _info("replicasets"), namespace, label_selector=selector or None
         )
-    elif kind in ("ReplicaSet", "StatefulSet", "DaemonSet", "Job"):
+    elif kind in ("ReplicaSet", "StatefulSet", "DaemonSet"):
         selector = selector_string(spec.get("selector"))
         if selector:
             related.pods = _quiet_list(ctx, _info("pods"), namespace, label_selector=selector)
+    elif kind == "PersistentVolumeClaim":
+        related.pods = _quiet_list(ctx, _info("pods"), namespace)  # "Used By"
     elif kind == "Service":
         try:
             related.endpoints = ctx.client.get(_info("endpoints"), meta.get("name", ""), namespace)
@@ -132,7 +135,7 @@ def _find(
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    targets = parse_targets(args.resources, "describe")
+    targets = parse_targets(args.resources, "describe", ctx)
     failed = False
     found: list[tuple[ResourceInfo, dict[str, Any]]] = []
     for target in targets:

@@ -245,7 +245,7 @@ def run_meta(args: argparse.Namespace, ctx: Context) -> int:
             ctx, args.filename, args.recursive, one, verb=args.meta_verb, doing="patching"
         )
     failed = False
-    for info, ns, name in _objects(args, ctx, parse_targets(resource_words, args.meta_verb)):
+    for info, ns, name in _objects(args, ctx, parse_targets(resource_words, args.meta_verb, ctx)):
         try:
             _meta_one(args, ctx, info, ns, name, changes)
         except errors.APIError as e:
@@ -293,7 +293,7 @@ def run_scale(args: argparse.Namespace, ctx: Context) -> int:
             ctx, args.filename, args.recursive, one, verb="scale", doing="scaling"
         )
     failed = False
-    for info, ns, name in _objects(args, ctx, parse_targets(args.resources, "scale")):
+    for info, ns, name in _objects(args, ctx, parse_targets(args.resources, "scale", ctx)):
         try:
             _scale_one(args, ctx, info, ns, name)
         except errors.APIError as e:

@@ -101,7 +101,7 @@ def parse_output(value: str) -> Output:
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
     output = parse_output(args.output)
-    targets = parse_targets(args.resources, "get")
+    targets = parse_targets(args.resources, "get", ctx)
     if args.all_namespaces and any(t.names for t in targets):
         raise CtlError("a resource cannot be retrieved by name across all namespaces")
     if args.watch or args.watch_only:

@@ -1,7 +1,8 @@
 """Pieces several mkctl commands share: resource arguments, error text, manifest loops.
 
 * `parse_targets` reads `TYPE[,TYPE] [NAME...]` or `TYPE/NAME...` as kubectl does, with
-  short names (`deploy`, `po`), `plural.group` and the `all` category.
+  short names (`deploy`, `po`), `plural.group` and the `all` category; given the context,
+  a type mkctl does not know is looked up in the server's discovery (`discovery`).
 * `error_text` turns any failure into the one line kubectl would print
   (`Error from server (NotFound): deployments.apps "x" not found`, `The connection to the
   server 127.0.0.1:6443 was refused - did you specify the right host or port?`, ...).
@@ -24,6 +25,7 @@ from minik8s.api.resources import ResourceInfo
 from minik8s.client.config import ConfigError
 from minik8s.client.rest import Unreachable
 
+from . import discovery
 from .context import Context, CtlError
 from .jsonpath import JSONPathError
 from .manifests import Manifest, ManifestError, check, load
@@ -62,14 +64,12 @@ class Target:
     names: list[str] = field(default_factory=list)
 
 
-def resolve_type(name: str) -> ResourceInfo:
-    info = resources.resolve(name)
-    if info is None:
-        raise CtlError(f'the server doesn\'t have a resource type "{name}"')
-    return info
+def resolve_type(name: str, ctx: Context | None = None) -> ResourceInfo:
+    """The resource `name` means; with `ctx`, types mkctl does not know come from discovery."""
+    return discovery.resolve(name, ctx)
 
 
-def _expand_types(spec: str) -> list[ResourceInfo]:
+def _expand_types(spec: str, ctx: Context | None) -> list[ResourceInfo]:
     infos: list[ResourceInfo] = []
     for part in spec.split(","):
         if not part:
@@ -78,7 +78,7 @@ def _expand_types(spec: str) -> list[ResourceInfo]:
             by_plural = {r.plural: r for r in resources.RESOURCES if "all" in r.categories}
             infos.extend(by_plural[p] for p in _ALL_ORDER if p in by_plural)
         else:
-            infos.append(resolve_type(part))
+            infos.append(resolve_type(part, ctx))
     unique: list[ResourceInfo] = []
     for info in infos:
         if info not in unique:
@@ -86,8 +86,9 @@ def _expand_types(spec: str) -> list[ResourceInfo]:
     return unique
 
 
-def parse_targets(words: list[str], verb: str) -> list[Target]:
-    """`TYPE[,TYPE] [NAME...]` or `TYPE/NAME...` as a list of targets, in the order given."""
+def parse_targets(words: list[str], verb: str, ctx: Context | None = None) -> list[Target]:
+    """`TYPE[,TYPE] [NAME...]` or `TYPE/NAME...` as a list of targets, in the order given
+    (with `ctx`, types unknown to mkctl are resolved through the server's discovery)."""
     if not words:
         raise CtlError(
             f"You must specify the type of resource to {verb}. "
@@ -109,7 +110,7 @@ def parse_targets(words: list[str], verb: str) -> list[Target]:
                     f"arguments in resource/name form must have a single resource "
                     f'and name: "{word}"'
                 )
-            info = resolve_type(kind)
+            info = resolve_type(kind, ctx)
             existing = next((t for t in targets if t.info == info), None)
             if existing is None:
                 targets.append(Target(info, [name]))
@@ -124,7 +125,7 @@ def parse_targets(words: list[str], verb: str) -> list[Target]:
                 f"resource/<resource_name>' instead of 'mkctl {verb} resource "
                 "resource/<resource_name>')"
             )
-    infos = _expand_types(words[0])
+    infos = _expand_types(words[0], ctx)
     names = list(words[1:])
     if names and len(infos) > 1:
         raise CtlError("you may only specify a single resource type when naming objects")

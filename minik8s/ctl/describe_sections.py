@@ -37,6 +37,8 @@ __all__ = [
     "text_of",
     "tolerations_section",
     "node_selector_line",
+    "owned_pods",
+    "pods_status",
     "volumes_section",
 ]
 
@@ -319,12 +321,15 @@ def pod_template_section(w: Writer, template: Any) -> None:
     template = dict_of(template)
     spec = dict_of(template.get("spec"))
     w.line(0, "Pod Template:")
-    labels = dict_of(meta_of(template).get("labels"))
-    text = ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
-    w.line(1, "Labels:", text or "<none>")
-    annotations = dict_of(meta_of(template).get("annotations"))
-    if annotations:
-        w.line(1, "Annotations:", ", ".join(f"{k}: {v}" for k, v in sorted(annotations.items())))
+    # One label (annotation) a line, as kubectl's printLabelsMultiline.
+    labels = sorted(dict_of(meta_of(template).get("labels")).items())
+    if not labels:
+        w.line(1, "Labels:", "<none>")
+    for i, (k, v) in enumerate(labels):
+        w.line(1, "Labels:" if i == 0 else "", f"{k}={v}")
+    annotations = sorted(dict_of(meta_of(template).get("annotations")).items())
+    for i, (k, v) in enumerate(annotations):
+        w.line(1, "Annotations:" if i == 0 else "", f"{k}: {v}")
     if spec.get("serviceAccountName"):
         w.line(1, "Service Account:", spec["serviceAccountName"])
     for title, key in (("Init Containers", "initContainers"), ("Containers", "containers")):
@@ -387,6 +392,32 @@ def events_section(w: Writer, events: list[Obj] | None, now: datetime) -> None:
             _event_source(e),
             text_of(e.get("message") or e.get("note")).strip(),
         )
+
+
+def pods_status(pods: list[Obj]) -> str:
+    """`1 Running / 0 Waiting / 0 Succeeded / 0 Failed` of a controller's pods."""
+    counts = {"Running": 0, "Pending": 0, "Succeeded": 0, "Failed": 0}
+    for p in pods:
+        phase = text_of(dict_of(p.get("status")).get("phase"), "Pending")
+        if phase in counts:
+            counts[phase] += 1
+    return (
+        f"{counts['Running']} Running / {counts['Pending']} Waiting / "
+        f"{counts['Succeeded']} Succeeded / {counts['Failed']} Failed"
+    )
+
+
+def owned_pods(obj: Obj, pods: list[Obj]) -> list[Obj]:
+    """The pods `obj` controls (kubectl counts only those, not every selected pod)."""
+    uid = meta_of(obj).get("uid")
+    return [
+        p
+        for p in pods
+        if any(
+            r.get("controller") and r.get("uid") == uid
+            for r in dicts_of(meta_of(p).get("ownerReferences"))
+        )
+    ]
 
 
 def controlled_by_line(w: Writer, obj: Obj) -> None:

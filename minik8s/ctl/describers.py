@@ -2,9 +2,11 @@
 
 Each describer writes the sections of its kind into a `Writer` (see `describe_sections`)
 from the object and the `Related` bundle the command fetched (events, the pods a workload
-controls, a deployment's replica sets, a service's endpoints, the pods and lease of a
-node); none talks to the server, so they are unit-tested with plain dicts. Kinds without
-a describer of their own get a generic view of their fields.
+controls or that use a claim, a deployment's replica sets, a service's endpoints, the pods
+and lease of a node); none talks to the server, so they are unit-tested with plain dicts.
+The workload, autoscaling and storage kinds live in `describe_workloads`,
+`describe_autoscaling` and `describe_storage`. Kinds without a describer of their own
+(including those mkctl only knows through discovery) get a generic view of their fields.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 from minik8s.api.quantity import parse_bytes, parse_cpu_millis
 
 from . import printers
+from .describe_autoscaling import describe_hpa
 from .describe_sections import (
     Obj,
     Related,
@@ -31,26 +34,23 @@ from .describe_sections import (
     list_of,
     meta_of,
     node_selector_line,
+    owned_pods,
     pod_template_section,
+    pods_status,
     selector_string,
     text_of,
     tolerations_section,
     volumes_section,
 )
+from .describe_storage import describe_pv, describe_pvc
+from .describe_workloads import (
+    describe_cronjob,
+    describe_daemonset,
+    describe_job,
+    describe_statefulset,
+)
 
 __all__ = ["Related", "Writer", "describe", "selector_string", "split_replica_sets"]
-
-
-def _pods_status(pods: list[Obj]) -> str:
-    counts = {"Running": 0, "Pending": 0, "Succeeded": 0, "Failed": 0}
-    for p in pods:
-        phase = text_of(dict_of(p.get("status")).get("phase"), "Pending")
-        if phase in counts:
-            counts[phase] += 1
-    return (
-        f"{counts['Running']} Running / {counts['Pending']} Waiting / "
-        f"{counts['Succeeded']} Succeeded / {counts['Failed']} Failed"
-    )
 
 
 def _rs_summary(rs: Obj) -> str:
@@ -126,19 +126,6 @@ def _describe_deployment(w: Writer, obj: Obj, rel: Related) -> None:
     w.line(0, "NewReplicaSet:", _rs_summary(new) if new else "<none>")
 
 
-def _owned_pods(obj: Obj, pods: list[Obj]) -> list[Obj]:
-    """The pods `obj` controls (kubectl counts only those, not every selected pod)."""
-    uid = meta_of(obj).get("uid")
-    return [
-        p
-        for p in pods
-        if any(
-            r.get("controller") and r.get("uid") == uid
-            for r in dicts_of(meta_of(p).get("ownerReferences"))
-        )
-    ]
-
-
 def _name_ns_selector_meta(w: Writer, obj: Obj) -> None:
     """The header kubectl uses for ReplicaSets, DaemonSets and Jobs (no timestamp)."""
     meta = meta_of(obj)
@@ -149,43 +136,17 @@ def _name_ns_selector_meta(w: Writer, obj: Obj) -> None:
     annotations_lines(w, obj)
 
 
-def _describe_workload(w: Writer, obj: Obj, rel: Related) -> None:
-    """ReplicaSet, StatefulSet, DaemonSet, Job: header, counts, pods, template."""
-    kind = text_of(obj.get("kind"))
+def _describe_replicaset(w: Writer, obj: Obj, rel: Related) -> None:
     spec, status = dict_of(obj.get("spec")), dict_of(obj.get("status"))
-    if kind == "StatefulSet":
-        header_lines(w, obj, timestamp_first=True)
-        w.line(0, "Selector:", selector_string(spec.get("selector")) or "<none>")
-    else:
-        _name_ns_selector_meta(w, obj)
-    if kind == "DaemonSet":
-        for title, key in (
-            ("Desired Number of Nodes Scheduled", "desiredNumberScheduled"),
-            ("Current Number of Nodes Scheduled", "currentNumberScheduled"),
-            ("Number of Nodes Scheduled with Up-to-date Pods", "updatedNumberScheduled"),
-            ("Number of Nodes Scheduled with Available Pods", "numberAvailable"),
-            ("Number of Nodes Misscheduled", "numberMisscheduled"),
-        ):
-            w.line(0, f"{title}:", text_of(status.get(key), "0"))
-    elif kind == "Job":
-        controlled_by_line(w, obj)
-        w.line(0, "Parallelism:", text_of(spec.get("parallelism"), "1"))
-        w.line(0, "Completions:", text_of(spec.get("completions"), "<unset>"))
-        w.line(0, "Backoff Limit:", text_of(spec.get("backoffLimit"), "6"))
-        if status.get("startTime"):
-            w.line(0, "Start Time:", printers.format_time(status["startTime"]))
-        if status.get("completionTime"):
-            w.line(0, "Completed At:", printers.format_time(status["completionTime"]))
-    else:
-        controlled_by_line(w, obj)
-        w.line(
-            0,
-            "Replicas:",
-            f"{text_of(status.get('replicas'), '0')} current / "
-            f"{text_of(spec.get('replicas'), '1')} desired",
-        )
-    title = "Pods Statuses:" if kind == "Job" else "Pods Status:"
-    w.line(0, title, _pods_status(_owned_pods(obj, rel.pods)))
+    _name_ns_selector_meta(w, obj)
+    controlled_by_line(w, obj)
+    w.line(
+        0,
+        "Replicas:",
+        f"{text_of(status.get('replicas'), '0')} current / "
+        f"{text_of(spec.get('replicas'), '1')} desired",
+    )
+    w.line(0, "Pods Status:", pods_status(owned_pods(obj, rel.pods)))
     pod_template_section(w, spec.get("template"))
     condition_table(
         w, status.get("conditions"), [("Type", "type"), ("Status", "status"), ("Reason", "reason")]
@@ -569,6 +530,27 @@ def _generic_value(w: Writer, level: int, key: str, value: Any) -> None:
         w.line(level, f"{key}:", text_of(value))
 
 
+def _describe_priority_class(w: Writer, obj: Obj, rel: Related) -> None:
+    w.line(0, "Name:", text_of(meta_of(obj).get("name")))
+    w.line(0, "Value:", text_of(obj.get("value"), "0"))
+    w.line(0, "GlobalDefault:", text_of(bool(obj.get("globalDefault"))))
+    if obj.get("preemptionPolicy"):
+        w.line(0, "PreemptionPolicy:", text_of(obj["preemptionPolicy"]))
+    w.line(0, "Description:", text_of(obj.get("description")))
+    annotations_lines(w, obj)
+
+
+def _describe_controller_revision(w: Writer, obj: Obj, rel: Related) -> None:
+    header_lines(w, obj, timestamp_first=False)
+    controlled_by_line(w, obj)
+    w.line(0, "Revision:", text_of(obj.get("revision"), "0"))
+    data = obj.get("data")
+    if isinstance(data, dict | list):
+        _generic_value(w, 0, "Data", data)
+    else:
+        w.line(0, "Data:", "<none>" if data is None else text_of(data))
+
+
 def _describe_generic(w: Writer, obj: Obj, rel: Related) -> None:
     header_lines(w, obj, timestamp_first=False)
     for key in sorted(obj):
@@ -581,10 +563,16 @@ Describer = Callable[[Writer, Obj, Related], None]
 
 _DESCRIBERS: dict[str, Describer] = {
     "Deployment": _describe_deployment,
-    "ReplicaSet": _describe_workload,
-    "StatefulSet": _describe_workload,
-    "DaemonSet": _describe_workload,
-    "Job": _describe_workload,
+    "ReplicaSet": _describe_replicaset,
+    "StatefulSet": describe_statefulset,
+    "DaemonSet": describe_daemonset,
+    "Job": describe_job,
+    "CronJob": describe_cronjob,
+    "HorizontalPodAutoscaler": describe_hpa,
+    "PriorityClass": _describe_priority_class,
+    "PersistentVolume": describe_pv,
+    "PersistentVolumeClaim": describe_pvc,
+    "ControllerRevision": _describe_controller_revision,
     "Pod": _describe_pod,
     "Service": _describe_service,
     "Node": _describe_node,

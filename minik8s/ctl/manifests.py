@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,16 +116,45 @@ def _reason(e: Exception) -> str:
 
 
 def parse_text(text: str, source: str) -> Iterator[Manifest]:
-    """The manifests of one file's text (YAML stream or JSON), Lists expanded."""
-    stripped = text.lstrip()
-    documents = (
-        _json_documents(text, source) if stripped[:1] in "{[" else _yaml_documents(text, source)
-    )
-    for doc in documents:
-        yield from _expand(doc)
+    """The manifests of one file's text, Lists expanded.
+
+    The text is cut at `---` document markers (a marker line cannot occur inside a JSON
+    value, and YAML ends a document there anyway); each piece is JSON when it starts with
+    `{` or `[`, YAML otherwise, so JSON documents separated by `---` read as kubectl reads
+    them, and a file may mix both.
+    """
+    for start, piece in _pieces(text):
+        marker = _MARKER.match(piece)
+        body = piece[marker.end() :] if marker else piece
+        stripped = body.lstrip()
+        if stripped[:1] in ("{", "["):
+            offset = start + piece.count("\n", 0, len(piece) - len(body))
+            documents = _json_documents(body, source, offset)
+        else:
+            documents = _yaml_documents(piece, source, start)
+        for doc in documents:
+            yield from _expand(doc)
 
 
-def _yaml_documents(text: str, source: str) -> Iterator[Manifest]:
+# A document-start marker line; its content, if any, belongs to the document.
+_MARKER = re.compile(r"---(?=[ \t]|\r?\n|$)[ \t]*")
+
+
+def _pieces(text: str) -> Iterator[tuple[int, str]]:
+    """(lines before it, text) of each piece between `---` marker lines (a marker stays at
+    the start of its piece, so YAML still sees `--- !tag` or `--- value`)."""
+    start = 0
+    chunk: list[str] = []
+    for i, line in enumerate(text.splitlines(keepends=True)):
+        if _MARKER.match(line) and chunk:
+            yield start, "".join(chunk)
+            start, chunk = i, []
+        chunk.append(line)
+    if chunk:
+        yield start, "".join(chunk)
+
+
+def _yaml_documents(text: str, source: str, offset: int = 0) -> Iterator[Manifest]:
     loader = _Loader(text)
     try:
         while loader.check_node():
@@ -133,10 +163,10 @@ def _yaml_documents(text: str, source: str) -> Iterator[Manifest]:
                 continue
             obj = loader.construct_document(node)
             if obj is not None:
-                yield Manifest(obj, source, node.start_mark.line + 1)
+                yield Manifest(obj, source, offset + node.start_mark.line + 1)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        where = f"line {offset + mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = e.problem or e.context or "invalid YAML"
         raise ManifestError(f"error parsing {source}: yaml: {where}{problem}") from None
     except yaml.YAMLError as e:
@@ -145,8 +175,9 @@ def _yaml_documents(text: str, source: str) -> Iterator[Manifest]:
         loader.dispose()
 
 
-def _json_documents(text: str, source: str) -> Iterator[Manifest]:
-    """One or more concatenated JSON values (what `kubectl get -o json` pipes produce)."""
+def _json_documents(text: str, source: str, offset: int = 0) -> Iterator[Manifest]:
+    """One or more concatenated JSON values (what `kubectl get -o json` pipes produce);
+    `offset`: the lines of the file before `text`."""
     decoder = json.JSONDecoder()
     pos = 0
     while True:
@@ -154,12 +185,12 @@ def _json_documents(text: str, source: str) -> Iterator[Manifest]:
             pos += 1
         if pos >= len(text):
             return
-        line = text.count("\n", 0, pos) + 1
+        line = offset + text.count("\n", 0, pos) + 1
         try:
             obj, pos = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as e:
             raise ManifestError(
-                f"error parsing {source}: json: line {e.lineno}, column {e.colno}: {e.msg}"
+                f"error parsing {source}: json: line {offset + e.lineno}, column {e.colno}: {e.msg}"
             ) from None
         if isinstance(obj, list):
             for item in obj:

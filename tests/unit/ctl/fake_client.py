@@ -17,6 +17,7 @@ from minik8s.api import errors, resources
 from minik8s.api.resources import ResourceInfo
 from minik8s.client.config import ClientConfig
 from minik8s.client.rest import Client
+from minik8s.ctl import discovery
 from minik8s.ctl.common import EXPECTED_ERRORS, error_text
 from minik8s.ctl.context import Context
 from minik8s.ctl.main import build_parser
@@ -47,6 +48,8 @@ class FakeClient:
         self.watches: list[dict[str, Any]] = []
         self.lists: list[dict[str, Any]] = []
         self.answers: dict[tuple[str, str], Any] = {}
+        self.discovery_lists: list[Obj] = []  # what `discovery()` answers
+        self.discoveries = 0
 
     def put(self, obj: Obj) -> None:
         self.objects[(_plural(obj), obj["metadata"]["name"])] = obj
@@ -118,12 +121,17 @@ class FakeClient:
         events, self.events = self.events, []
         yield from events
 
+    def discovery(self) -> list[Obj]:
+        self.discoveries += 1
+        return copy.deepcopy(self.discovery_lists)
+
     def close(self) -> None:
         pass
 
 
 def run(fake: FakeClient, *argv: str, stdin: str = "") -> tuple[int, str, str]:
     """Parse and run one mkctl command against `fake`, printing errors as main does."""
+    discovery.clear_cache()  # each run is a new mkctl process
     args = build_parser().parse_args(list(argv))
     out, err = io.StringIO(), io.StringIO()
     ctx = Context(
