@@ -234,7 +234,7 @@ class Registry:
         if info.kind == "Job":
             generate_job_selector(obj)
         if info.kind == "Pod":
-            priority.admit_pod(obj, await self._priority_classes())
+            priority.admit_pod(obj, await self._priority_classes(obj))
         apply_defaults(info, obj)
         causes = validate(info, obj)
         if causes:
@@ -264,14 +264,27 @@ class Registry:
             await self.allocator.explain_failure(plan)
         raise errors.ServiceUnavailable("could not allocate a ClusterIP/NodePort; try again")
 
-    async def _priority_classes(self) -> list[dict[str, Any]]:
-        cache = self.caches.get("priorityclasses")
-        if cache is not None and cache.ready.is_set():
-            return list(cache.snapshot(None)[0])
+    async def _priority_classes(self, pod: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Every PriorityClass, from the watch cache; a class the pod names that the cache
+        has not seen yet (created a moment ago) is read from etcd, so it is never missed."""
         info = lookup("scheduling.k8s.io", "v1", "priorityclasses")
         assert info is not None
-        page, _, _ = await self.store.list_page(info, None, start_after=None, limit=0, revision=0)
-        return [obj for _, obj in page]
+        cache = self.caches.get("priorityclasses")
+        if cache is not None and cache.ready.is_set():
+            classes = list(cache.snapshot(None)[0])
+        else:
+            page, _, _ = await self.store.list_page(
+                info, None, start_after=None, limit=0, revision=0
+            )
+            classes = [obj for _, obj in page]
+        spec = (pod or {}).get("spec")
+        wanted = spec.get("priorityClassName") if isinstance(spec, dict) else None
+        if wanted and not any(c["metadata"]["name"] == wanted for c in classes):
+            try:
+                classes.append(await self.store.get(info, None, str(wanted)))
+            except errors.NotFound:
+                pass
+        return classes
 
     async def _check_namespace_open(self, namespace: str) -> None:
         assert NAMESPACES is not None
