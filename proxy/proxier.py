@@ -154,14 +154,12 @@ class Proxier:
             known = self._known_chains
             if known is None:
                 known = {t: render.chains_in_save(self.tools.save(t), t) for t in ("nat", "filter")}
-            text = render.with_stale_removed(nat, known["nat"]) + render.with_stale_removed(
-                flt, known["filter"]
-            )
+            declared = {"nat": render.declared_chains(nat), "filter": render.declared_chains(flt)}
+            text = render.with_stale_removed(
+                nat, known["nat"], declared["nat"]
+            ) + render.with_stale_removed(flt, known["filter"], declared["filter"])
             self.tools.restore(text)
-            self._known_chains = {
-                "nat": render.declared_chains(nat),
-                "filter": render.declared_chains(flt),
-            }
+            self._known_chains = declared
             if not self._jumps_ok:
                 self.tools.ensure_jumps()
                 self._jumps_ok = True

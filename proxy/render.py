@@ -296,6 +296,79 @@ def render(
     return render_ports(service_ports(services, endpoints), config)
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a periodic sync renders mostly unchanged ports
+def _render_port(
+    sp: ServicePort, cluster: str, masquerade_all: bool, node_name: str
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """The chains, nat rules and filter rules of one service port (pure, so cached: an
+    unchanged port, endpoints included, is not rendered again)."""
+    nat_chains: list[str] = []
+    nat: list[str] = []
+    flt: list[str] = []
+    comment = f'-m comment --comment "{sp.display}'
+    match = f"-p {sp.proto} -m {sp.proto}"
+    svc = svc_chain(sp)
+    if not sp.endpoints:
+        flt.append(
+            f"-A KUBE-SERVICES -d {sp.cluster_ip}/32 {match} --dport {sp.port} "
+            f'{comment} has no endpoints" -j REJECT --reject-with icmp-port-unreachable'
+        )
+        if sp.node_port:
+            flt.append(
+                f"-A KUBE-EXTERNAL-SERVICES -m addrtype --dst-type LOCAL {match} "
+                f'--dport {sp.node_port} {comment} has no endpoints" '
+                "-j REJECT --reject-with icmp-port-unreachable"
+            )
+        return (), (), tuple(flt)
+    nat_chains.append(svc)
+    nat.append(
+        f"-A KUBE-SERVICES -d {sp.cluster_ip}/32 {match} --dport {sp.port} "
+        f'{comment} cluster IP" -j {svc}'
+    )
+    if masquerade_all:
+        nat.append(
+            f"-A {svc} -d {sp.cluster_ip}/32 {match} --dport {sp.port} "
+            f'{comment} cluster IP" -j KUBE-MARK-MASQ'
+        )
+    elif cluster:
+        nat.append(
+            f"-A {svc} ! -s {cluster} -d {sp.cluster_ip}/32 {match} --dport {sp.port} "
+            f'{comment} cluster IP" -j KUBE-MARK-MASQ'
+        )
+    seps = [(ep, sep_chain(sp, ep)) for ep in sp.endpoints]
+    _spread(nat, svc, sp, seps)
+    for ep, sep in seps:
+        nat_chains.append(sep)
+        nat.append(f'-A {sep} -s {ep.ip}/32 {comment}" -j KUBE-MARK-MASQ')
+        recent = (
+            f"-m recent --name {sep} --set --mask 255.255.255.255 --rsource "
+            if sp.affinity_seconds
+            else ""
+        )
+        nat.append(f'-A {sep} {comment}" {recent}{match} -j DNAT --to-destination {ep.address}')
+    if sp.node_port:
+        ext = ext_chain(sp)
+        nat_chains.append(ext)
+        nat.append(f'-A KUBE-NODEPORTS {match} --dport {sp.node_port} {comment}" -j {ext}')
+        if sp.local_only:
+            local = [(ep, sep) for ep, sep in seps if ep.node_name == node_name]
+            if local:
+                svl = svl_chain(sp)
+                nat_chains.append(svl)
+                # the client address is kept: no masquerade mark
+                nat.append(f'-A {ext} {comment} local endpoints" -j {svl}')
+                _spread(nat, svl, sp, local)
+            else:
+                flt.append(
+                    f"-A KUBE-EXTERNAL-SERVICES -m addrtype --dst-type LOCAL {match} "
+                    f'--dport {sp.node_port} {comment} has no local endpoints" -j DROP'
+                )
+        else:
+            nat.append(f'-A {ext} {comment} external destinations" -j KUBE-MARK-MASQ')
+            nat.append(f"-A {ext} -j {svc}")
+    return tuple(nat_chains), tuple(nat), tuple(flt)
+
+
 def render_ports(ports: list[ServicePort], config: ProxyConfig) -> tuple[str, str]:
     nat_chains: list[str] = list(NAT_BASE)
     nat: list[str] = []
@@ -330,67 +403,12 @@ def render_ports(ports: list[ServicePort], config: ProxyConfig) -> tuple[str, st
         flt.append(f'-A KUBE-FORWARD -d {cluster} -m comment --comment "pod traffic" -j ACCEPT')
 
     for sp in ports:
-        comment = f'-m comment --comment "{sp.display}'
-        match = f"-p {sp.proto} -m {sp.proto}"
-        svc = svc_chain(sp)
-        if not sp.endpoints:
-            flt.append(
-                f"-A KUBE-SERVICES -d {sp.cluster_ip}/32 {match} --dport {sp.port} "
-                f'{comment} has no endpoints" -j REJECT --reject-with icmp-port-unreachable'
-            )
-            if sp.node_port:
-                flt.append(
-                    f"-A KUBE-EXTERNAL-SERVICES -m addrtype --dst-type LOCAL {match} "
-                    f'--dport {sp.node_port} {comment} has no endpoints" '
-                    "-j REJECT --reject-with icmp-port-unreachable"
-                )
-            continue
-        nat_chains.append(svc)
-        nat.append(
-            f"-A KUBE-SERVICES -d {sp.cluster_ip}/32 {match} --dport {sp.port} "
-            f'{comment} cluster IP" -j {svc}'
+        chains, nat_rules, flt_rules = _render_port(
+            sp, cluster, config.masquerade_all, config.node_name
         )
-        if config.masquerade_all:
-            nat.append(
-                f"-A {svc} -d {sp.cluster_ip}/32 {match} --dport {sp.port} "
-                f'{comment} cluster IP" -j KUBE-MARK-MASQ'
-            )
-        elif cluster:
-            nat.append(
-                f"-A {svc} ! -s {cluster} -d {sp.cluster_ip}/32 {match} --dport {sp.port} "
-                f'{comment} cluster IP" -j KUBE-MARK-MASQ'
-            )
-        seps = [(ep, sep_chain(sp, ep)) for ep in sp.endpoints]
-        _spread(nat, svc, sp, seps)
-        for ep, sep in seps:
-            nat_chains.append(sep)
-            nat.append(f'-A {sep} -s {ep.ip}/32 {comment}" -j KUBE-MARK-MASQ')
-            recent = (
-                f"-m recent --name {sep} --set --mask 255.255.255.255 --rsource "
-                if sp.affinity_seconds
-                else ""
-            )
-            nat.append(f'-A {sep} {comment}" {recent}{match} -j DNAT --to-destination {ep.address}')
-        if sp.node_port:
-            ext = ext_chain(sp)
-            nat_chains.append(ext)
-            nat.append(f'-A KUBE-NODEPORTS {match} --dport {sp.node_port} {comment}" -j {ext}')
-            if sp.local_only:
-                local = [(ep, sep) for ep, sep in seps if ep.node_name == config.node_name]
-                if local:
-                    svl = svl_chain(sp)
-                    nat_chains.append(svl)
-                    # the client address is kept: no masquerade mark
-                    nat.append(f'-A {ext} {comment} local endpoints" -j {svl}')
-                    _spread(nat, svl, sp, local)
-                else:
-                    flt.append(
-                        f"-A KUBE-EXTERNAL-SERVICES -m addrtype --dst-type LOCAL {match} "
-                        f'--dport {sp.node_port} {comment} has no local endpoints" -j DROP'
-                    )
-            else:
-                nat.append(f'-A {ext} {comment} external destinations" -j KUBE-MARK-MASQ')
-                nat.append(f"-A {ext} -j {svc}")
+        nat_chains.extend(chains)
+        nat.extend(nat_rules)
+        flt.extend(flt_rules)
 
     nat.append(
         '-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports" '
@@ -433,13 +451,20 @@ def _table(name: str, chains: list[str], rules: list[str]) -> str:
 
 
 def declared_chains(table_text: str) -> set[str]:
-    """The chains a rendered table declares."""
-    return {line[1:].split(" ", 1)[0] for line in table_text.splitlines() if line.startswith(":")}
+    """The chains a rendered table declares. As in `iptables-save` output, declarations
+    come before the first rule, so only that head is scanned (tables run to tens of MB)."""
+    end = table_text.find("\n-")
+    head = table_text if end < 0 else table_text[:end]
+    return {line[1:].split(" ", 1)[0] for line in head.splitlines() if line.startswith(":")}
 
 
-def with_stale_removed(table_text: str, existing: Iterable[str]) -> str:
-    """Adds flush-and-delete of our own chains that exist but were not rendered."""
-    wanted = declared_chains(table_text)
+def with_stale_removed(
+    table_text: str, existing: Iterable[str], wanted: set[str] | None = None
+) -> str:
+    """Adds flush-and-delete of our own chains that exist but were not rendered
+    (`wanted`: the table's declared chains, when the caller has them already)."""
+    if wanted is None:
+        wanted = declared_chains(table_text)
     stale = sorted(c for c in existing if c.startswith(OWN_PREFIXES) and c not in wanted)
     if not stale:
         return table_text
@@ -466,4 +491,4 @@ def chains_in_save(save_text: str, table: str) -> set[str]:
 
 
 def rule_count(text: str) -> int:
-    return sum(1 for line in text.splitlines() if line.startswith("-A "))
+    return text.count("\n-A ") + text.startswith("-A ")

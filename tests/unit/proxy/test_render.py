@@ -176,3 +176,26 @@ def test_pod_routes_skip_own_node_and_incomplete() -> None:
         node("node-d", "10.244.4.0/24", None),
     ]
     assert pod_routes(nodes, "node-a") == {"10.244.2.0/24": "198.18.0.2"}
+
+
+def test_a_changed_endpoint_is_rendered_again_despite_the_port_cache() -> None:
+    from proxy import render as r
+
+    config = r.ProxyConfig(node_name="n1", cluster_cidr="10.244.0.0/16")
+    svc = {
+        "metadata": {"namespace": "d", "name": "web"},
+        "spec": {"clusterIP": "10.96.0.9", "ports": [{"port": 80, "protocol": "TCP"}]},
+    }
+
+    def eps(ip: str) -> dict[str, object]:
+        return {
+            "metadata": {"namespace": "d", "name": "web"},
+            "subsets": [{"addresses": [{"ip": ip}], "ports": [{"port": 8080}]}],
+        }
+
+    first, _ = r.render([svc], [eps("10.244.1.5")], [], config)
+    again, _ = r.render([svc], [eps("10.244.1.5")], [], config)
+    moved, _ = r.render([svc], [eps("10.244.2.7")], [], config)
+    assert first == again
+    assert "--to-destination 10.244.1.5:8080" in first
+    assert "--to-destination 10.244.2.7:8080" in moved and "10.244.1.5" not in moved
