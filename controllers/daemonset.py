@@ -60,16 +60,19 @@ from .deployment import template_hash
 from .expectations import Expectations, _Expected
 from .nodematch import HARD_EFFECTS, selector_and_affinity_match, untolerated
 from .podutil import (
+    adopt_pods,
     controller_ref,
     is_deleting,
     is_pod_available,
     is_pod_ready,
     meta,
+    next_available_check,
     owner_ref,
     parse_time,
+    release_pods,
     uid_of,
 )
-from .replicaset import claim, next_available_check, slow_start_batches
+from .replicaset import claim, slow_start_batches
 
 log = logging.getLogger(__name__)
 
@@ -571,8 +574,8 @@ class DaemonSetController(Controller):
         selector = LabelSelector.from_dict(spec.get("selector"))
         claimed = claim(ds, self.pod_store.by_index(NAMESPACE_INDEX, ns), selector)
         owned = [p for p in claimed.owned if p not in claimed.adopt]
-        owned += await self._adopt(ds, claimed.adopt)
-        await self._release(ds, claimed.release)
+        owned += await adopt_pods(self.client, ds, claimed.adopt)
+        await release_pods(self.client, ds, claimed.release)
         by_node = group_by_node(owned)
         nodes = list(self.node_store.list())
         hash_ = daemonset_hash(ds)
@@ -695,37 +698,3 @@ class DaemonSetController(Controller):
                 self.expectations.deletion_observed(key, key_of(pod))
                 raise
             self.recorder.emit(ds, NORMAL, "SuccessfulDelete", f"Deleted pod: {name}")
-
-    async def _adopt(self, ds: Obj, pods: list[Obj]) -> list[Obj]:
-        adopted = []
-        for pod in pods:
-            patch = {
-                "metadata": {
-                    "ownerReferences": [*(meta(pod).get("ownerReferences") or []), owner_ref(ds)],
-                    "resourceVersion": meta(pod).get("resourceVersion"),
-                }
-            }
-            try:
-                adopted.append(
-                    await self.client.patch(
-                        PODS, meta(pod)["name"], patch, meta(pod).get("namespace")
-                    )
-                )
-            except (errors.NotFound, errors.Conflict):
-                continue  # changed meanwhile: the next sync looks again
-        return adopted
-
-    async def _release(self, ds: Obj, pods: list[Obj]) -> None:
-        uid = uid_of(ds)
-        for pod in pods:
-            refs = [r for r in meta(pod).get("ownerReferences") or [] if r.get("uid") != uid]
-            patch = {
-                "metadata": {
-                    "ownerReferences": refs or None,
-                    "resourceVersion": meta(pod).get("resourceVersion"),
-                }
-            }
-            try:
-                await self.client.patch(PODS, meta(pod)["name"], patch, meta(pod).get("namespace"))
-            except (errors.NotFound, errors.Conflict):
-                continue

@@ -1,10 +1,19 @@
-"""Small pure helpers about pods and owner references, shared by the controllers."""
+"""Small helpers about pods and owner references, shared by the controllers: pure ones,
+and `adopt_pods` / `release_pods`, the two ownerReference patches every workload
+controller makes (guarded by the pod's resourceVersion, so a pod changed meanwhile is
+left for the next sync)."""
 
 from __future__ import annotations
 
 import calendar
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from minik8s.api import errors
+from minik8s.api.resources import resolve
+
+if TYPE_CHECKING:
+    from minik8s.client import AsyncClient
 
 Obj = dict[str, Any]
 
@@ -108,3 +117,54 @@ def set_condition(conditions: list[Obj], new: Obj, now: str) -> list[Obj]:
     if not found:
         out.append({**new, "lastTransitionTime": now})
     return out
+
+
+def next_available_check(pods: list[Obj], min_ready: int, now: float) -> float | None:
+    """Seconds until the next ready pod becomes available (minReadySeconds), if any."""
+    waits = []
+    for pod in pods:
+        if is_pod_ready(pod) and not is_pod_available(pod, min_ready, now):
+            since = parse_time((pod_condition(pod, "Ready") or {}).get("lastTransitionTime"))
+            if since is not None:
+                waits.append(max(0.1, since + min_ready - now + 0.1))
+    return min(waits) if waits else None
+
+
+async def adopt_pods(client: AsyncClient, owner: Obj, pods: list[Obj]) -> list[Obj]:
+    """Make `owner` the controller of each orphan pod; answers the pods as patched."""
+    info = resolve("pods")
+    assert info is not None
+    adopted = []
+    for pod in pods:
+        patch = {
+            "metadata": {
+                "ownerReferences": [*(meta(pod).get("ownerReferences") or []), owner_ref(owner)],
+                "resourceVersion": meta(pod).get("resourceVersion"),
+            }
+        }
+        try:
+            adopted.append(
+                await client.patch(info, meta(pod)["name"], patch, meta(pod).get("namespace"))
+            )
+        except (errors.NotFound, errors.Conflict):
+            continue  # changed meanwhile: the next sync looks again
+    return adopted
+
+
+async def release_pods(client: AsyncClient, owner: Obj, pods: list[Obj]) -> None:
+    """Drop `owner`'s reference from pods that no longer match its selector."""
+    info = resolve("pods")
+    assert info is not None
+    uid = uid_of(owner)
+    for pod in pods:
+        refs = [r for r in meta(pod).get("ownerReferences") or [] if r.get("uid") != uid]
+        patch = {
+            "metadata": {
+                "ownerReferences": refs or None,
+                "resourceVersion": meta(pod).get("resourceVersion"),
+            }
+        }
+        try:
+            await client.patch(info, meta(pod)["name"], patch, meta(pod).get("namespace"))
+        except (errors.NotFound, errors.Conflict):
+            continue

@@ -32,6 +32,7 @@ from minik8s.client.informer import NAMESPACE_INDEX
 from .base import Controller, ControllerContext, Obj, res
 from .expectations import Expectations
 from .podutil import (
+    adopt_pods,
     controller_ref,
     format_time,
     is_deleting,
@@ -39,9 +40,11 @@ from .podutil import (
     is_pod_available,
     is_pod_ready,
     meta,
+    next_available_check,
     owner_ref,
     parse_time,
     pod_condition,
+    release_pods,
     restarts,
     set_condition,
     uid_of,
@@ -189,17 +192,6 @@ def status_changed(old: Obj, new: Obj) -> bool:
     return any((old.get(k) or 0) != (new.get(k) or 0) for k in keys)
 
 
-def next_available_check(pods: list[Obj], min_ready: int, now: float) -> float | None:
-    """Seconds until the next ready pod becomes available (minReadySeconds), if any."""
-    waits = []
-    for pod in pods:
-        if is_pod_ready(pod) and not is_pod_available(pod, min_ready, now):
-            since = parse_time((pod_condition(pod, "Ready") or {}).get("lastTransitionTime"))
-            if since is not None:
-                waits.append(max(0.1, since + min_ready - now + 0.1))
-    return min(waits) if waits else None
-
-
 # ---- the controller
 
 
@@ -292,8 +284,8 @@ class ReplicaSetController(Controller):
         selector = LabelSelector.from_dict(spec.get("selector"))
         claimed = claim(rs, self.pod_store.by_index(NAMESPACE_INDEX, ns), selector)
         owned = [p for p in claimed.owned if p not in claimed.adopt]
-        owned += await self._adopt(rs, claimed.adopt)
-        await self._release(rs, claimed.release)
+        owned += await adopt_pods(self.client, rs, claimed.adopt)
+        await release_pods(self.client, rs, claimed.release)
         active = [p for p in owned if is_pod_active(p)]
         failure: str | None = None
         if self.expectations.satisfied(key) and not is_deleting(rs):
@@ -311,41 +303,6 @@ class ReplicaSetController(Controller):
         if failure is not None:
             raise RuntimeError(failure)  # retried with backoff
         return next_available_check(active, int(spec.get("minReadySeconds") or 0), now)
-
-    async def _adopt(self, rs: Obj, pods: list[Obj]) -> list[Obj]:
-        adopted = []
-        for pod in pods:
-            refs = [*(meta(pod).get("ownerReferences") or []), owner_ref(rs)]
-            patch = {
-                "metadata": {
-                    "ownerReferences": refs,
-                    "resourceVersion": meta(pod).get("resourceVersion"),
-                }
-            }
-            try:
-                adopted.append(
-                    await self.client.patch(
-                        PODS, meta(pod)["name"], patch, meta(pod).get("namespace")
-                    )
-                )
-            except (errors.NotFound, errors.Conflict):
-                continue  # changed meanwhile: the next sync looks again
-        return adopted
-
-    async def _release(self, rs: Obj, pods: list[Obj]) -> None:
-        uid = uid_of(rs)
-        for pod in pods:
-            refs = [r for r in meta(pod).get("ownerReferences") or [] if r.get("uid") != uid]
-            patch = {
-                "metadata": {
-                    "ownerReferences": refs or None,
-                    "resourceVersion": meta(pod).get("resourceVersion"),
-                }
-            }
-            try:
-                await self.client.patch(PODS, meta(pod)["name"], patch, meta(pod).get("namespace"))
-            except (errors.NotFound, errors.Conflict):
-                continue
 
     async def _create(self, rs: Obj, key: str, count: int) -> str | None:
         """Creates `count` pods (at most --burst-replicas) in slow-start batches."""

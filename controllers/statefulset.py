@@ -66,9 +66,8 @@ from .podutil import (
     is_pod_available,
     is_pod_ready,
     meta,
+    next_available_check,
     owner_ref,
-    parse_time,
-    pod_condition,
     uid_of,
 )
 from .replicaset import claim as claim_pods
@@ -333,17 +332,6 @@ def compute_status(sts: Obj, pods: list[Obj], current_rev: str, update_rev: str,
 
 def status_changed(old: Obj, new: Obj) -> bool:
     return any(old.get(k) != v for k, v in new.items())
-
-
-def next_available_check(pods: list[Obj], min_ready: int, now: float) -> float | None:
-    """Seconds until the next ready pod becomes available (minReadySeconds), if any."""
-    waits = []
-    for pod in pods:
-        if is_pod_ready(pod) and not is_pod_available(pod, min_ready, now):
-            since = parse_time((pod_condition(pod, "Ready") or {}).get("lastTransitionTime"))
-            if since is not None:
-                waits.append(max(0.1, since + min_ready - now + 0.1))
-    return min(waits) if waits else None
 
 
 # ---- the controller
