@@ -11,7 +11,7 @@ Hairpin: a pod that reaches its own Service's ClusterIP and is load-balanced to 
 sends the packet out of its bridge port and needs it back through the same port. A Linux
 bridge drops that unless the port is in hairpin mode (kubelet's `hairpin-veth`); Docker sets
 it only with `--userland-proxy=false`, so after every sandbox start the shim turns it on
-for the pod bridge's ports (`bridge link set … hairpin on`, in the engine's network
+for the pod bridge's ports (`ip link set … type bridge_slave hairpin on`, in the engine's network
 namespace, which is the shim's: on a lab node both run in the node's namespace).
 
 Concurrency: updates are serialised by an asyncio lock, so two concurrent calls cannot
@@ -117,6 +117,9 @@ class PodNetwork:
         log.info("pod network %s: subnet %s, gateway %s", self.name, network, gateway)
 
 
+HAIRPIN_ATTEMPTS = 6
+
+
 def bridge_name(inspect: dict[str, Any]) -> str:
     """The Linux bridge of a Docker bridge network (`br-<id>` unless named by an option)."""
     options = inspect.get("Options") or {}
@@ -124,12 +127,13 @@ def bridge_name(inspect: dict[str, Any]) -> str:
 
 
 def ports_without_hairpin(links: list[dict[str, Any]], bridge: str) -> list[str]:
-    """Ports of `bridge` in `bridge -j -d link show` output that are not in hairpin mode."""
-    return [
-        str(link["ifname"])
-        for link in links
-        if link.get("master") == bridge and not link.get("hairpin", False)
-    ]
+    """Ports of `bridge` in `ip -j -d link show` output that are not in hairpin mode."""
+    missing = []
+    for link in links:
+        slave = (link.get("linkinfo") or {}).get("info_slave_data") or {}
+        if link.get("master") == bridge and not slave.get("hairpin", False):
+            missing.append(str(link["ifname"]))
+    return missing
 
 
 async def _run(*argv: str) -> tuple[int, str]:
@@ -143,8 +147,8 @@ async def _run(*argv: str) -> tuple[int, str]:
 async def enable_hairpin(docker: Docker, network_name: str) -> int:
     """Hairpin mode on every port of the pod bridge that lacks it; answers how many were set.
     Failures are logged, not raised: a pod without hairpin still runs."""
-    if shutil.which("bridge") is None:
-        log.warning("`bridge` (iproute2) is missing: pods cannot reach themselves via Services")
+    if shutil.which("ip") is None:
+        log.warning("`ip` (iproute2) is missing: pods cannot reach themselves via Services")
         return 0
     try:
         found = await docker.call(
@@ -154,20 +158,33 @@ async def enable_hairpin(docker: Docker, network_name: str) -> int:
         log.warning("hairpin: cannot inspect pod network %s: %s", network_name, err.message)
         return 0
     bridge = bridge_name(found)
-    code, out = await _run("bridge", "-j", "-d", "link", "show")
-    if code != 0:
-        log.warning("hairpin: `bridge link show` failed: %s", out.strip())
-        return 0
-    try:
-        links = json.loads(out or "[]")
-    except json.JSONDecodeError:
-        log.warning("hairpin: unreadable `bridge -j link show` output")
-        return 0
     changed = 0
-    for port in ports_without_hairpin(links, bridge):
-        code, out = await _run("bridge", "link", "set", "dev", port, "hairpin", "on")
-        if code == 0:
-            changed += 1
-        else:  # the port may have gone with its pod in the meantime
-            log.debug("hairpin on %s failed: %s", port, out.strip())
+    # a port Docker has just attached can refuse the change for a moment: look again
+    for attempt in range(HAIRPIN_ATTEMPTS):
+        if attempt:
+            await asyncio.sleep(0.1 * attempt)
+        # `ip`, not `bridge -j -d link show` / `bridge link set`: those (iproute2 6.1) can
+        # segfault while Docker is still setting up a veth
+        code, out = await _run("ip", "-j", "-d", "link", "show", "master", bridge)
+        if code != 0:
+            log.debug("hairpin: `ip link show master %s` failed (exit %d): %s", bridge, code, out)
+            continue
+        try:
+            links = json.loads(out or "[]")
+        except json.JSONDecodeError:
+            continue
+        missing = ports_without_hairpin(links, bridge)
+        if not missing:
+            return changed
+        for port in missing:
+            code, out = await _run(
+                "ip", "link", "set", "dev", port, "type", "bridge_slave", "hairpin", "on"
+            )
+            if code == 0:
+                changed += 1
+            else:  # the port may also have gone with its pod in the meantime
+                log.debug("hairpin on %s failed (exit %d): %s", port, code, out.strip())
+    log.warning(
+        "hairpin: ports of %s still without hairpin after %d tries", bridge, HAIRPIN_ATTEMPTS
+    )
     return changed

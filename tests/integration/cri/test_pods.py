@@ -14,7 +14,7 @@ import grpc
 import httpx
 import pytest
 
-from cridocker.network import bridge_name
+from cridocker.network import bridge_name, ports_without_hairpin
 from minik8s.cri import cri_pb2 as pb
 from tests.integration.cri.helpers import (
     IDLE,
@@ -78,11 +78,13 @@ def test_two_container_pod_shares_network_and_gets_an_ip_from_the_pod_cidr(
     bridge = bridge_name(docker_api.inspect_network(shim.network))
     ports = json.loads(
         subprocess.run(
-            ["bridge", "-j", "-d", "link", "show"], capture_output=True, text=True, check=True
+            ["ip", "-j", "-d", "link", "show", "master", bridge],
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
     )
-    ours = [p for p in ports if p.get("master") == bridge]
-    assert ours and all(p["hairpin"] for p in ours), ours
+    assert ports and not ports_without_hairpin(ports, bridge), ports
 
     inspect = docker_api.inspect_container(client)
     assert inspect["HostConfig"]["NetworkMode"] == f"container:{sandbox_id}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from cridocker.network import bridge_name, ports_without_hairpin
 
 
@@ -12,10 +14,14 @@ def test_bridge_name_is_docker_default_or_the_named_option() -> None:
 
 
 def test_only_ports_of_the_pod_bridge_without_hairpin() -> None:
+    def port(name: str, master: str, hairpin: bool) -> dict[str, Any]:
+        slave = {"info_slave_kind": "bridge", "info_slave_data": {"hairpin": hairpin}}
+        return {"ifname": name, "master": master, "linkinfo": slave}
+
     links = [
-        {"ifname": "vethA", "master": "br-1", "hairpin": False},
-        {"ifname": "vethB", "master": "br-1", "hairpin": True},
-        {"ifname": "vethC", "master": "docker0", "hairpin": False},
+        port("vethA", "br-1", False),
+        port("vethB", "br-1", True),
+        port("vethC", "docker0", False),
         {"ifname": "eth0"},
     ]
     assert ports_without_hairpin(links, "br-1") == ["vethA"]
