@@ -49,6 +49,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from minik8s.api import errors
+from minik8s.api.nodematch import HARD_EFFECTS, selector_and_affinity_match, untolerated
 from minik8s.api.selectors import LabelSelector
 from minik8s.client import copy_of, key_of
 from minik8s.client.events import NORMAL, WARNING
@@ -58,7 +59,6 @@ from . import history
 from .base import Controller, ControllerContext, Obj, res
 from .deployment import template_hash
 from .expectations import Expectations, _Expected
-from .nodematch import HARD_EFFECTS, selector_and_affinity_match, untolerated
 from .podutil import (
     adopt_pods,
     controller_ref,

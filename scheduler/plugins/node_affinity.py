@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from minik8s.api.nodematch import required_node_affinity_matches, term_matches
+
 from ..framework import SKIP, CycleState, Status, default_normalize, unresolvable
 from ..nodeinfo import NodeInfo, PodInfo
-from .helpers import required_node_affinity_matches, term_matches
 
 NAME = "NodeAffinity"
 REASON = "node(s) didn't match Pod's node affinity/selector"

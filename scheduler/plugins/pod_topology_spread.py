@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from minik8s.api.nodematch import required_node_affinity_matches
 from minik8s.api.selectors import LabelSelector, SelectorError
 
 from ..framework import SKIP, CycleState, Status, unresolvable, unschedulable
 from ..nodeinfo import NodeInfo, PodInfo
-from .helpers import required_node_affinity_matches
 
 NAME = "PodTopologySpread"
 REASON = "node(s) didn't match pod topology spread constraints"

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from minik8s.api.nodematch import tolerated
+
 from ..framework import CycleState, Status, default_normalize, unresolvable
 from ..nodeinfo import NodeInfo, PodInfo
-from .helpers import tolerated
 
 NAME = "TaintToleration"
 HARD_EFFECTS = ("NoSchedule", "NoExecute")

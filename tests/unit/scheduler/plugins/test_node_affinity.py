@@ -1,7 +1,7 @@
 import pytest
 
+from minik8s.api.nodematch import expression_matches, term_matches
 from scheduler.framework import SKIP
-from scheduler.plugins.helpers import expression_matches, term_matches
 from scheduler.plugins.node_affinity import NodeAffinity, fits, preferred_score
 
 from ..fixtures import node, pinfo

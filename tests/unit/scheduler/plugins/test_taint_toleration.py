@@ -1,7 +1,7 @@
 import pytest
 
+from minik8s.api.nodematch import tolerates
 from scheduler.framework import Code
-from scheduler.plugins.helpers import tolerates
 from scheduler.plugins.taint_toleration import TaintToleration
 
 from ..fixtures import node, pinfo

@@ -1,10 +1,18 @@
-"""Matching rules several plugins share: tolerations and node selector terms (pure)."""
+"""Does a pod spec fit a node? Taints vs tolerations, nodeSelector and node affinity terms.
+
+Kubernetes keeps these rules in one shared library (component-helpers) because more than
+one component applies them: here the scheduler's NodeAffinity / TaintToleration /
+NodeUnschedulable / PodTopologySpread plugins, and the DaemonSet controller, which decides
+per node whether a daemon pod belongs there. Pure functions over plain API objects.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 Obj = dict[str, Any]
+
+HARD_EFFECTS = ("NoSchedule", "NoExecute")
 
 
 def tolerates(toleration: Obj, taint: Obj) -> bool:
@@ -27,6 +35,14 @@ def tolerates(toleration: Obj, taint: Obj) -> bool:
 
 def tolerated(tolerations: list[Obj], taint: Obj) -> bool:
     return any(tolerates(t, taint) for t in tolerations)
+
+
+def untolerated(taints: list[Obj], tolerations: list[Obj], effects: tuple[str, ...]) -> Obj | None:
+    """The first taint with one of `effects` that no toleration covers."""
+    for taint in taints:
+        if taint.get("effect") in effects and not tolerated(tolerations, taint):
+            return taint
+    return None
 
 
 def _as_int(text: str) -> int | None:
@@ -85,3 +101,10 @@ def required_node_affinity_matches(spec: Obj, labels: dict[str, str], node_name:
     if terms is None:
         return True
     return any(term_matches(t, labels, node_name) for t in terms)
+
+
+def selector_and_affinity_match(spec: Obj, node: Obj) -> bool:
+    """`required_node_affinity_matches` against a Node object."""
+    meta = node.get("metadata") or {}
+    labels = {str(k): str(v) for k, v in (meta.get("labels") or {}).items()}
+    return required_node_affinity_matches(spec, labels, str(meta.get("name") or ""))
