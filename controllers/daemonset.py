@@ -62,6 +62,7 @@ from .expectations import Expectations, _Expected
 from .podutil import (
     adopt_pods,
     controller_ref,
+    delete_pods,
     is_deleting,
     is_pod_available,
     is_pod_ready,
@@ -687,14 +688,5 @@ class DaemonSetController(Controller):
         return None
 
     async def _delete(self, ds: Obj, key: str, pods: list[Obj]) -> None:
-        for pod in pods:
-            name = meta(pod)["name"]
-            try:
-                await self.client.delete(PODS, name, meta(pod).get("namespace"))
-            except errors.NotFound:
-                self.expectations.deletion_observed(key, key_of(pod))
-                continue
-            except Exception:
-                self.expectations.deletion_observed(key, key_of(pod))
-                raise
-            self.recorder.emit(ds, NORMAL, "SuccessfulDelete", f"Deleted pod: {name}")
+        # the caller has expected these deletions together with its creates
+        await delete_pods(self.client, self.recorder, self.expectations, ds, key, pods)

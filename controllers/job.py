@@ -34,7 +34,6 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from minik8s.api import errors
 from minik8s.client import copy_of, key_of
 from minik8s.client.events import NORMAL, WARNING
 from minik8s.client.informer import OWNER_INDEX
@@ -43,6 +42,7 @@ from .base import Controller, ControllerContext, Obj, res
 from .expectations import Expectations
 from .podutil import (
     controller_ref,
+    delete_pods,
     format_time,
     is_deleting,
     is_pod_active,
@@ -520,17 +520,7 @@ class JobController(Controller):
         if not pods:
             return
         self.expectations.expect_deletions(key, [key_of(p) for p in pods])
-        for pod in pods:
-            name = meta(pod)["name"]
-            try:
-                await self.client.delete(PODS, name, meta(pod).get("namespace"))
-            except errors.NotFound:
-                self.expectations.deletion_observed(key, key_of(pod))
-                continue
-            except Exception:
-                self.expectations.deletion_observed(key, key_of(pod))
-                raise
-            self.recorder.emit(job, NORMAL, "SuccessfulDelete", f"Deleted pod: {name}")
+        await delete_pods(self.client, self.recorder, self.expectations, job, key, pods)
 
     async def _create(
         self, job: Obj, key: str, indexes: list[int | None]

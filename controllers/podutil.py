@@ -11,9 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 from minik8s.api import errors
 from minik8s.api.resources import resolve
+from minik8s.client.events import NORMAL
+from minik8s.client.informer import key_of
 
 if TYPE_CHECKING:
-    from minik8s.client import AsyncClient
+    from minik8s.client import AsyncClient, EventRecorder
+
+    from .expectations import Expectations
 
 Obj = dict[str, Any]
 
@@ -168,3 +172,30 @@ async def release_pods(client: AsyncClient, owner: Obj, pods: list[Obj]) -> None
             await client.patch(info, meta(pod)["name"], patch, meta(pod).get("namespace"))
         except (errors.NotFound, errors.Conflict):
             continue
+
+
+async def delete_pods(
+    client: AsyncClient,
+    recorder: EventRecorder,
+    expectations: Expectations,
+    owner: Obj,
+    key: str,
+    pods: list[Obj],
+) -> None:
+    """Delete `pods` for `owner` (whose queue key is `key`), whose deletions the caller has
+    already expected: a pod already gone, or a failed call, is observed at once so the
+    owner's next sync is not held back by a deletion that will never be seen."""
+    info = resolve("pods")
+    assert info is not None
+    for pod in pods:
+        name = meta(pod)["name"]
+        pod_key = key_of(pod)
+        try:
+            await client.delete(info, name, meta(pod).get("namespace"))
+        except errors.NotFound:
+            expectations.deletion_observed(key, pod_key)
+            continue
+        except Exception:
+            expectations.deletion_observed(key, pod_key)
+            raise
+        recorder.emit(owner, NORMAL, "SuccessfulDelete", f"Deleted pod: {name}")

@@ -23,7 +23,6 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from minik8s.api import errors
 from minik8s.api.selectors import LabelSelector
 from minik8s.client import copy_of, key_of
 from minik8s.client.events import NORMAL, WARNING
@@ -34,6 +33,7 @@ from .expectations import Expectations
 from .podutil import (
     adopt_pods,
     controller_ref,
+    delete_pods,
     format_time,
     is_deleting,
     is_pod_active,
@@ -334,14 +334,4 @@ class ReplicaSetController(Controller):
 
     async def _delete(self, rs: Obj, key: str, pods: list[Obj]) -> None:
         self.expectations.expect_deletions(key, [key_of(p) for p in pods])
-        for pod in pods:
-            name = meta(pod)["name"]
-            try:
-                await self.client.delete(PODS, name, meta(pod).get("namespace"))
-            except errors.NotFound:
-                self.expectations.deletion_observed(key, key_of(pod))
-                continue
-            except Exception:
-                self.expectations.deletion_observed(key, key_of(pod))
-                raise
-            self.recorder.emit(rs, NORMAL, "SuccessfulDelete", f"Deleted pod: {name}")
+        await delete_pods(self.client, self.recorder, self.expectations, rs, key, pods)
