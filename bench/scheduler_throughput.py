@@ -26,8 +26,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -58,6 +56,23 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process so far (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuMeter:
+    """CPU seconds the cluster's processes used between `start()` and `report()`."""
+
+    def __init__(self, pids: dict[str, int]) -> None:
+        self.pids = dict(pids)
+        self.before: dict[str, float] = {}
+
+    def start(self) -> None:
+        self.before = {name: cpu_seconds(pid) for name, pid in self.pids.items()}
+
+    def report(self, ops: int) -> str:
+        used = {name: cpu_seconds(pid) - self.before[name] for name, pid in self.pids.items()}
+        parts = [f"{name} {sec / ops * 1000:.2f}" for name, sec in used.items()]
+        total = sum(used.values()) / ops * 1000
+        return "CPU ms per pod: " + ", ".join(parts) + f"; all {total:.2f}"
 
 
 def pod_body(name: str) -> dict[str, Any]:
@@ -109,9 +124,12 @@ async def make_pods(client: AsyncClient, ns: str, n: int) -> None:
     print(f"created {n} pods in namespace {ns} in {elapsed:.1f}s")
 
 
-async def baseline(client: AsyncClient, nodes: int, pods: int, parallelism: int) -> float:
+async def baseline(
+    client: AsyncClient, nodes: int, pods: int, parallelism: int, meter: CpuMeter
+) -> float:
     await make_pods(client, "baseline", pods)
     first = last = 0.0
+    meter.start()
 
     async def one(i: int) -> None:
         nonlocal first, last
@@ -122,17 +140,23 @@ async def baseline(client: AsyncClient, nodes: int, pods: int, parallelism: int)
             "metadata": {"name": name, "namespace": "baseline"},
             "target": {"apiVersion": "v1", "kind": "Node", "name": f"node-{i % nodes:05d}"},
         }
-        await client.request("POST", f"/api/v1/namespaces/baseline/pods/{name}/binding", json=body)
+        await client.request_json(
+            "POST", f"/api/v1/namespaces/baseline/pods/{name}/binding", json=body
+        )
         now = time.perf_counter()
         first = first or now
         last = now
 
     await bounded(pods, parallelism, one)
+    print(f"baseline {meter.report(pods)}")
     return (pods - 1) / (last - first)
 
 
-async def watch_bound(server: str, ns: str, pods: int, timeout: float) -> tuple[float, float, int]:
-    """Watches the namespace until every pod is bound; (first, last) times and the count."""
+async def watch_bound(
+    server: str, ns: str, pods: int, timeout: float, meter: CpuMeter
+) -> tuple[float, float, int]:
+    """Watches the namespace until every pod is bound; (first, last) times and the count.
+    The meter starts at the first binding seen."""
     bound: set[str] = set()
     first = last = 0.0
     async with AsyncClient(ClientConfig(server=server, timeout=timeout)) as client:
@@ -152,21 +176,20 @@ async def watch_bound(server: str, ns: str, pods: int, timeout: float) -> tuple[
                         if name not in bound:
                             bound.add(name)
                             now = time.perf_counter()
-                            first = first or now
+                            if not first:
+                                first = now
+                                meter.start()
                             last = now
                     if len(bound) >= pods or time.monotonic() > deadline:
                         break
     return first, last, len(bound)
 
 
-async def bench(args: argparse.Namespace, server: str, workdir: Path) -> int:
-    # as many kept-alive connections as calls in flight, like mk-scheduler's client
-    size = args.parallelism + 8
-    limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
-    transport = httpx.AsyncHTTPTransport(limits=limits)
-    async with AsyncClient(ClientConfig(server=server, timeout=60), transport=transport) as client:
+async def bench(args: argparse.Namespace, server: str, workdir: Path, pids: dict[str, int]) -> int:
+    async with AsyncClient(ClientConfig(server=server, timeout=60)) as client:
         await make_nodes(client, args.nodes)
-        base_rate = await baseline(client, args.nodes, args.pods, args.parallelism)
+        meter = CpuMeter({**pids, "this script": os.getpid()})
+        base_rate = await baseline(client, args.nodes, args.pods, args.parallelism, meter)
         print(
             f"baseline: raw bindings (round-robin, {args.parallelism} in flight): "
             f"{base_rate:.0f} pods/s"
@@ -187,10 +210,13 @@ async def bench(args: argparse.Namespace, server: str, workdir: Path) -> int:
         str(args.parallelism),
         f"--scheduled-events={'true' if args.events else 'false'}",
     ]
-    watcher = asyncio.ensure_future(watch_bound(server, "sched", args.pods, args.timeout))
+    meter = CpuMeter(pids)
+    watcher = asyncio.ensure_future(watch_bound(server, "sched", args.pods, args.timeout, meter))
     proc = processes.spawn(cmd, log, env={"PYTHONPATH": str(ROOT)})
+    meter.pids = {"mk-scheduler": proc.pid, **pids, "this script (watch)": os.getpid()}
     try:
         first, last, count = await watcher
+        usage = meter.report(count)
         cpu = cpu_seconds(proc.pid)
     finally:
         processes.stop(proc)
@@ -202,6 +228,7 @@ async def bench(args: argparse.Namespace, server: str, workdir: Path) -> int:
         f"scheduler: {count} pods on {args.nodes} nodes in {last - first:.1f}s: "
         f"{rate:.0f} pods/s (Scheduled events {'on' if args.events else 'off'})"
     )
+    print(f"scheduler {usage}")
     print(f"scheduler process CPU: {cpu:.1f}s in total (startup and list included)")
     print(f"ratio scheduler/baseline: {rate / base_rate:.2f}")
     return 0
@@ -227,7 +254,8 @@ def main() -> None:
         etcd = processes.start_etcd(d / "etcd", port, peer, d / "etcd.log")
         api = processes.start_apiserver(f"http://127.0.0.1:{port}", api_port, d / "api.log")
         try:
-            code = asyncio.run(bench(args, f"http://127.0.0.1:{api_port}", d))
+            pids = {"mk-apiserver": api.pid, "etcd": etcd.pid}
+            code = asyncio.run(bench(args, f"http://127.0.0.1:{api_port}", d, pids))
         finally:
             processes.stop(api)
             processes.stop(etcd)

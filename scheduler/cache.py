@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .nodeinfo import NodeInfo, NodeList, PodInfo, pod_key
+from .nodeinfo import NodeInfo, NodeList, PodInfo, count_node_flags, pod_key
 
 Obj = dict[str, Any]
 TERMINAL_PHASES = ("Succeeded", "Failed")
@@ -26,6 +26,7 @@ class SchedulerCache:
         self._pod_node: dict[str, str] = {}  # pod key → node it is accounted on
         self._assumed: set[str] = set()
         self._list: NodeList | None = None
+        self._flags_changed = False  # a node's taints, cordon or readiness changed
         self._affinity_pods = 0  # pods with (anti-)affinity on existing nodes
 
     # ---- reading
@@ -33,6 +34,10 @@ class SchedulerCache:
         """The existing nodes in a stable order (rebuilt only when nodes change)."""
         if self._list is None:
             self._list = NodeList(self._infos[n] for n in sorted(self._real))
+            self._flags_changed = True
+        if self._flags_changed:
+            count_node_flags(self._list)
+            self._flags_changed = False
         self._list.pods_with_affinity = self._affinity_pods
         return self._list
 
@@ -55,7 +60,9 @@ class SchedulerCache:
         if info is None:
             self._infos[name] = NodeInfo(node)
         else:
+            before = info.flags()
             info.set_node(node)
+            self._flags_changed |= info.flags() != before
         if name not in self._real:
             self._real.add(name)
             self._list = None

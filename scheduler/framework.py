@@ -182,7 +182,7 @@ class Profile:
 
     def run_scores(self, state: CycleState, pod: PodInfo, nodes: list[NodeInfo]) -> dict[str, int]:
         """Weighted sum of every score plugin's normalised score, per node name."""
-        totals = dict.fromkeys((n.name for n in nodes), 0)
+        totals = [0] * len(nodes)
         skipped: set[str] = set()
         for pre in self.pre_scores:
             status = pre.pre_score(state, pod, nodes)
@@ -191,9 +191,12 @@ class Profile:
         for plugin, weight in self.scores:
             if plugin.name in skipped or weight == 0:
                 continue
-            scores = {n.name: plugin.score(state, pod, n) for n in nodes}
-            if isinstance(plugin, NormalizeScorePlugin):
-                plugin.normalize(state, pod, scores)
-            for name, value in scores.items():
-                totals[name] += value * weight
-        return totals
+            score = plugin.score
+            values = [score(state, pod, n) for n in nodes]
+            normalize = getattr(plugin, "normalize", None)
+            if normalize is not None:
+                named = dict(zip((n.name for n in nodes), values, strict=True))
+                normalize(state, pod, named)
+                values = list(named.values())
+            totals = [t + v * weight for t, v in zip(totals, values, strict=True)]
+        return dict(zip((n.name for n in nodes), totals, strict=True))

@@ -14,8 +14,6 @@ import logging
 import socket
 import sys
 
-import httpx
-
 from minik8s.client import (
     AsyncClient,
     ClientConfig,
@@ -32,15 +30,6 @@ from .scheduler import Scheduler, SchedulerOptions
 log = logging.getLogger("scheduler")
 
 HEALTH_PORT = 10259
-
-
-def pooled_transport(options: SchedulerOptions) -> httpx.AsyncHTTPTransport:
-    """Keeps a connection alive for every write in flight (plus the watches): httpx's
-    default keeps 20, so a burst of bindings would reconnect for most calls."""
-    size = options.parallelism + 8
-    return httpx.AsyncHTTPTransport(
-        limits=httpx.Limits(max_connections=size, max_keepalive_connections=size)
-    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -110,9 +99,7 @@ def main(argv: list[str] | None = None) -> None:
 
     async def setup() -> Scheduler:
         if "s" not in state:
-            client = AsyncClient(
-                client_config, user_agent="mk-scheduler", transport=pooled_transport(options)
-            )
+            client = AsyncClient(client_config, user_agent="mk-scheduler")
             recorder = EventRecorder(client, "default-scheduler", socket.gethostname())
             state["s"] = Scheduler(client, sched_config, options, recorder=recorder)
         return state["s"]

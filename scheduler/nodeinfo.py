@@ -150,9 +150,15 @@ def node_ready(node: Obj) -> bool:
 
 
 class NodeList(list["NodeInfo"]):
-    """The nodes a cycle sees, with what the cache knows about all of them at once."""
+    """The nodes a cycle sees, with what the cache knows about all of them at once.
 
-    pods_with_affinity = -1  # pods with (anti-)affinity on these nodes; -1: unknown
+    The counts let a pre-filter skip a per-node check no node can fail (−1: not counted,
+    a plain list given by a test or by preemption's what-if)."""
+
+    pods_with_affinity = -1  # pods with (anti-)affinity on these nodes
+    tainted = -1  # nodes with any taint
+    unschedulable = -1  # cordoned nodes
+    not_ready = -1  # nodes reporting Ready False/Unknown
 
 
 def any_pods_with_affinity(nodes: list[NodeInfo]) -> bool:
@@ -160,6 +166,37 @@ def any_pods_with_affinity(nodes: list[NodeInfo]) -> bool:
     if counted >= 0:
         return bool(counted)
     return any(n.pods_with_affinity for n in nodes)
+
+
+def any_tainted(nodes: list[NodeInfo]) -> bool:
+    counted = getattr(nodes, "tainted", -1)
+    return bool(counted) if counted >= 0 else any(n.taints for n in nodes)
+
+
+def any_unschedulable(nodes: list[NodeInfo]) -> bool:
+    counted = getattr(nodes, "unschedulable", -1)
+    return bool(counted) if counted >= 0 else any(n.unschedulable for n in nodes)
+
+
+def any_not_ready(nodes: list[NodeInfo]) -> bool:
+    counted = getattr(nodes, "not_ready", -1)
+    return bool(counted) if counted >= 0 else not all(n.ready for n in nodes)
+
+
+def subset_of(nodes: list[NodeInfo]) -> NodeList:
+    """An empty NodeList for some of `nodes`: a count of zero holds for any part of them."""
+    part = NodeList()
+    for flag in ("pods_with_affinity", "tainted", "unschedulable", "not_ready"):
+        if getattr(nodes, flag, -1) == 0:
+            setattr(part, flag, 0)
+    return part
+
+
+def count_node_flags(nodes: NodeList) -> None:
+    """Fills the node counts of `nodes` (one pass; the cache calls it when they change)."""
+    nodes.tainted = sum(1 for n in nodes if n.taints)
+    nodes.unschedulable = sum(1 for n in nodes if n.unschedulable)
+    nodes.not_ready = sum(1 for n in nodes if not n.ready)
 
 
 @dataclass
@@ -193,6 +230,10 @@ class NodeInfo:
             for name in image.get("names") or []:
                 images[name] = size
         self.images = images
+
+    def flags(self) -> tuple[bool, bool, bool]:
+        """What the node-wide counts of `NodeList` are made of."""
+        return bool(self.taints), self.unschedulable, self.ready
 
     def add_pod(self, info: PodInfo) -> None:
         if info.key in self.pods:

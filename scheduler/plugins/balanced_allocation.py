@@ -13,11 +13,14 @@ NAME = "NodeResourcesBalancedAllocation"
 
 def balance_score(pod: PodInfo, node: NodeInfo) -> int:
     alloc = node.allocatable
-    if alloc.milli_cpu <= 0 or alloc.memory <= 0:
+    cpu_cap, mem_cap = alloc.milli_cpu, alloc.memory
+    if cpu_cap <= 0 or mem_cap <= 0:
         return 0
-    cpu = min(1.0, (node.nz_cpu + pod.nz_cpu) / alloc.milli_cpu)
-    mem = min(1.0, (node.nz_mem + pod.nz_mem) / alloc.memory)
-    std = abs(cpu - mem) / 2  # the standard deviation of two values
+    cpu = (node.nz_cpu + pod.nz_cpu) / cpu_cap
+    mem = (node.nz_mem + pod.nz_mem) / mem_cap
+    cpu = cpu if cpu < 1.0 else 1.0
+    mem = mem if mem < 1.0 else 1.0
+    std = (cpu - mem if cpu > mem else mem - cpu) / 2  # the standard deviation of two values
     return int((1 - std) * MAX_NODE_SCORE)
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..framework import CycleState, Status, unresolvable
-from ..nodeinfo import NodeInfo, PodInfo
+from ..framework import SKIP, CycleState, Status, unresolvable
+from ..nodeinfo import NodeInfo, PodInfo, any_not_ready
 
 NAME = "NodeReady"
 REASON = "node(s) were not ready"
@@ -18,6 +18,9 @@ def fits(node: NodeInfo) -> bool:
 
 class NodeReady:
     name = NAME
+
+    def pre_filter(self, state: CycleState, pod: PodInfo, nodes: list[NodeInfo]) -> Status | None:
+        return None if any_not_ready(nodes) else SKIP
 
     def filter(self, state: CycleState, pod: PodInfo, node: NodeInfo) -> Status | None:
         return None if fits(node) else unresolvable(NAME, REASON)

@@ -56,14 +56,33 @@ class NodeResourcesFit:
     def __init__(self, strategy: str = LEAST_ALLOCATED) -> None:
         if strategy not in (LEAST_ALLOCATED, MOST_ALLOCATED):
             raise ValueError(f"NodeResourcesFit: unknown scoringStrategy type {strategy!r}")
-        self.strategy = strategy
+        self.strategy = LEAST_ALLOCATED if strategy == LEAST_ALLOCATED else MOST_ALLOCATED
 
     def filter(self, state: CycleState, pod: PodInfo, node: NodeInfo) -> Status | None:
-        reasons = insufficient(pod, node)
-        return unschedulable(NAME, *reasons) if reasons else None
+        # `fits` inlined: this runs for every node a cycle looks at
+        alloc, used, req = node.allocatable, node.requested, pod.requests
+        if (
+            len(node.pods) < alloc.pods
+            and (not req.milli_cpu or used.milli_cpu + req.milli_cpu <= alloc.milli_cpu)
+            and (not req.memory or used.memory + req.memory <= alloc.memory)
+            and (
+                not req.ephemeral_storage
+                or used.ephemeral_storage + req.ephemeral_storage <= alloc.ephemeral_storage
+            )
+        ):
+            return None
+        return unschedulable(NAME, *insufficient(pod, node))
 
     def score(self, state: CycleState, pod: PodInfo, node: NodeInfo) -> int:
-        return allocation_score(pod, node, self.strategy)
+        if self.strategy is not LEAST_ALLOCATED:
+            return allocation_score(pod, node, self.strategy)
+        # LeastAllocated inlined: it runs for every feasible node of every cycle
+        alloc = node.allocatable
+        cpu, cpu_cap = node.nz_cpu + pod.nz_cpu, alloc.milli_cpu
+        mem, mem_cap = node.nz_mem + pod.nz_mem, alloc.memory
+        c = (cpu_cap - cpu) * MAX_NODE_SCORE // cpu_cap if cpu_cap > 0 and cpu <= cpu_cap else 0
+        m = (mem_cap - mem) * MAX_NODE_SCORE // mem_cap if mem_cap > 0 and mem <= mem_cap else 0
+        return (c + m) // 2
 
 
 def factory(args: dict[str, Any]) -> NodeResourcesFit:

@@ -7,8 +7,8 @@ from typing import Any
 
 from minik8s.api.nodematch import tolerated
 
-from ..framework import CycleState, Status, unresolvable
-from ..nodeinfo import NodeInfo, PodInfo
+from ..framework import SKIP, CycleState, Status, unresolvable
+from ..nodeinfo import NodeInfo, PodInfo, any_unschedulable
 
 NAME = "NodeUnschedulable"
 REASON = "node(s) were unschedulable"
@@ -23,6 +23,9 @@ def fits(pod: PodInfo, node: NodeInfo) -> bool:
 
 class NodeUnschedulable:
     name = NAME
+
+    def pre_filter(self, state: CycleState, pod: PodInfo, nodes: list[NodeInfo]) -> Status | None:
+        return None if any_unschedulable(nodes) else SKIP
 
     def filter(self, state: CycleState, pod: PodInfo, node: NodeInfo) -> Status | None:
         return None if fits(pod, node) else unresolvable(NAME, REASON)

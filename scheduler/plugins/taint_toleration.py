@@ -7,8 +7,8 @@ from typing import Any
 
 from minik8s.api.nodematch import tolerated
 
-from ..framework import CycleState, Status, default_normalize, unresolvable
-from ..nodeinfo import NodeInfo, PodInfo
+from ..framework import SKIP, CycleState, Status, default_normalize, unresolvable
+from ..nodeinfo import NodeInfo, PodInfo, any_tainted
 
 NAME = "TaintToleration"
 HARD_EFFECTS = ("NoSchedule", "NoExecute")
@@ -42,6 +42,13 @@ def intolerable_count(pod: PodInfo, node: NodeInfo) -> int:
 
 class TaintToleration:
     name = NAME
+
+    def pre_filter(self, state: CycleState, pod: PodInfo, nodes: list[NodeInfo]) -> Status | None:
+        return None if any_tainted(nodes) else SKIP
+
+    def pre_score(self, state: CycleState, pod: PodInfo, nodes: list[NodeInfo]) -> Status | None:
+        # untainted nodes all score the same: leaving the plugin out changes no ranking
+        return None if any_tainted(nodes) else SKIP
 
     def filter(self, state: CycleState, pod: PodInfo, node: NodeInfo) -> Status | None:
         if not node.taints:

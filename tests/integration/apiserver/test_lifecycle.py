@@ -93,6 +93,19 @@ def test_binding_sets_node_once(api: httpx.Client, ns: str) -> None:
     assert api.put(f"{path}/bind-me", json=bound).status_code == 422
 
 
+def test_binding_a_recreated_pod_is_not_refused_for_the_old_one(api: httpx.Client, ns: str) -> None:
+    """The binding starts from the watch cache's copy; a copy of the deleted pod (bound)
+    must not make the new pod of the same name look bound."""
+    path = f"/api/v1/namespaces/{ns}/pods"
+    for i in range(10):
+        api.post(path, json=manifest("pods", "again"))
+        r = api.post(f"{path}/again/binding", json={"target": {"kind": "Node", "name": f"n{i}"}})
+        assert r.status_code == 201, r.text
+        assert api.get(f"{path}/again").json()["spec"]["nodeName"] == f"n{i}"
+        r = api.delete(f"{path}/again", params={"gracePeriodSeconds": 0})
+        assert r.status_code == 200, r.text
+
+
 def test_pod_on_a_node_waits_for_graceful_deletion(api: httpx.Client, ns: str) -> None:
     path = f"/api/v1/namespaces/{ns}/pods"
     api.post(path, json=manifest("pods", "graceful"))

@@ -62,3 +62,25 @@ def test_counts_pods_with_affinity_for_the_node_list() -> None:
     cache.add_pod(pod("c", node="n", affinity=anti))
     cache.remove_node("n")
     assert cache.node_list().pods_with_affinity == 0
+
+
+def test_counts_tainted_cordoned_and_unready_nodes_as_they_change() -> None:
+    cache = SchedulerCache()
+    cache.add_node(_node("a"))
+    cache.add_node(_node("b"))
+    nodes = cache.node_list()
+    assert (nodes.tainted, nodes.unschedulable, nodes.not_ready) == (0, 0, 0)
+    tainted = {**_node("a"), "spec": {"taints": [{"key": "k", "effect": "NoSchedule"}]}}
+    cache.update_node(tainted)
+    cordoned = {**_node("b"), "spec": {"unschedulable": True}}
+    cordoned["status"] = {
+        **cordoned["status"],
+        "conditions": [{"type": "Ready", "status": "False"}],
+    }
+    cache.update_node(cordoned)
+    nodes = cache.node_list()
+    assert (nodes.tainted, nodes.unschedulable, nodes.not_ready) == (1, 1, 1)
+    cache.update_node(_node("a"))  # taint removed
+    cache.remove_node("b")
+    nodes = cache.node_list()
+    assert (nodes.tainted, nodes.unschedulable, nodes.not_ready) == (0, 0, 0)
