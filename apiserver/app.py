@@ -734,7 +734,8 @@ class Watch:
             return self._line(etype, ev.obj)
         cached = ev.encoded.get(etype)
         if cached is None:
-            cached = ev.encoded[etype] = self._line(etype, ev.obj)
+            cached = ev.watch_line(etype) or self._line(etype, ev.obj)
+            ev.encoded[etype] = cached
         return cached
 
     def _line(self, etype: str, obj: dict[str, Any]) -> bytes:

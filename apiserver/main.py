@@ -20,11 +20,10 @@ import time
 
 import uvicorn
 
-from minik8s import logs
+from minik8s import gctuning, logs
 from minik8s.api import errors
 from minik8s.api.resources import RESOURCES, lookup
 
-from . import gctuning
 from .allocator import ServiceAllocator
 from .app import APIServer
 from .metrics import Metrics

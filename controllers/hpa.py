@@ -505,7 +505,7 @@ class HorizontalPodAutoscalerController(Controller):
             await self._fail(hpa, "FailedGetScale", msg)
             return period
         try:
-            scale = await self.client.request_json("GET", self._scale_path(info, ns, ref))
+            scale = (await self.client.request("GET", self._scale_path(info, ns, ref))).json()
         except errors.APIError as e:
             msg = f"the HPA controller was unable to get the target's current scale: {e}"
             await self._fail(hpa, "FailedGetScale", msg)

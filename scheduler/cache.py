@@ -118,7 +118,16 @@ class SchedulerCache:
         if not node_name or (pod.get("status") or {}).get("phase") in TERMINAL_PHASES:
             self.remove_pod(key)  # a finished pod holds nothing
             return
+        placed = None
+        if key in self._assumed and self._pod_node.get(key) == node_name:
+            placed = self._infos[node_name].pods.get(key)
         self._assumed.discard(key)
+        meta = pod.get("metadata") or {}
+        if placed is not None and placed.labels == (meta.get("labels") or {}):
+            # our binding, confirmed: what is accounted cannot have changed (a pod's
+            # resources, ports, affinity and priority are immutable); keep the newer object
+            placed.pod = pod
+            return
         self._place(PodInfo(pod), node_name)
 
     update_pod = add_pod

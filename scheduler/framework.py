@@ -8,7 +8,7 @@ Extension points, in the order a scheduling cycle calls them::
     filter(state, pod, node)        per node: None (fits) or a Status with the reason
     post_filter(...)                when no node fits: preemption (see `preemption.py`)
     pre_score(state, pod, nodes)    once per pod, on the feasible nodes, or SKIP
-    score(state, pod, node)         per feasible node: an int
+    score(state, pod, node)         per feasible node: an int (or score_nodes, all at once)
     normalize(state, pod, scores)   rescales that plugin's scores to 0..MAX_NODE_SCORE
 
 A plugin implements any subset; a profile holds the enabled plugins of each point with
@@ -19,6 +19,7 @@ UNRESOLVABLE (it will not: node name, selector, taint), ERROR (a bug or bad inpu
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Protocol, runtime_checkable
@@ -91,6 +92,36 @@ class ScorePlugin(Protocol):
     name: str
 
     def score(self, state: CycleState, pod: PodInfo, node: NodeInfo) -> int: ...
+
+
+@runtime_checkable
+class ScoreNodesPlugin(Protocol):
+    name: str
+
+    def score_nodes(self, state: CycleState, pod: PodInfo, nodes: list[NodeInfo]) -> list[int]:
+        """`score` of each node, in order: one call per cycle instead of one per node."""
+
+
+def remembered_scores(
+    key: tuple[Any, ...],
+    pod: PodInfo,
+    nodes: list[NodeInfo],
+    compute: Callable[[PodInfo, NodeInfo], int],
+) -> list[int]:
+    """Scores that depend only on a node's accounting and the pod's `key`: remembered on
+    each node (`NodeInfo.scores`, emptied when its pods or the node change), so a node the
+    last cycle saw is not scored again for a pod of the same shape."""
+    short = _SCORE_KEYS.setdefault(key, len(_SCORE_KEYS))  # an int hashes for free
+    out = []
+    for node in nodes:
+        known = node.scores.get(short)
+        if known is None:
+            known = node.scores[short] = compute(pod, node)
+        out.append(known)
+    return out
+
+
+_SCORE_KEYS: dict[tuple[Any, ...], int] = {}  # one small int per (plugin, pod shape) seen
 
 
 @runtime_checkable
@@ -191,8 +222,12 @@ class Profile:
         for plugin, weight in self.scores:
             if plugin.name in skipped or weight == 0:
                 continue
-            score = plugin.score
-            values = [score(state, pod, n) for n in nodes]
+            batch = getattr(plugin, "score_nodes", None)
+            if batch is not None:
+                values = batch(state, pod, nodes)
+            else:
+                score = plugin.score
+                values = [score(state, pod, n) for n in nodes]
             normalize = getattr(plugin, "normalize", None)
             if normalize is not None:
                 named = dict(zip((n.name for n in nodes), values, strict=True))

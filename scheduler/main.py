@@ -94,6 +94,7 @@ def main(argv: list[str] | None = None) -> None:
         record_scheduled_events=args.scheduled_events,
         initial_backoff=args.pod_initial_backoff_seconds,
         max_backoff=args.pod_max_backoff_seconds,
+        tune_gc=True,
     )
     state: dict[str, Scheduler] = {}
 

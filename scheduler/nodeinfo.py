@@ -128,6 +128,16 @@ class PodInfo:
     def name(self) -> str:
         return str((self.pod.get("metadata") or {}).get("name", ""))
 
+    def on_node(self, node_name: str) -> PodInfo:
+        """This pod as if bound to `node_name` (what the cache assumes), without parsing
+        it again."""
+        copy = object.__new__(PodInfo)
+        for slot in PodInfo.__slots__:
+            setattr(copy, slot, getattr(self, slot))
+        spec = self.pod.get("spec") or {}
+        copy.pod = {**self.pod, "spec": {**spec, "nodeName": node_name}}
+        return copy
+
 
 def _allocatable(node: Obj) -> Resources:
     status = node.get("status") or {}
@@ -159,6 +169,7 @@ class NodeList(list["NodeInfo"]):
     tainted = -1  # nodes with any taint
     unschedulable = -1  # cordoned nodes
     not_ready = -1  # nodes reporting Ready False/Unknown
+    with_images = -1  # nodes whose kubelet reported images
 
 
 def any_pods_with_affinity(nodes: list[NodeInfo]) -> bool:
@@ -186,10 +197,15 @@ def any_not_ready(nodes: list[NodeInfo]) -> bool:
 def subset_of(nodes: list[NodeInfo]) -> NodeList:
     """An empty NodeList for some of `nodes`: a count of zero holds for any part of them."""
     part = NodeList()
-    for flag in ("pods_with_affinity", "tainted", "unschedulable", "not_ready"):
+    for flag in ("pods_with_affinity", "tainted", "unschedulable", "not_ready", "with_images"):
         if getattr(nodes, flag, -1) == 0:
             setattr(part, flag, 0)
     return part
+
+
+def any_with_images(nodes: list[NodeInfo]) -> bool:
+    counted = getattr(nodes, "with_images", -1)
+    return bool(counted) if counted >= 0 else any(n.images for n in nodes)
 
 
 def count_node_flags(nodes: NodeList) -> None:
@@ -197,6 +213,7 @@ def count_node_flags(nodes: NodeList) -> None:
     nodes.tainted = sum(1 for n in nodes if n.taints)
     nodes.unschedulable = sum(1 for n in nodes if n.unschedulable)
     nodes.not_ready = sum(1 for n in nodes if not n.ready)
+    nodes.with_images = sum(1 for n in nodes if n.images)
 
 
 @dataclass
@@ -210,11 +227,15 @@ class NodeInfo:
     nz_mem: int = 0
     used_ports: dict[tuple[str, str, int], int] = field(default_factory=dict)
     pods_with_affinity: dict[str, PodInfo] = field(default_factory=dict)
+    # scores that depend only on this node's accounting and the pod's shape, by plugin and
+    # shape; emptied whenever the node or its pods change (`framework.remembered_scores`)
+    scores: dict[int, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.set_node(self.node)
 
     def set_node(self, node: Obj) -> None:
+        self.scores.clear()
         self.node = node
         meta = node.get("metadata") or {}
         spec = node.get("spec") or {}
@@ -231,11 +252,12 @@ class NodeInfo:
                 images[name] = size
         self.images = images
 
-    def flags(self) -> tuple[bool, bool, bool]:
+    def flags(self) -> tuple[bool, bool, bool, bool]:
         """What the node-wide counts of `NodeList` are made of."""
-        return bool(self.taints), self.unschedulable, self.ready
+        return bool(self.taints), self.unschedulable, self.ready, bool(self.images)
 
     def add_pod(self, info: PodInfo) -> None:
+        self.scores.clear()
         if info.key in self.pods:
             self.remove_pod(info.key)
         self.pods[info.key] = info
@@ -251,6 +273,7 @@ class NodeInfo:
         info = self.pods.pop(key, None)
         if info is None:
             return None
+        self.scores.clear()
         self.pods_with_affinity.pop(key, None)
         self.requested.add(info.requests, -1)
         self.nz_cpu -= info.nz_cpu

@@ -137,6 +137,10 @@ class SchedulingQueue:
             self._to_active_or_backoff(q)
 
     # ---- the consumer
+    def has_active(self) -> bool:
+        """Whether `pop()` may answer without waiting (stale heap entries count)."""
+        return bool(self._active)
+
     async def pop(self) -> QueuedPod | None:
         """The highest-priority active pod; waits for one; None once closed."""
         while not self._closed:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -30,6 +31,10 @@ from .store import Store, decode
 log = logging.getLogger(__name__)
 
 ADDED, MODIFIED, DELETED = "ADDED", "MODIFIED", "DELETED"
+
+# Where the metadata object opens in JSON the API server stored (`store.encode`: compact,
+# maybe apiVersion and kind first); string values without quotes or escapes only.
+_METADATA_OPENS = re.compile(rb'\{(?:"(?:apiVersion|kind)":"[^"\\]*",){0,2}"metadata":\{')
 
 
 class CacheEvent:
@@ -78,6 +83,24 @@ class CacheEvent:
             # A deleted object is its last state, stamped with the revision of its deletion.
             self._obj = decode(raw, self.rv) if raw else {"metadata": {}}
         return self._obj
+
+    def watch_line(self, etype: str) -> bytes | None:
+        """The watch line of this event's object built from the stored JSON, with the
+        resourceVersion spliced into its metadata: a plain watch then sends an event without
+        decoding or encoding the object (the stored JSON is what encoding `obj` gives, but
+        for that field). None when the stored JSON does not have the expected shape."""
+        raw = self._value if self.type != DELETED else self._prev_value
+        if not raw or b'"resourceVersion":"' in raw:
+            return None
+        opens = _METADATA_OPENS.match(raw)
+        if opens is None:
+            return None
+        at = opens.end()
+        version = b'"resourceVersion":"%d"' % self.rv
+        if raw[at : at + 1] != b"}":
+            version += b","
+        head = b'{"type":"' + etype.encode() + b'","object":'
+        return head + raw[:at] + version + raw[at:] + b"}\n"
 
     @property
     def prev(self) -> dict[str, Any] | None:

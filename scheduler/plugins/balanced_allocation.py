@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..framework import MAX_NODE_SCORE, CycleState
+from ..framework import MAX_NODE_SCORE, CycleState, remembered_scores
 from ..nodeinfo import NodeInfo, PodInfo
 
 NAME = "NodeResourcesBalancedAllocation"
@@ -29,6 +29,9 @@ class BalancedAllocation:
 
     def score(self, state: CycleState, pod: PodInfo, node: NodeInfo) -> int:
         return balance_score(pod, node)
+
+    def score_nodes(self, state: CycleState, pod: PodInfo, nodes: list[NodeInfo]) -> list[int]:
+        return remembered_scores((NAME, pod.nz_cpu, pod.nz_mem), pod, nodes, balance_score)
 
 
 def factory(args: dict[str, Any]) -> BalancedAllocation:

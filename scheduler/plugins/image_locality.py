@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..framework import MAX_NODE_SCORE, SKIP, CycleState, Status
-from ..nodeinfo import NodeInfo, PodInfo
+from ..nodeinfo import NodeInfo, PodInfo, any_with_images
 
 NAME = "ImageLocality"
 MB = 1024 * 1024
@@ -41,7 +41,7 @@ class ImageLocality:
     name = NAME
 
     def pre_score(self, state: CycleState, pod: PodInfo, nodes: list[NodeInfo]) -> Status | None:
-        if not any(n.images for n in nodes):
+        if not any_with_images(nodes):
             return SKIP
         images = image_names(pod)
         state[_STATE] = {

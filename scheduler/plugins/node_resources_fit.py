@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..framework import MAX_NODE_SCORE, CycleState, Status, unschedulable
+from ..framework import MAX_NODE_SCORE, CycleState, Status, remembered_scores, unschedulable
 from ..nodeinfo import NodeInfo, PodInfo
 
 NAME = "NodeResourcesFit"
@@ -56,7 +56,7 @@ class NodeResourcesFit:
     def __init__(self, strategy: str = LEAST_ALLOCATED) -> None:
         if strategy not in (LEAST_ALLOCATED, MOST_ALLOCATED):
             raise ValueError(f"NodeResourcesFit: unknown scoringStrategy type {strategy!r}")
-        self.strategy = LEAST_ALLOCATED if strategy == LEAST_ALLOCATED else MOST_ALLOCATED
+        self.strategy = strategy
 
     def filter(self, state: CycleState, pod: PodInfo, node: NodeInfo) -> Status | None:
         # `fits` inlined: this runs for every node a cycle looks at
@@ -74,15 +74,15 @@ class NodeResourcesFit:
         return unschedulable(NAME, *insufficient(pod, node))
 
     def score(self, state: CycleState, pod: PodInfo, node: NodeInfo) -> int:
-        if self.strategy is not LEAST_ALLOCATED:
-            return allocation_score(pod, node, self.strategy)
-        # LeastAllocated inlined: it runs for every feasible node of every cycle
-        alloc = node.allocatable
-        cpu, cpu_cap = node.nz_cpu + pod.nz_cpu, alloc.milli_cpu
-        mem, mem_cap = node.nz_mem + pod.nz_mem, alloc.memory
-        c = (cpu_cap - cpu) * MAX_NODE_SCORE // cpu_cap if cpu_cap > 0 and cpu <= cpu_cap else 0
-        m = (mem_cap - mem) * MAX_NODE_SCORE // mem_cap if mem_cap > 0 and mem <= mem_cap else 0
-        return (c + m) // 2
+        return self.score_nodes(state, pod, [node])[0]
+
+    def score_nodes(self, state: CycleState, pod: PodInfo, nodes: list[NodeInfo]) -> list[int]:
+        strategy = self.strategy
+
+        def compute(pod: PodInfo, node: NodeInfo) -> int:
+            return allocation_score(pod, node, strategy)
+
+        return remembered_scores((NAME, strategy, pod.nz_cpu, pod.nz_mem), pod, nodes, compute)
 
 
 def factory(args: dict[str, Any]) -> NodeResourcesFit:

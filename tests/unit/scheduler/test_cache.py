@@ -84,3 +84,24 @@ def test_counts_tainted_cordoned_and_unready_nodes_as_they_change() -> None:
     cache.remove_node("b")
     nodes = cache.node_list()
     assert (nodes.tainted, nodes.unschedulable, nodes.not_ready) == (0, 0, 0)
+
+
+def test_a_confirmed_binding_keeps_its_accounting_and_takes_the_newer_object() -> None:
+    cache = SchedulerCache()
+    cache.add_node(_node("n"))
+    cache.add_node(_node("m"))
+    assumed = pod("a", "500m")
+    cache.assume(PodInfo({**assumed, "spec": {**assumed["spec"], "nodeName": "n"}}), "n")
+    bound = pod("a", "500m", node="n")
+    bound["status"] = {"phase": "Pending", "conditions": [{"type": "PodScheduled"}]}
+    cache.update_pod(bound)
+    n = _node_info(cache, "n")
+    assert not cache.is_assumed("default/a")
+    assert n.requested.milli_cpu == 500 and n.pods["default/a"].pod is bound
+    # bound elsewhere by someone else, with new labels: accounted where the informer says
+    relabelled = pod("b", "250m", node="m", labels={"x": "y"})
+    cache.assume(PodInfo(pod("b", "250m", node="n")), "n")
+    cache.update_pod(relabelled)
+    assert n.requested.milli_cpu == 500
+    m = _node_info(cache, "m")
+    assert m.requested.milli_cpu == 250 and m.pods["default/b"].labels == {"x": "y"}

@@ -38,3 +38,16 @@ def test_node_ready_and_allocatable() -> None:
     assert node(ready="True").ready and node().ready
     assert not node(ready="Unknown").ready
     assert node(cpu="1500m").allocatable.milli_cpu == 1500
+
+
+def test_a_pod_on_a_node_keeps_what_was_parsed_and_leaves_the_original_alone() -> None:
+    original = PodInfo(pod("p", "250m", "64Mi", ports=[{"containerPort": 80, "hostPort": 8080}]))
+    bound = original.on_node("n1")
+    assert bound.pod["spec"]["nodeName"] == "n1"
+    assert "nodeName" not in original.pod["spec"]
+    assert (bound.key, bound.requests, bound.ports) == (
+        original.key,
+        original.requests,
+        original.ports,
+    )
+    assert bound.requests.milli_cpu == 250 and bound.ports == [("0.0.0.0", "TCP", 8080)]

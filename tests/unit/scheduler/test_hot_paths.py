@@ -1,5 +1,6 @@
-"""Node-wide checks are skipped for a pod when no node of the cluster could fail them, and
-run (and refuse) as soon as one could; the hot paths agree with the plain rules."""
+"""The scheduling cycle's hot paths: node-wide checks are skipped for a pod when no node
+of the cluster could fail them (and run, and refuse, as soon as one could); the inlined and
+remembered resource rules agree with the plain ones."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import itertools
 from scheduler.cache import SchedulerCache
 from scheduler.framework import SKIP
 from scheduler.nodeinfo import NodeList, subset_of
-from scheduler.plugins.balanced_allocation import BalancedAllocation
+from scheduler.plugins.balanced_allocation import BalancedAllocation, balance_score
 from scheduler.plugins.node_ready import NodeReady
 from scheduler.plugins.node_resources_fit import (
     MOST_ALLOCATED,
@@ -72,3 +73,19 @@ def test_inlined_fit_and_scores_agree_with_the_plain_rules() -> None:
         assert fit.score({}, p, n) == allocation_score(p, n)
         assert most.score({}, p, n) == allocation_score(p, n, MOST_ALLOCATED)
         assert 0 <= balanced.score({}, p, n) <= 100
+
+
+def test_remembered_scores_follow_the_node_as_pods_come_and_go() -> None:
+    fit, balanced = NodeResourcesFit(), BalancedAllocation()
+    n = node(cpu="4", memory="8Gi")
+    p = pinfo("p", "1", "1Gi")
+    empty = (fit.score({}, p, n), balanced.score({}, p, n))
+    assert (fit.score({}, p, n), balanced.score({}, p, n)) == empty  # answered from memory
+    place(n, pinfo("u", "2", "1Gi"))
+    loaded = (fit.score({}, p, n), balanced.score({}, p, n))
+    assert loaded == (allocation_score(p, n), balance_score(p, n))
+    assert loaded != empty
+    n.remove_pod("default/u")
+    assert (fit.score({}, p, n), balanced.score({}, p, n)) == empty
+    n.set_node(node(cpu="8", memory="8Gi").node)  # allocatable grew
+    assert fit.score({}, p, n) == allocation_score(p, n) != empty[0]

@@ -1,4 +1,4 @@
-"""The API server's collector settings: startup objects frozen, young collections rarer."""
+"""The daemons' collector settings: startup objects frozen, young collections rarer."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from apiserver import gctuning
+from minik8s import gctuning
 
 
 @pytest.fixture
