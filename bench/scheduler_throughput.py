@@ -10,8 +10,10 @@ through the API (4 cpu, 32 GiB, 110 pods each; no kubelets), then:
    library the scheduler uses;
 2. scheduler: P pods in namespace `sched` (100m cpu, 128Mi each), then `mk-scheduler`
    starts (`--leader-elect=false`); a watch records when each pod is seen bound.
-Both rates are pods bound per second from the first binding to the last. Prints pods/s
-and the ratio scheduler/baseline. Every loop is bounded by `--timeout`.
+Both rates are pods bound per second from the first binding to the last. Prints pods/s,
+the ratio scheduler/baseline, and for each phase the CPU time per pod of every process
+(from /proc: the API server, etcd, this script, the scheduler), so runs on a busy or
+drifting machine can still be read. Every loop is bounded by `--timeout`.
 """
 
 from __future__ import annotations
