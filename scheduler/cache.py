@@ -26,7 +26,7 @@ class SchedulerCache:
         self._pod_node: dict[str, str] = {}  # pod key → node it is accounted on
         self._assumed: set[str] = set()
         self._list: NodeList | None = None
-        self._flags_changed = False  # a node's taints, cordon or readiness changed
+        self._flags_changed = False  # a node's taints, cordon, readiness or images changed
         self._affinity_pods = 0  # pods with (anti-)affinity on existing nodes
 
     # ---- reading

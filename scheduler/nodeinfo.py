@@ -194,6 +194,11 @@ def any_not_ready(nodes: list[NodeInfo]) -> bool:
     return bool(counted) if counted >= 0 else not all(n.ready for n in nodes)
 
 
+def any_with_images(nodes: list[NodeInfo]) -> bool:
+    counted = getattr(nodes, "with_images", -1)
+    return bool(counted) if counted >= 0 else any(n.images for n in nodes)
+
+
 def subset_of(nodes: list[NodeInfo]) -> NodeList:
     """An empty NodeList for some of `nodes`: a count of zero holds for any part of them."""
     part = NodeList()
@@ -201,11 +206,6 @@ def subset_of(nodes: list[NodeInfo]) -> NodeList:
         if getattr(nodes, flag, -1) == 0:
             setattr(part, flag, 0)
     return part
-
-
-def any_with_images(nodes: list[NodeInfo]) -> bool:
-    counted = getattr(nodes, "with_images", -1)
-    return bool(counted) if counted >= 0 else any(n.images for n in nodes)
 
 
 def count_node_flags(nodes: NodeList) -> None:

@@ -7,11 +7,11 @@ iterator. What the verbs send is built once by `_Calls` (pure: paths from
 `ResourceInfo.path()`, query parameters, bodies, headers); the two classes only differ in
 how they wait.
 
-Retries (`request()`, used by every verb): a connection that could not be made (refused,
-DNS, connect timeout) is retried for every verb, since the server never saw the request;
-a broken connection, a timeout, or an answer of 429 / 5xx is retried for the idempotent
-verbs GET, PUT, DELETE, PATCH only (and 429 for POST too: the server did not act on it).
-The wait doubles from `backoff` up to `max_backoff`, with jitter, and is at least what a
+Retries (`request()` and `request_json()`, which every verb uses): a connection that could
+not be made (refused, DNS, connect timeout) is retried for every verb, since the server never
+saw the request; a broken connection, a timeout, or an answer of 429 / 5xx is retried for the
+idempotent verbs GET, PUT, DELETE, PATCH only (and 429 for POST too: the server did not act
+on it). The wait doubles from `backoff` up to `max_backoff`, with jitter, and is at least what a
 `Retry-After` header asks. Every call has `config.timeout`; a watch's read timeout is
 its `timeout_seconds` plus that (or none without `timeout_seconds`).
 
@@ -163,7 +163,8 @@ def error_from_answer(method: str, path: str, code: int, content: bytes) -> erro
 
 
 def _query(params: dict[str, Any] | None) -> str:
-    """`?a=b&…` as httpx would encode `params` (True → "true", None → "", lists repeat)."""
+    """`?a=b&…` for `params` with httpx's value rules (True → "true", None → "", lists
+    repeat)."""
     if not params:
         return ""
     items: list[tuple[str, str]] = []
