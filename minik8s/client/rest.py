@@ -396,6 +396,25 @@ class _Base:
         self.user_agent = user_agent
         self._calls = _Calls(config)
 
+    def _retry_wait(
+        self,
+        method: str,
+        attempt: int,
+        failure: httpx.TransportError | None = None,
+        code: int = 0,
+        retry_after: float | None = None,
+    ) -> float | None:
+        """Seconds to wait before trying again after a failed `attempt` (a transport
+        `failure` or an answer with status `code`), or None to give up: the module
+        docstring's policy, shared by every send loop."""
+        if attempt >= self.retries:
+            return None
+        if failure is not None:
+            retry = _retryable_error(method, failure)
+        else:
+            retry = _retryable_status(method, code)
+        return _delay(attempt, self.backoff, self.max_backoff, retry_after) if retry else None
+
     def _client_args(self) -> dict[str, Any]:
         return {
             "base_url": self.config.server,
@@ -447,23 +466,22 @@ class Client(_Base):
             try:
                 response = self._http.send(request, stream=stream)
             except httpx.TransportError as e:
-                if attempt < self.retries and _retryable_error(method, e):
-                    self._sleep(_delay(attempt, self.backoff, self.max_backoff, None))
-                    attempt += 1
-                    continue
-                raise self._failed(e) from e
-            if response.is_success:
-                return response
-            try:
-                response.read()
-            finally:
-                response.close()
-            if attempt < self.retries and _retryable_status(method, response.status_code):
-                wait = _delay(attempt, self.backoff, self.max_backoff, _retry_after(response))
-                self._sleep(wait)
-                attempt += 1
-                continue
-            raise error_from_response(response)
+                wait = self._retry_wait(method, attempt, failure=e)
+                if wait is None:
+                    raise self._failed(e) from e
+            else:
+                if response.is_success:
+                    return response
+                try:
+                    response.read()
+                finally:
+                    response.close()
+                code, after = response.status_code, _retry_after(response)
+                wait = self._retry_wait(method, attempt, code=code, retry_after=after)
+                if wait is None:
+                    raise error_from_response(response)
+            self._sleep(wait)
+            attempt += 1
 
     def request(
         self,
@@ -695,23 +713,22 @@ class AsyncClient(_Base):
             try:
                 response = await self._http.send(request, stream=stream)
             except httpx.TransportError as e:
-                if attempt < self.retries and _retryable_error(method, e):
-                    await self._sleep(_delay(attempt, self.backoff, self.max_backoff, None))
-                    attempt += 1
-                    continue
-                raise self._failed(e) from e
-            if response.is_success:
-                return response
-            try:
-                await response.aread()
-            finally:
-                await response.aclose()
-            if attempt < self.retries and _retryable_status(method, response.status_code):
-                wait = _delay(attempt, self.backoff, self.max_backoff, _retry_after(response))
-                await self._sleep(wait)
-                attempt += 1
-                continue
-            raise error_from_response(response)
+                wait = self._retry_wait(method, attempt, failure=e)
+                if wait is None:
+                    raise self._failed(e) from e
+            else:
+                if response.is_success:
+                    return response
+                try:
+                    await response.aread()
+                finally:
+                    await response.aclose()
+                code, after = response.status_code, _retry_after(response)
+                wait = self._retry_wait(method, attempt, code=code, retry_after=after)
+                if wait is None:
+                    raise error_from_response(response)
+            await self._sleep(wait)
+            attempt += 1
 
     async def request(
         self,
@@ -754,19 +771,18 @@ class AsyncClient(_Base):
                     method, url, sent, body, self.config.timeout
                 )
             except httpx.TransportError as e:
-                if attempt < self.retries and _retryable_error(method, e):
-                    await self._sleep(_delay(attempt, self.backoff, self.max_backoff, None))
-                    attempt += 1
-                    continue
-                raise self._failed(e) from e
-            if 200 <= code < 300:
-                return jsonlib.loads(data)
-            if attempt < self.retries and _retryable_status(method, code):
+                wait = self._retry_wait(method, attempt, failure=e)
+                if wait is None:
+                    raise self._failed(e) from e
+            else:
+                if 200 <= code < 300:
+                    return jsonlib.loads(data)
                 after = _parse_retry_after(answer_headers.get("Retry-After"))
-                await self._sleep(_delay(attempt, self.backoff, self.max_backoff, after))
-                attempt += 1
-                continue
-            raise error_from_answer(method, path, code, data)
+                wait = self._retry_wait(method, attempt, code=code, retry_after=after)
+                if wait is None:
+                    raise error_from_answer(method, path, code, data)
+            await self._sleep(wait)
+            attempt += 1
 
     async def _do(self, call: _Call) -> Any:
         return await self.request_json(call.method, call.path, **_call_args(call))
