@@ -15,24 +15,19 @@ from __future__ import annotations
 
 import ipaddress
 import random
-from dataclasses import dataclass, field
 from typing import Any
 
 from minik8s.api import errors
 
+from .registry import WritePlan as Plan
 from .storage.etcd import Etcd, cmp_absent, op_delete, op_put, prefix_end
 
 NEEDS_NODE_PORT = ("NodePort", "LoadBalancer")
 
 
-@dataclass
-class Plan:
-    compare: list[Any] = field(default_factory=list)
-    ops: list[Any] = field(default_factory=list)
-    requested_keys: list[tuple[bytes, str, str]] = field(default_factory=list)  # key, field, value
-
-
 class ServiceAllocator:
+    """The Service kind's write extension (`registry.WriteExtension`)."""
+
     def __init__(
         self,
         etcd: Etcd,

@@ -21,7 +21,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
 from fastapi import FastAPI
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.requests import Request
@@ -31,6 +30,16 @@ from minik8s.api import errors
 from minik8s.api.resources import ResourceInfo, lookup
 
 from . import componentstatus, discovery, metricsapi, subresources, tables
+from .http import (
+    JSON,
+    MAX_BODY,
+    dumps,
+    json_response,
+    partial_metadata,
+    read_body,
+    status_response,
+    wants,
+)
 from .metrics import Metrics
 from .registry import (
     APPLY_PATCH,
@@ -38,38 +47,11 @@ from .registry import (
     Registry,
     Selectors,
 )
-from .storage.cacher import ADDED, DELETED, MODIFIED, CacheEvent, etcd_events, initial_event
+from .storage.cached import WatchFeed
+from .storage.cacher import ADDED, DELETED, MODIFIED, CacheEvent
 from .storage.etcd import Compacted, EtcdError, EtcdUnavailable
 
 log = logging.getLogger(__name__)
-
-MAX_BODY = 3 * 1024 * 1024 // 2  # 1.5 MiB, as kube-apiserver
-JSON = "application/json"
-_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
-
-
-def json_response(body: Any, status: int = 200) -> Response:
-    return Response(_dumps(body).encode(), status_code=status, media_type=JSON)
-
-
-def status_response(err: errors.APIError) -> Response:
-    headers = {"Retry-After": str(err.retry_after)} if err.retry_after else None
-    return Response(
-        _dumps(err.to_status()).encode(), status_code=err.code, media_type=JSON, headers=headers
-    )
-
-
-def success_status(code: int = 200, details: dict[str, Any] | None = None) -> dict[str, Any]:
-    status: dict[str, Any] = {
-        "kind": "Status",
-        "apiVersion": "v1",
-        "metadata": {},
-        "status": "Success",
-        "code": code,
-    }
-    if details:
-        status["details"] = details
-    return status
 
 
 @dataclass
@@ -115,64 +97,12 @@ def parse_path(parts: list[str]) -> Target:
     sub = rest[2] if len(rest) > 2 else None
     if len(rest) > 3:
         raise errors.NotFound("the server could not find the requested resource")
-    if (
-        sub
-        and sub not in info.subresources
-        and not (info.kind == "Namespace" and sub == "finalize")
-    ):
+    if sub and sub not in info.subresources:
         raise errors.NotFound(
             f"the server could not find the requested resource ({info.plural}/{sub} is not "
             "a subresource)"
         )
     return Target(info, namespace, name, sub)
-
-
-async def read_body(request: Request) -> Any:
-    length = request.headers.get("content-length")
-    if length and length.isdigit() and int(length) > MAX_BODY:
-        raise errors.RequestEntityTooLarge("the request body is larger than 1.5 MiB")
-    chunks = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY:
-            raise errors.RequestEntityTooLarge("the request body is larger than 1.5 MiB")
-        chunks.append(chunk)
-    raw = b"".join(chunks)
-    if not raw.strip():
-        raise errors.BadRequest("the request body is empty")
-    ctype = request.headers.get("content-type", JSON).split(";")[0].strip().lower()
-    if "protobuf" in ctype:
-        # Clients (client-go >= 1.32, so kubectl) fall back to JSON on 415.
-        raise errors.UnsupportedMediaType(
-            f"the body of the request was in an unknown format ({ctype}) - accepted media "
-            "types include: application/json, application/yaml"
-        )
-    try:
-        if "yaml" in ctype:
-            return yaml.safe_load(raw)
-        return json.loads(raw)
-    except (ValueError, yaml.YAMLError) as e:
-        what = "YAML" if "yaml" in ctype else "JSON"
-        raise errors.BadRequest(f"the request body is not valid {what}: {e}") from None
-
-
-def wants(request: Request) -> str:
-    """ "Table", "PartialObjectMetadata" or "" (the object itself) from the Accept header."""
-    accept = request.headers.get("accept", "")
-    if "as=Table" in accept:
-        return "Table"
-    if "as=PartialObjectMetadata" in accept:
-        return "PartialObjectMetadata"
-    return ""
-
-
-def partial_metadata(obj: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "kind": "PartialObjectMetadata",
-        "apiVersion": "meta.k8s.io/v1",
-        "metadata": obj.get("metadata", {}),
-    }
 
 
 class APIServer:
@@ -192,7 +122,7 @@ class APIServer:
         self.etcd_ok = False
         self.metrics_api = metricsapi.MetricsAPI(registry)
         self.component_statuses = componentstatus.ComponentStatuses(
-            component_addresses or componentstatus.DEFAULT_ADDRESSES, registry.store.etcd.status
+            component_addresses or componentstatus.DEFAULT_ADDRESSES, registry.storage.etcd.status
         )
         self.app = FastAPI(
             title="minik8s API server", docs_url=None, redoc_url=None, openapi_url=None
@@ -226,13 +156,12 @@ class APIServer:
 
     async def readyz(self, request: Request) -> Response:
         try:
-            await self.registry.store.etcd.status(timeout=2.0)
+            await self.registry.storage.etcd.status(timeout=2.0)
         except EtcdError as e:
             return Response(
                 f"[-]etcd failed: {e}\nreadyz check failed\n", 503, media_type="text/plain"
             )
-        caches = self.registry.caches.values()
-        if not all(c.ready.is_set() for c in caches):
+        if not self.registry.storage.synced():
             return Response(
                 "[-]watch caches not synced\nreadyz check failed\n", 503, media_type="text/plain"
             )
@@ -294,7 +223,7 @@ class APIServer:
     async def api_root(self, request: Request) -> Response:
         if discovery.wants_aggregated_discovery(request.headers.get("accept", "")):
             return Response(
-                _dumps(discovery.aggregated_discovery(legacy=True)).encode(),
+                dumps(discovery.aggregated_discovery(legacy=True)).encode(),
                 media_type=discovery.AGGREGATED_DISCOVERY_CONTENT_TYPE,
             )
         host = request.headers.get("host", "127.0.0.1")
@@ -303,7 +232,7 @@ class APIServer:
     async def apis_root(self, request: Request) -> Response:
         if discovery.wants_aggregated_discovery(request.headers.get("accept", "")):
             return Response(
-                _dumps(discovery.aggregated_discovery(legacy=False)).encode(),
+                dumps(discovery.aggregated_discovery(legacy=False)).encode(),
                 media_type=discovery.AGGREGATED_DISCOVERY_CONTENT_TYPE,
             )
         return json_response(discovery.api_group_list())
@@ -401,7 +330,7 @@ class APIServer:
             return await subresources.handle(self, request, t, verb)
         if verb == "get":
             assert t.name is not None
-            obj = await reg.get(t.info, t.namespace, t.name)
+            obj = await reg.get(t.info, t.namespace, t.name, q.get("resourceVersion") or "")
             return self._render_one(request, t.info, obj)
         if verb == "list":
             return await self._list(request, t)
@@ -555,7 +484,7 @@ class APIServer:
         except (errors.Gone, Compacted):
             watch.close()
             too_old = errors.Gone(f"too old resource version: {rv}")
-            line = _dumps({"type": "ERROR", "object": too_old.to_status()}).encode() + b"\n"
+            line = dumps({"type": "ERROR", "object": too_old.to_status()}).encode() + b"\n"
             return Response(line, media_type=JSON)
         self.metrics.watchers.labels(t.info.plural).inc()
         return StreamingResponse(
@@ -611,58 +540,32 @@ class Watch:
         self.sel = sel
         self.form = form
         self.include = include
-        self.cache = server.registry.caches[t.info.plural]
-        self.initial: list[CacheEvent] = []
-        self.sub: Any = None
-        self.direct: AsyncIterator[CacheEvent] | None = None
-        self.last_rv = 0
+        self.feed: WatchFeed | None = None
 
     async def start(self, rv: int) -> None:
-        reg = self.server.registry
-        info, ns = self.t.info, self.t.namespace
-        if rv == -1:
-            # "Most recent": a consistent list from etcd, then everything after it.
-            listed = await reg.list_objects(info, ns, self.sel)
-            self.initial = [initial_event(o) for o in listed.items]
-            after = listed.resource_version
-        elif rv == 0:
-            await asyncio.wait_for(self.cache.ready.wait(), 10)
-            items, after = self.cache.snapshot(ns)
-            self.initial = [initial_event(o) for o in items if self.sel.matches(info, o)]
-        else:
-            await reg.store.etcd.check_revision(rv)
-            after = rv
-        self.last_rv = after
-        if self.cache.covers(after):
-            self.sub = self.cache.subscribe(after, ns)
-        else:
-            self.direct = etcd_events(reg.store, info, ns, after)
+        info = self.t.info
+        match = None if self.sel.empty() else (lambda obj: self.sel.matches(info, obj))
+        self.feed = await self.server.registry.storage.watch(info, self.t.namespace, rv, match)
 
     def close(self) -> None:
-        if self.sub is not None:
-            self.cache.unsubscribe(self.sub)
-            self.sub = None
-
-    async def _next(self, timeout: float) -> CacheEvent | None:
-        """The next event, or None at the end of the stream; TimeoutError when idle."""
-        if self.sub is not None:
-            return await asyncio.wait_for(self.sub.queue.get(), timeout)
-        assert self.direct is not None
-        return await asyncio.wait_for(anext(self.direct, None), timeout)
+        if self.feed is not None:
+            self.feed.close()
 
     async def stream(self, timeout: float, bookmarks: bool) -> AsyncIterator[bytes]:
+        feed = self.feed
+        assert feed is not None
         deadline = time.monotonic() + timeout
         pending: asyncio.Task[CacheEvent | None] | None = None
         try:
-            for first in self.initial:
+            for first in feed.initial:
                 yield self._line(ADDED, first.obj)
-            self.initial = []
+            feed.initial = []
             while True:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return
                 if pending is None:
-                    pending = asyncio.ensure_future(self._next(10**9))
+                    pending = asyncio.ensure_future(feed.next(10**9))
                 done, _ = await asyncio.wait(
                     {pending}, timeout=min(left, self.server.bookmark_interval)
                 )
@@ -673,7 +576,7 @@ class Watch:
                 try:
                     ev = pending.result()
                 except Compacted:
-                    yield self._error(errors.Gone(f"too old resource version: {self.last_rv}"))
+                    yield self._error(errors.Gone(f"too old resource version: {feed.last_rv}"))
                     return
                 except EtcdError as e:
                     yield self._error(errors.ServiceUnavailable(f"watch ended: {e}"))
@@ -691,25 +594,26 @@ class Watch:
                 pending.cancel()
                 # The task may be inside the direct etcd stream: let it unwind first.
                 await asyncio.gather(pending, return_exceptions=True)
-            if self.direct is not None:
-                await self.direct.aclose()  # type: ignore[attr-defined]
-            self.close()
+            await feed.aclose()
             self.server.metrics.watchers.labels(self.t.info.plural).dec()
 
     def _drain(self, first: CacheEvent, limit: int = 256) -> tuple[bytes, bool]:
         """`first` and whatever else is already queued, as one chunk (one write to the
         socket instead of one per event when a burst fans out to many watchers)."""
+        assert self.feed is not None
         lines = []
         ev: CacheEvent | None = first
         ended = False
         while ev is not None:
-            self.last_rv = max(self.last_rv, ev.rv)
+            self.feed.last_rv = max(self.feed.last_rv, ev.rv)
             line = self._event_line(ev)
             if line:
                 lines.append(line)
-            if self.sub is None or len(lines) >= limit or self.sub.queue.empty():
+            if len(lines) >= limit:
                 break
-            ev = self.sub.queue.get_nowait()
+            waiting, ev = self.feed.queued()
+            if not waiting:
+                break
             ended = ev is None
         return b"".join(lines), ended
 
@@ -745,22 +649,22 @@ class Watch:
             body = partial_metadata(obj)
         else:
             body = obj
-        return _dumps({"type": etype, "object": body}).encode() + b"\n"
+        return dumps({"type": etype, "object": body}).encode() + b"\n"
 
     def _bookmark(self) -> bytes:
-        rv = max(self.last_rv, self.cache.rv if self.sub is not None else 0)
-        self.last_rv = rv
+        assert self.feed is not None
+        rv = self.feed.last_rv = self.feed.current_rv()
         info = self.t.info
         obj = {
             "kind": info.kind,
             "apiVersion": info.api_version,
             "metadata": {"resourceVersion": str(rv)},
         }
-        return _dumps({"type": "BOOKMARK", "object": obj}).encode() + b"\n"
+        return dumps({"type": "BOOKMARK", "object": obj}).encode() + b"\n"
 
     @staticmethod
     def _error(err: errors.APIError) -> bytes:
-        return _dumps({"type": "ERROR", "object": err.to_status()}).encode() + b"\n"
+        return dumps({"type": "ERROR", "object": err.to_status()}).encode() + b"\n"
 
 
 @asynccontextmanager

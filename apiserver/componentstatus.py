@@ -24,28 +24,16 @@ from typing import Any
 import httpx
 
 from minik8s.api import errors
-from minik8s.api.resources import ResourceInfo
+from minik8s.api.kinds.componentstatus import COMPONENT_STATUS
+
+from . import tables
 
 PROBE_TIMEOUT = 2.0
 KIND = "ComponentStatus"
 
-# Discovery lists it (`kubectl get cs` finds it there); no storage, no watch cache.
-RESOURCE = ResourceInfo(
-    "", "v1", KIND, "componentstatuses", "componentstatus", False,
-    short_names=("cs",), verbs=("get", "list"),
-)  # fmt: skip
+# Declared with the other kinds (discovery lists it, `kubectl get cs` finds it there).
+RESOURCE = COMPONENT_STATUS
 DEFAULT_ADDRESSES = {"scheduler": "127.0.0.1:10259", "controller-manager": "127.0.0.1:10257"}
-
-COLUMNS = [
-    {"name": "Name", "type": "string", "format": "name", "priority": 0,
-     "description": "Name of the component."},
-    {"name": "Status", "type": "string", "format": "", "priority": 0,
-     "description": "Healthy or Unhealthy, from the component's probe."},
-    {"name": "Message", "type": "string", "format": "", "priority": 0,
-     "description": "What the probe answered."},
-    {"name": "Error", "type": "string", "format": "", "priority": 0,
-     "description": "Why the probe failed."},
-]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -80,33 +68,9 @@ def component_status_list(items: list[dict[str, Any]]) -> dict[str, Any]:
     return {"kind": f"{KIND}List", "apiVersion": "v1", "metadata": {}, "items": items}
 
 
-def _row(obj: dict[str, Any]) -> dict[str, Any]:
-    condition = (obj.get("conditions") or [{}])[0]
-    healthy = condition.get("status") == "True"
-    return {
-        "cells": [
-            obj["metadata"]["name"],
-            "Healthy" if healthy else "Unhealthy",
-            condition.get("message", ""),
-            condition.get("error", ""),
-        ],
-        "object": {
-            "kind": "PartialObjectMetadata",
-            "apiVersion": "meta.k8s.io/v1",
-            "metadata": obj["metadata"],
-        },
-    }
-
-
 def to_table(objs: list[dict[str, Any]]) -> dict[str, Any]:
     """What `kubectl get cs` prints: NAME, STATUS, MESSAGE, ERROR."""
-    return {
-        "kind": "Table",
-        "apiVersion": "meta.k8s.io/v1",
-        "metadata": {},
-        "columnDefinitions": COLUMNS,
-        "rows": [_row(o) for o in objs],
-    }
+    return tables.to_table(RESOURCE, objs)
 
 
 def health_url(address: str) -> str:

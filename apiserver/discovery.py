@@ -50,15 +50,29 @@ import hashlib
 import json
 import platform
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from minik8s.api.resources import RESOURCES, GroupInfo, ResourceInfo
-from minik8s.api.resources import groups as _stored_groups
-from minik8s.api.resources import in_group_version as _stored_in_group_version
-
-from . import componentstatus, metricsapi
+from minik8s.api.resources import BUILTIN_CATALOG, GroupInfo, ResourceInfo
+from minik8s.api.schema import (
+    AUTOSCALING_V1,
+    CORE,
+    META,
+    OBJECT_META,
+    POLICY,
+    PRIMITIVES,
+    Array,
+    Field,
+    MapOf,
+    Member,
+    Prop,
+    Ref,
+    Struct,
+    definition_name,
+    description_of,
+    prop_of,
+)
 
 __all__ = [
     "SERVER_MAJOR",
@@ -85,6 +99,9 @@ __all__ = [
 ]
 
 Doc = dict[str, Any]
+
+# The kinds every document here describes.
+_CATALOG = BUILTIN_CATALOG
 
 # kubectl's `version` command warns when client and server minors differ by more than one;
 # 1.32 is silent for kubectl 1.31 to 1.33. The gcloud `kubectl` dispatcher also picks the
@@ -161,6 +178,7 @@ _SUBRESOURCES: dict[str, _Subresource] = {
     "binding": _Subresource(("create",), "Binding"),
     "eviction": _Subresource(("create",), "Eviction", "policy", "v1"),
     "log": _Subresource(("get",)),
+    "finalize": _Subresource(("update",)),
     "exec": _Subresource(("create", "get"), "PodExecOptions"),
     "attach": _Subresource(("create", "get"), "PodAttachOptions"),
     "portforward": _Subresource(("create", "get"), "PodPortForwardOptions"),
@@ -184,16 +202,11 @@ def _sub_gvk(info: ResourceInfo, name: str) -> tuple[str, str, str]:
 
 
 def groups() -> list[GroupInfo]:
-    """The stored groups plus metrics.k8s.io, which is served without storage."""
-    return [*_stored_groups(), GroupInfo(metricsapi.GROUP, (metricsapi.VERSION,))]
+    return _CATALOG.groups()
 
 
 def in_group_version(group: str, version: str) -> list[ResourceInfo]:
-    if (group, version) == (metricsapi.GROUP, metricsapi.VERSION):
-        return list(metricsapi.RESOURCES)
-    if (group, version) == ("", "v1"):
-        return [*_stored_in_group_version(group, version), componentstatus.RESOURCE]
-    return _stored_in_group_version(group, version)
+    return _CATALOG.in_group_version(group, version)
 
 
 # --------------------------------------------------------------------------- legacy discovery
@@ -375,588 +388,9 @@ def version_info() -> Doc:
 
 # --------------------------------------------------------------------------- schema model
 #
-# Schemas are written once in a small vocabulary and rendered twice: for swagger 2.0
-# (`#/definitions/...`) and for OpenAPI 3.0 (`#/components/schemas/...`).
-
-
-@dataclass(frozen=True)
-class _Ref:
-    target: str  # a full definition name
-    strategy: str = ""  # x-kubernetes-patch-strategy on the field, e.g. "retainKeys"
-
-
-@dataclass(frozen=True)
-class _Array:
-    items: _Prop
-    merge_key: str = ""
-    strategy: str = ""  # "merge", "merge,retainKeys"; "" = the list is replaced
-    list_type: str = ""  # x-kubernetes-list-type: "map", "set", "atomic"
-    map_keys: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class _MapOf:
-    values: _Prop
-
-
-_Prop = str | _Ref | _Array | _MapOf
-
-META = "io.k8s.apimachinery.pkg.apis.meta.v1."
-CORE = "io.k8s.api.core.v1."
-APPS = "io.k8s.api.apps.v1."
-BATCH = "io.k8s.api.batch.v1."
-COORDINATION = "io.k8s.api.coordination.v1."
-AUTOSCALING_V1 = "io.k8s.api.autoscaling.v1."
-AUTOSCALING_V2 = "io.k8s.api.autoscaling.v2."
-POLICY = "io.k8s.api.policy.v1."
-QUANTITY = "io.k8s.apimachinery.pkg.api.resource.Quantity"
-INT_OR_STRING = "io.k8s.apimachinery.pkg.util.intstr.IntOrString"
-
-# Primitive names used as properties.
-_PRIMITIVES: dict[str, Doc] = {
-    "string": {"type": "string"},
-    "integer": {"type": "integer"},
-    "boolean": {"type": "boolean"},
-    "number": {"type": "number"},
-    "object": {"type": "object", "additionalProperties": True},
-}
-
-
-def _keyed(items: str, key: str, strategy: str = "merge", *keys: str) -> _Array:
-    """A list merged by key (Kubernetes' `patchMergeKey` + `listType=map`).
-
-    `items` is a definition name, or a primitive name such as "object".
-    """
-    element: _Prop = items if items in _PRIMITIVES else _Ref(items)
-    return _Array(element, key, strategy, "map", keys or (key,))
-
-
-def _merged_by_type(items: str) -> _Array:
-    """A conditions list: merged by `type`."""
-    return _keyed(items, "type")
-
-
-_STRINGS = _Array("string")
-_STRING_MAP = _MapOf("string")
-_QUANTITY_MAP = _MapOf(_Ref(QUANTITY))
-_TIME = _Ref(META + "Time")
-_MICRO_TIME = _Ref(META + "MicroTime")
-_META = _Ref(META + "ObjectMeta")
-_SELECTOR = _Ref(META + "LabelSelector")
-_TEMPLATE = _Ref(CORE + "PodTemplateSpec")
-
-
-def _condition(time_fields: Iterable[str] = ("lastTransitionTime",)) -> dict[str, _Prop]:
-    props: dict[str, _Prop] = {
-        "type": "string",
-        "status": "string",
-        "reason": "string",
-        "message": "string",
-    }
-    props.update({name: _TIME for name in time_fields})
-    return props
-
-
-# Raw (non-object) definitions.
-_RAW_DEFINITIONS: dict[str, Doc] = {
-    META + "Time": {"type": "string", "format": "date-time"},
-    META + "MicroTime": {"type": "string", "format": "date-time"},
-    META + "Patch": {
-        "type": "object",
-        "description": "A patch body: JSON patch, JSON merge patch or strategic merge patch.",
-    },
-    META + "FieldsV1": {"type": "object"},
-    QUANTITY: {
-        "description": "A resource quantity such as `100m` or `128Mi`, or a number.",
-        "x-kubernetes-int-or-string": True,
-    },
-    INT_OR_STRING: {
-        "description": "An integer or a string, such as a port number or name.",
-        "x-kubernetes-int-or-string": True,
-    },
-}
-
-# Object definitions: name -> properties (every object also allows other properties).
-_STRUCTS: dict[str, dict[str, _Prop]] = {
-    # meta/v1
-    META + "ObjectMeta": {
-        "name": "string",
-        "generateName": "string",
-        "namespace": "string",
-        "selfLink": "string",
-        "uid": "string",
-        "resourceVersion": "string",
-        "generation": "integer",
-        "creationTimestamp": _TIME,
-        "deletionTimestamp": _TIME,
-        "deletionGracePeriodSeconds": "integer",
-        "labels": _STRING_MAP,
-        "annotations": _STRING_MAP,
-        "ownerReferences": _keyed(META + "OwnerReference", "uid"),
-        "finalizers": _Array("string", strategy="merge", list_type="set"),
-        "managedFields": _Array(_Ref(META + "ManagedFieldsEntry"), list_type="atomic"),
-    },
-    META + "OwnerReference": {
-        "apiVersion": "string",
-        "kind": "string",
-        "name": "string",
-        "uid": "string",
-        "controller": "boolean",
-        "blockOwnerDeletion": "boolean",
-    },
-    META + "ManagedFieldsEntry": {
-        "manager": "string",
-        "operation": "string",
-        "apiVersion": "string",
-        "time": _TIME,
-        "fieldsType": "string",
-        "fieldsV1": _Ref(META + "FieldsV1"),
-        "subresource": "string",
-    },
-    META + "ListMeta": {
-        "selfLink": "string",
-        "resourceVersion": "string",
-        "continue": "string",
-        "remainingItemCount": "integer",
-    },
-    META + "LabelSelector": {
-        "matchLabels": _STRING_MAP,
-        "matchExpressions": _Array(_Ref(META + "LabelSelectorRequirement"), list_type="atomic"),
-    },
-    META + "LabelSelectorRequirement": {"key": "string", "operator": "string", "values": _STRINGS},
-    META + "Condition": {**_condition(), "observedGeneration": "integer"},
-    META + "Status": {
-        "apiVersion": "string",
-        "kind": "string",
-        "metadata": _Ref(META + "ListMeta"),
-        "status": "string",
-        "message": "string",
-        "reason": "string",
-        "details": _Ref(META + "StatusDetails"),
-        "code": "integer",
-    },
-    META + "StatusDetails": {
-        "name": "string",
-        "group": "string",
-        "kind": "string",
-        "uid": "string",
-        "causes": _Array(_Ref(META + "StatusCause"), list_type="atomic"),
-        "retryAfterSeconds": "integer",
-    },
-    META + "StatusCause": {"reason": "string", "message": "string", "field": "string"},
-    META + "DeleteOptions": {
-        "apiVersion": "string",
-        "kind": "string",
-        "gracePeriodSeconds": "integer",
-        "preconditions": _Ref(META + "Preconditions"),
-        "orphanDependents": "boolean",
-        "propagationPolicy": "string",
-        "dryRun": _Array("string", list_type="atomic"),
-    },
-    META + "Preconditions": {"uid": "string", "resourceVersion": "string"},
-    META + "WatchEvent": {"type": "string", "object": "object"},
-    # core/v1: pods
-    CORE + "PodTemplateSpec": {"metadata": _META, "spec": _Ref(CORE + "PodSpec")},
-    CORE + "PodSpec": {
-        "containers": _keyed(CORE + "Container", "name"),
-        "initContainers": _keyed(CORE + "Container", "name"),
-        "ephemeralContainers": _keyed(CORE + "Container", "name"),
-        "volumes": _keyed(CORE + "Volume", "name", "merge,retainKeys"),
-        "imagePullSecrets": _keyed(CORE + "LocalObjectReference", "name"),
-        "hostAliases": _keyed(CORE + "HostAlias", "ip"),
-        "topologySpreadConstraints": _keyed(
-            "object", "topologyKey", "merge", "topologyKey", "whenUnsatisfiable"
-        ),
-        "tolerations": _Array("object", list_type="atomic"),
-        "readinessGates": _Array("object", list_type="atomic"),
-        "nodeSelector": _STRING_MAP,
-        "nodeName": "string",
-        "serviceAccountName": "string",
-        "serviceAccount": "string",
-        "automountServiceAccountToken": "boolean",
-        "restartPolicy": "string",
-        "terminationGracePeriodSeconds": "integer",
-        "activeDeadlineSeconds": "integer",
-        "dnsPolicy": "string",
-        "hostNetwork": "boolean",
-        "hostname": "string",
-        "subdomain": "string",
-        "schedulerName": "string",
-        "priorityClassName": "string",
-        "priority": "integer",
-        "affinity": "object",
-        "securityContext": "object",
-    },
-    CORE + "Container": {
-        "name": "string",
-        "image": "string",
-        "imagePullPolicy": "string",
-        "command": _Array("string", list_type="atomic"),
-        "args": _Array("string", list_type="atomic"),
-        "workingDir": "string",
-        "ports": _keyed(
-            CORE + "ContainerPort", "containerPort", "merge", "containerPort", "protocol"
-        ),
-        "env": _keyed(CORE + "EnvVar", "name"),
-        "envFrom": _Array("object", list_type="atomic"),
-        "resources": _Ref(CORE + "ResourceRequirements"),
-        "volumeMounts": _keyed(CORE + "VolumeMount", "mountPath"),
-        "volumeDevices": _keyed("object", "devicePath"),
-        "livenessProbe": "object",
-        "readinessProbe": "object",
-        "startupProbe": "object",
-        "lifecycle": "object",
-        "securityContext": "object",
-        "restartPolicy": "string",
-        "stdin": "boolean",
-        "tty": "boolean",
-    },
-    CORE + "ContainerPort": {
-        "name": "string",
-        "containerPort": "integer",
-        "hostPort": "integer",
-        "hostIP": "string",
-        "protocol": "string",
-    },
-    CORE + "EnvVar": {"name": "string", "value": "string", "valueFrom": "object"},
-    CORE + "VolumeMount": {
-        "name": "string",
-        "mountPath": "string",
-        "subPath": "string",
-        "readOnly": "boolean",
-    },
-    CORE + "Volume": {"name": "string"},
-    CORE + "LocalObjectReference": {"name": "string"},
-    CORE + "HostAlias": {"ip": "string", "hostnames": _STRINGS},
-    CORE + "ResourceRequirements": {"limits": _QUANTITY_MAP, "requests": _QUANTITY_MAP},
-    CORE + "PodStatus": {
-        "phase": "string",
-        "conditions": _merged_by_type(CORE + "PodCondition"),
-        "message": "string",
-        "reason": "string",
-        "nominatedNodeName": "string",
-        "hostIP": "string",
-        "podIP": "string",
-        "podIPs": _keyed(CORE + "PodIP", "ip"),
-        "startTime": _TIME,
-        "initContainerStatuses": _Array("object", list_type="atomic"),
-        "containerStatuses": _Array("object", list_type="atomic"),
-        "qosClass": "string",
-    },
-    CORE + "PodCondition": _condition(("lastProbeTime", "lastTransitionTime")),
-    CORE + "PodIP": {"ip": "string"},
-    CORE + "Binding": {
-        "apiVersion": "string",
-        "kind": "string",
-        "metadata": _META,
-        "target": _Ref(CORE + "ObjectReference"),
-    },
-    CORE + "ObjectReference": {
-        "apiVersion": "string",
-        "kind": "string",
-        "namespace": "string",
-        "name": "string",
-        "uid": "string",
-        "resourceVersion": "string",
-        "fieldPath": "string",
-    },
-    # core/v1: services and endpoints
-    CORE + "ServiceSpec": {
-        "ports": _keyed(CORE + "ServicePort", "port", "merge", "port", "protocol"),
-        "selector": _STRING_MAP,
-        "type": "string",
-        "clusterIP": "string",
-        "clusterIPs": _Array("string", list_type="atomic"),
-        "externalIPs": _Array("string", list_type="atomic"),
-        "externalName": "string",
-        "sessionAffinity": "string",
-        "externalTrafficPolicy": "string",
-        "internalTrafficPolicy": "string",
-        "ipFamilies": _Array("string", list_type="atomic"),
-        "ipFamilyPolicy": "string",
-        "loadBalancerIP": "string",
-        "publishNotReadyAddresses": "boolean",
-    },
-    CORE + "ServicePort": {
-        "name": "string",
-        "protocol": "string",
-        "appProtocol": "string",
-        "port": "integer",
-        "targetPort": _Ref(INT_OR_STRING),
-        "nodePort": "integer",
-    },
-    CORE + "ServiceStatus": {
-        "loadBalancer": "object",
-        "conditions": _merged_by_type(META + "Condition"),
-    },
-    CORE + "EndpointSubset": {
-        "addresses": _Array(_Ref(CORE + "EndpointAddress"), list_type="atomic"),
-        "notReadyAddresses": _Array(_Ref(CORE + "EndpointAddress"), list_type="atomic"),
-        "ports": _Array(_Ref(CORE + "EndpointPort"), list_type="atomic"),
-    },
-    CORE + "EndpointAddress": {
-        "ip": "string",
-        "hostname": "string",
-        "nodeName": "string",
-        "targetRef": _Ref(CORE + "ObjectReference"),
-    },
-    CORE + "EndpointPort": {
-        "name": "string",
-        "port": "integer",
-        "protocol": "string",
-        "appProtocol": "string",
-    },
-    # core/v1: nodes and namespaces
-    CORE + "NodeSpec": {
-        "podCIDR": "string",
-        "podCIDRs": _Array("string", strategy="merge", list_type="set"),
-        "providerID": "string",
-        "unschedulable": "boolean",
-        "taints": _Array("object", list_type="atomic"),
-    },
-    CORE + "NodeStatus": {
-        "capacity": _QUANTITY_MAP,
-        "allocatable": _QUANTITY_MAP,
-        "phase": "string",
-        "conditions": _merged_by_type(CORE + "NodeCondition"),
-        "addresses": _keyed(CORE + "NodeAddress", "type"),
-        "daemonEndpoints": "object",
-        "nodeInfo": "object",
-        "images": _Array("object", list_type="atomic"),
-    },
-    CORE + "NodeCondition": _condition(("lastHeartbeatTime", "lastTransitionTime")),
-    CORE + "NodeAddress": {"type": "string", "address": "string"},
-    CORE + "NamespaceSpec": {"finalizers": _Array("string", list_type="atomic")},
-    CORE + "NamespaceStatus": {
-        "phase": "string",
-        "conditions": _merged_by_type(CORE + "NamespaceCondition"),
-    },
-    CORE + "NamespaceCondition": _condition(),
-    CORE + "EventSource": {"component": "string", "host": "string"},
-    CORE + "EventSeries": {"count": "integer", "lastObservedTime": _MICRO_TIME},
-    # apps/v1
-    APPS + "DeploymentSpec": {
-        "replicas": "integer",
-        "selector": _SELECTOR,
-        "template": _TEMPLATE,
-        "strategy": _Ref(APPS + "DeploymentStrategy", strategy="retainKeys"),
-        "minReadySeconds": "integer",
-        "revisionHistoryLimit": "integer",
-        "paused": "boolean",
-        "progressDeadlineSeconds": "integer",
-    },
-    APPS + "DeploymentStrategy": {
-        "type": "string",
-        "rollingUpdate": _Ref(APPS + "RollingUpdateDeployment"),
-    },
-    APPS + "RollingUpdateDeployment": {
-        "maxUnavailable": _Ref(INT_OR_STRING),
-        "maxSurge": _Ref(INT_OR_STRING),
-    },
-    APPS + "DeploymentStatus": {
-        "observedGeneration": "integer",
-        "replicas": "integer",
-        "updatedReplicas": "integer",
-        "readyReplicas": "integer",
-        "availableReplicas": "integer",
-        "unavailableReplicas": "integer",
-        "collisionCount": "integer",
-        "conditions": _merged_by_type(APPS + "DeploymentCondition"),
-    },
-    APPS + "DeploymentCondition": _condition(("lastUpdateTime", "lastTransitionTime")),
-    APPS + "ReplicaSetSpec": {
-        "replicas": "integer",
-        "minReadySeconds": "integer",
-        "selector": _SELECTOR,
-        "template": _TEMPLATE,
-    },
-    APPS + "ReplicaSetStatus": {
-        "replicas": "integer",
-        "fullyLabeledReplicas": "integer",
-        "readyReplicas": "integer",
-        "availableReplicas": "integer",
-        "observedGeneration": "integer",
-        "conditions": _merged_by_type(APPS + "ReplicaSetCondition"),
-    },
-    APPS + "ReplicaSetCondition": _condition(),
-    APPS + "DaemonSetSpec": {
-        "selector": _SELECTOR,
-        "template": _TEMPLATE,
-        "updateStrategy": "object",
-        "minReadySeconds": "integer",
-        "revisionHistoryLimit": "integer",
-    },
-    APPS + "DaemonSetStatus": {
-        "currentNumberScheduled": "integer",
-        "numberMisscheduled": "integer",
-        "desiredNumberScheduled": "integer",
-        "numberReady": "integer",
-        "observedGeneration": "integer",
-        "updatedNumberScheduled": "integer",
-        "numberAvailable": "integer",
-        "numberUnavailable": "integer",
-        "collisionCount": "integer",
-        "conditions": _merged_by_type(APPS + "DaemonSetCondition"),
-    },
-    APPS + "DaemonSetCondition": _condition(),
-    APPS + "StatefulSetSpec": {
-        "replicas": "integer",
-        "selector": _SELECTOR,
-        "template": _TEMPLATE,
-        "serviceName": "string",
-        "podManagementPolicy": "string",
-        "updateStrategy": "object",
-        "volumeClaimTemplates": _Array("object", list_type="atomic"),
-        "revisionHistoryLimit": "integer",
-        "minReadySeconds": "integer",
-        "persistentVolumeClaimRetentionPolicy": "object",
-        "ordinals": "object",
-    },
-    APPS + "StatefulSetStatus": {
-        "observedGeneration": "integer",
-        "replicas": "integer",
-        "readyReplicas": "integer",
-        "currentReplicas": "integer",
-        "updatedReplicas": "integer",
-        "availableReplicas": "integer",
-        "currentRevision": "string",
-        "updateRevision": "string",
-        "collisionCount": "integer",
-        "conditions": _merged_by_type(APPS + "StatefulSetCondition"),
-    },
-    APPS + "StatefulSetCondition": _condition(),
-    # batch/v1
-    BATCH + "JobSpec": {
-        "parallelism": "integer",
-        "completions": "integer",
-        "activeDeadlineSeconds": "integer",
-        "backoffLimit": "integer",
-        "selector": _SELECTOR,
-        "manualSelector": "boolean",
-        "template": _TEMPLATE,
-        "ttlSecondsAfterFinished": "integer",
-        "completionMode": "string",
-        "suspend": "boolean",
-        "podFailurePolicy": "object",
-        "podReplacementPolicy": "string",
-    },
-    BATCH + "JobStatus": {
-        "conditions": _Array(_Ref(BATCH + "JobCondition"), "type", "merge", "atomic"),
-        "startTime": _TIME,
-        "completionTime": _TIME,
-        "active": "integer",
-        "succeeded": "integer",
-        "failed": "integer",
-        "terminating": "integer",
-        "ready": "integer",
-        "completedIndexes": "string",
-        "failedIndexes": "string",
-        "uncountedTerminatedPods": "object",
-    },
-    BATCH + "JobCondition": _condition(("lastProbeTime", "lastTransitionTime")),
-    BATCH + "JobTemplateSpec": {"metadata": _META, "spec": _Ref(BATCH + "JobSpec")},
-    BATCH + "CronJobSpec": {
-        "schedule": "string",
-        "timeZone": "string",
-        "startingDeadlineSeconds": "integer",
-        "concurrencyPolicy": "string",
-        "suspend": "boolean",
-        "jobTemplate": _Ref(BATCH + "JobTemplateSpec"),
-        "successfulJobsHistoryLimit": "integer",
-        "failedJobsHistoryLimit": "integer",
-    },
-    BATCH + "CronJobStatus": {
-        "active": _Array(_Ref(CORE + "ObjectReference"), list_type="atomic"),
-        "lastScheduleTime": _TIME,
-        "lastSuccessfulTime": _TIME,
-    },
-    # coordination.k8s.io/v1
-    COORDINATION + "LeaseSpec": {
-        "holderIdentity": "string",
-        "leaseDurationSeconds": "integer",
-        "acquireTime": _MICRO_TIME,
-        "renewTime": _MICRO_TIME,
-        "leaseTransitions": "integer",
-        "strategy": "string",
-        "preferredHolder": "string",
-    },
-    # autoscaling/v2 and autoscaling/v1
-    AUTOSCALING_V2 + "HorizontalPodAutoscalerSpec": {
-        "scaleTargetRef": _Ref(AUTOSCALING_V2 + "CrossVersionObjectReference"),
-        "minReplicas": "integer",
-        "maxReplicas": "integer",
-        "metrics": _Array("object", list_type="atomic"),
-        "behavior": "object",
-    },
-    AUTOSCALING_V2 + "CrossVersionObjectReference": {
-        "apiVersion": "string",
-        "kind": "string",
-        "name": "string",
-    },
-    AUTOSCALING_V2 + "HorizontalPodAutoscalerStatus": {
-        "observedGeneration": "integer",
-        "lastScaleTime": _TIME,
-        "currentReplicas": "integer",
-        "desiredReplicas": "integer",
-        "currentMetrics": _Array("object", list_type="atomic"),
-        "conditions": _merged_by_type(AUTOSCALING_V2 + "HorizontalPodAutoscalerCondition"),
-    },
-    AUTOSCALING_V2 + "HorizontalPodAutoscalerCondition": _condition(),
-    AUTOSCALING_V1 + "Scale": {
-        "apiVersion": "string",
-        "kind": "string",
-        "metadata": _META,
-        "spec": _Ref(AUTOSCALING_V1 + "ScaleSpec"),
-        "status": _Ref(AUTOSCALING_V1 + "ScaleStatus"),
-    },
-    AUTOSCALING_V1 + "ScaleSpec": {"replicas": "integer"},
-    AUTOSCALING_V1 + "ScaleStatus": {"replicas": "integer", "selector": "string"},
-    # policy/v1
-    POLICY + "Eviction": {
-        "apiVersion": "string",
-        "kind": "string",
-        "metadata": _META,
-        "deleteOptions": _Ref(META + "DeleteOptions"),
-    },
-}
-
-# Top-level fields of kinds that have no spec/status pair (or more than one).
-_KIND_FIELDS: dict[tuple[str, str], dict[str, _Prop]] = {
-    ("", "Endpoints"): {"subsets": _Array(_Ref(CORE + "EndpointSubset"), list_type="atomic")},
-    ("apps", "ControllerRevision"): {"data": "object", "revision": "integer"},
-    ("", "ConfigMap"): {
-        "data": _STRING_MAP,
-        "binaryData": _STRING_MAP,
-        "immutable": "boolean",
-    },
-    ("", "Secret"): {
-        "data": _STRING_MAP,
-        "stringData": _STRING_MAP,
-        "type": "string",
-        "immutable": "boolean",
-    },
-    ("", "ServiceAccount"): {
-        "secrets": _keyed(CORE + "ObjectReference", "name"),
-        "imagePullSecrets": _Array(_Ref(CORE + "LocalObjectReference"), list_type="atomic"),
-        "automountServiceAccountToken": "boolean",
-    },
-    ("", "Event"): {
-        "involvedObject": _Ref(CORE + "ObjectReference"),
-        "reason": "string",
-        "message": "string",
-        "source": _Ref(CORE + "EventSource"),
-        "firstTimestamp": _TIME,
-        "lastTimestamp": _TIME,
-        "count": "integer",
-        "type": "string",
-        "eventTime": _MICRO_TIME,
-        "series": _Ref(CORE + "EventSeries"),
-        "action": "string",
-        "related": _Ref(CORE + "ObjectReference"),
-        "reportingComponent": "string",
-        "reportingInstance": "string",
-    },
-}
+# Every kind declares its schema (`ResourceInfo.schema`, `minik8s.api.schema`); the
+# documents render it twice: for swagger 2.0 (`#/definitions/...`) and for OpenAPI 3.0
+# (`#/components/schemas/...`).
 
 # Kinds that are not resources of the registry but appear in documents: gvk per definition.
 _EXTRA_GVKS: dict[str, tuple[str, str, str]] = {
@@ -967,80 +401,70 @@ _EXTRA_GVKS: dict[str, tuple[str, str, str]] = {
 }
 
 
-def definition_name(group: str, version: str, kind: str) -> str:
-    """Kubernetes' definition name: `io.k8s.api.apps.v1.Deployment`, `io.k8s.api.core.v1.Pod`.
-
-    The package is the group's first DNS label (`coordination.k8s.io` -> `coordination`).
-    """
-    package = group.split(".")[0] if group else "core"
-    return f"io.k8s.api.{package}.{version}.{kind}"
-
-
 def _gvk(group: str, version: str, kind: str) -> Doc:
     return {"group": group, "version": version, "kind": kind}
 
 
 def _served_group_versions() -> list[tuple[str, str]]:
-    seen: list[tuple[str, str]] = []
-    for info in RESOURCES:
-        if (info.group, info.version) not in seen:
-            seen.append((info.group, info.version))
-    return seen
+    return _CATALOG.group_versions()
 
 
-def _kind_properties(info: ResourceInfo) -> dict[str, _Prop]:
-    base = definition_name(info.group, info.version, info.kind)
-    props: dict[str, _Prop] = {"apiVersion": "string", "kind": "string", "metadata": _META}
-    special = _KIND_FIELDS.get((info.group, info.kind))
-    if special is not None:
-        props.update(special)
-        return props
-    for part in ("spec", "status"):
-        name = f"{base}{part.capitalize()}"
-        props[part] = _Ref(name) if name in _STRUCTS else "object"
+def _kind_properties(info: ResourceInfo) -> dict[str, Member]:
+    props: dict[str, Member] = {
+        "apiVersion": Field(
+            "string",
+            "APIVersion defines the versioned schema of this representation of an object.",
+        ),
+        "kind": Field("string", "Kind is a string value representing the REST resource."),
+        "metadata": Field(OBJECT_META, "Standard object's metadata."),
+    }
+    if info.schema is not None:
+        props.update(info.schema.fields)
     return props
 
 
-def _list_properties(info: ResourceInfo) -> dict[str, _Prop]:
+def _list_properties(info: ResourceInfo) -> dict[str, Member]:
     item = definition_name(info.group, info.version, info.kind)
     return {
         "apiVersion": "string",
         "kind": "string",
-        "metadata": _Ref(META + "ListMeta"),
-        "items": _Array(_Ref(item)),
+        "metadata": Ref(META + "ListMeta"),
+        "items": Field(Array(Ref(item)), f"List of {info.plural}."),
     }
 
 
 @dataclass
 class _Definition:
-    properties: dict[str, _Prop] | None = None  # None: a raw schema
-    raw: Doc = field(default_factory=dict)
+    properties: Mapping[str, Member] | None = None  # None: a raw schema
+    raw: Mapping[str, Any] = field(default_factory=dict)
     gvks: list[Doc] = field(default_factory=list)
     description: str = ""
 
 
 def _all_definitions() -> dict[str, _Definition]:
-    defs: dict[str, _Definition] = {
-        name: _Definition(raw=raw) for name, raw in _RAW_DEFINITIONS.items()
-    }
-    for name, props in _STRUCTS.items():
-        defs[name] = _Definition(props)
+    defs: dict[str, _Definition] = {}
+    for name, declared in _CATALOG.definitions().items():
+        if isinstance(declared, Struct):
+            defs[name] = _Definition(declared.fields, description=declared.description)
+        else:
+            defs[name] = _Definition(raw=declared.schema)
     for name, (group, version, kind) in _EXTRA_GVKS.items():
         defs[name].gvks.append(_gvk(group, version, kind))
     for group, version in _served_group_versions():
         for meta_kind in ("DeleteOptions", "WatchEvent"):
             defs[META + meta_kind].gvks.append(_gvk(group, version, meta_kind))
-    for info in RESOURCES:
+    for info in _CATALOG:
         name = definition_name(info.group, info.version, info.kind)
+        described = info.schema.description if info.schema is not None else ""
         defs[name] = _Definition(
             _kind_properties(info),
             gvks=[_gvk(info.group, info.version, info.kind)],
-            description=f"{info.kind} ({info.group_resource}, {info.api_version}).",
+            description=described or f"{info.kind} ({info.group_resource}, {info.api_version}).",
         )
         defs[name + "List"] = _Definition(
             _list_properties(info),
             gvks=[_gvk(info.group, info.version, info.list_kind)],
-            description=f"A list of {info.kind} objects.",
+            description=f"{info.list_kind} is a list of {info.kind} objects.",
         )
     return defs
 
@@ -1064,16 +488,14 @@ def _ref(target: str, style: _Style) -> Doc:
     return {"$ref": style.ref_prefix + target}
 
 
-def _render_prop(prop: _Prop, style: _Style) -> Doc:
+def _render_prop(prop: Prop, style: _Style) -> Doc:
     if isinstance(prop, str):
-        return dict(_PRIMITIVES[prop])
-    if isinstance(prop, _Ref):
+        return dict(PRIMITIVES[prop])
+    if isinstance(prop, Ref):
         if not prop.strategy:
             return _ref(prop.target, style)
-        # swagger 2.0 keeps extensions beside $ref; OpenAPI 3 (as Kubernetes) wraps in allOf.
-        wrapped = {"allOf": [_ref(prop.target, style)]} if style.v3 else _ref(prop.target, style)
-        return {**wrapped, "x-kubernetes-patch-strategy": prop.strategy}
-    if isinstance(prop, _MapOf):
+        return {**_ref(prop.target, style), "x-kubernetes-patch-strategy": prop.strategy}
+    if isinstance(prop, MapOf):
         return {"type": "object", "additionalProperties": _render_prop(prop.values, style)}
     rendered: Doc = {"type": "array", "items": _render_prop(prop.items, style)}
     if prop.merge_key:
@@ -1087,6 +509,17 @@ def _render_prop(prop: _Prop, style: _Style) -> Doc:
     return rendered
 
 
+def _render_member(member: Member, style: _Style) -> Doc:
+    rendered = _render_prop(prop_of(member), style)
+    description = description_of(member)
+    if description:
+        rendered["description"] = description
+    if style.v3 and "$ref" in rendered and len(rendered) > 1:
+        # A $ref has no siblings in OpenAPI 3.0: Kubernetes wraps it in allOf.
+        rendered = {"allOf": [{"$ref": rendered.pop("$ref")}], **rendered}
+    return rendered
+
+
 def _render_definition(definition: _Definition, style: _Style) -> Doc:
     if definition.properties is None:
         schema = dict(definition.raw)
@@ -1094,7 +527,7 @@ def _render_definition(definition: _Definition, style: _Style) -> Doc:
         schema = {
             "type": "object",
             "properties": {
-                key: _render_prop(prop, style) for key, prop in definition.properties.items()
+                key: _render_member(member, style) for key, member in definition.properties.items()
             },
             "additionalProperties": True,
         }
@@ -1316,7 +749,7 @@ def _subresource_operations(
 def _operations(group: str | None = None, version: str | None = None) -> list[_Operation]:
     selected = [
         info
-        for info in RESOURCES
+        for info in _CATALOG
         if group is None or (info.group == group and info.version == version)
     ]
     return [op for info in selected for op in _resource_operations(info)]

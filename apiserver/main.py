@@ -22,6 +22,7 @@ import uvicorn
 
 from minik8s import gctuning, logs
 from minik8s.api import errors
+from minik8s.api.kinds.service import SERVICE
 from minik8s.api.resources import RESOURCES, lookup
 
 from .allocator import ServiceAllocator
@@ -29,6 +30,7 @@ from .app import APIServer
 from .metrics import Metrics
 from .priority import SYSTEM_CLASSES
 from .registry import Registry
+from .storage.cached import CachedStorage
 from .storage.cacher import WatchCache
 from .storage.compactor import Compactor
 from .storage.etcd import Etcd, EtcdError
@@ -177,11 +179,11 @@ async def ensure_namespaces(registry: Registry) -> None:
 async def serve(args: argparse.Namespace) -> None:
     etcd = Etcd(args.etcd_servers.split(","), timeout=args.etcd_request_timeout)
     store = Store(etcd, args.etcd_prefix, event_ttl=args.event_ttl)
-    caches = {r.plural: WatchCache(store, r, window=args.watch_cache_size) for r in RESOURCES}
+    caches = [WatchCache(store, r, window=args.watch_cache_size) for r in RESOURCES]
     allocator = ServiceAllocator(
         etcd, args.etcd_prefix, args.service_cluster_ip_range, args.node_ports
     )
-    registry = Registry(store, caches, allocator)
+    registry = Registry(CachedStorage(store, caches), extensions={SERVICE: allocator})
     components = {
         "scheduler": args.scheduler_health_address,
         "controller-manager": args.controller_manager_health_address,
@@ -192,7 +194,7 @@ async def serve(args: argparse.Namespace) -> None:
         bookmark_interval=args.bookmark_interval,
         component_addresses=components,
     )
-    tasks = [asyncio.create_task(c.run(), name=f"cache-{p}") for p, c in caches.items()]
+    tasks = [asyncio.create_task(c.run(), name=f"cache-{c.info.plural}") for c in caches]
     tasks.append(asyncio.create_task(ensure_namespaces(registry), name="namespaces"))
     server.metrics_api.collector.resolution = args.metric_resolution
     tasks.append(asyncio.create_task(server.metrics_api.collector.run(), name="metrics"))
@@ -218,7 +220,7 @@ async def serve(args: argparse.Namespace) -> None:
     try:
         await http.serve(sockets=[listen_socket(args.bind_address, args.port, args.workers > 1)])
     finally:
-        for c in caches.values():
+        for c in caches:
             c._reset()
         for t in tasks:
             t.cancel()

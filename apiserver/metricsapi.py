@@ -37,20 +37,19 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from minik8s.api import errors
+from minik8s.api.kinds.metrics import GROUP, NODE_METRICS, POD_METRICS, VERSION
+from minik8s.api.kinds.node import NODE
+from minik8s.api.kinds.pod import POD
 from minik8s.api.quantity import parse_bytes, parse_cpu_millis
-from minik8s.api.resources import ResourceInfo, lookup
+from minik8s.api.resources import lookup
 
+from .http import json_response, wants
 from .nodeproxy import kubelet_address
 from .registry import Registry, Selectors
 
 log = logging.getLogger(__name__)
 
-GROUP = "metrics.k8s.io"
-VERSION = "v1beta1"
 API_VERSION = f"{GROUP}/{VERSION}"
-_READ = ("get", "list")
-NODE_METRICS = ResourceInfo(GROUP, VERSION, "NodeMetrics", "nodes", "", False, verbs=_READ)
-POD_METRICS = ResourceInfo(GROUP, VERSION, "PodMetrics", "pods", "", True, verbs=_READ)
 RESOURCES = (NODE_METRICS, POD_METRICS)
 
 Obj = dict[str, Any]
@@ -182,7 +181,7 @@ class Collector:
         self._failing: set[str] = set()
 
     async def run(self) -> None:
-        cache = self.registry.caches["nodes"]
+        cache = self.registry.storage.caches[NODE]
         await cache.ready.wait()
         while True:
             started = self.clock()
@@ -193,7 +192,7 @@ class Collector:
             await asyncio.sleep(max(0.0, self.resolution - (self.clock() - started)))
 
     async def scrape_all(self) -> None:
-        nodes, _ = self.registry.caches["nodes"].snapshot()
+        nodes, _ = self.registry.storage.caches[NODE].snapshot()
         names = [n["metadata"]["name"] for n in nodes]
         results = await asyncio.gather(*(self._scrape(n) for n in nodes))
         latest: dict[str, Sample] = {}
@@ -238,8 +237,6 @@ class MetricsAPI:
 
     async def handle(self, request: Request, parts: list[str]) -> Response:
         """`parts` are the path segments after `/apis/metrics.k8s.io`."""
-        from .app import json_response, wants  # app imports this module
-
         if parts[:1] != [VERSION]:
             raise errors.NotFound("the server could not find the requested resource")
         rest = parts[1:]
@@ -280,7 +277,7 @@ class MetricsAPI:
     def node_metrics(self, name: str | None, sel: Selectors) -> list[Obj]:
         nodes_info = lookup("", "v1", "nodes")
         assert nodes_info is not None
-        cache = self.registry.caches["nodes"]
+        cache = self.registry.storage.caches[NODE]
         nodes = [cache.get(None, name)] if name else cache.snapshot()[0]
         out = []
         for node in nodes:
@@ -306,7 +303,7 @@ class MetricsAPI:
     def pod_metrics(self, namespace: str | None, name: str | None, sel: Selectors) -> list[Obj]:
         pods_info = lookup("", "v1", "pods")
         assert pods_info is not None
-        cache = self.registry.caches["pods"]
+        cache = self.registry.storage.caches[POD]
         if name:
             assert namespace is not None
             pods = [cache.get(namespace, name)]

@@ -18,18 +18,18 @@ Every write is one etcd transaction, so a failed request never leaves half an ob
 
 from __future__ import annotations
 
-import base64
 import copy
 import datetime as dt
 import random
 import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from minik8s.api import errors
 from minik8s.api.defaults import apply_defaults
+from minik8s.api.kind import ResourceInfo
 from minik8s.api.patch import PatchError, json_merge_patch, json_patch, strategic_merge_patch
-from minik8s.api.resources import ResourceInfo, lookup
 from minik8s.api.selectors import (
     FieldSelector,
     LabelSelector,
@@ -39,34 +39,19 @@ from minik8s.api.selectors import (
 )
 from minik8s.api.validation import validate
 
-from . import priority
-from .allocator import ServiceAllocator
-from .pagination import decode_continue, encode_continue
-from .storage.cacher import WatchCache
-from .storage.etcd import Compacted
-from .storage.store import Store, conflict, decode_kv, not_found
+from .admission import CREATE, Admission, Attributes
+from .storage.cached import CachedStorage, ListResult, Mutate, Preconditions
+from .storage.store import conflict
 
-NAMESPACES = lookup("", "v1", "namespaces")
 _GENERATE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 _SERVER_META = ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds")
-# Kinds whose status a client cannot set on create (controllers own it).
-_RESET_STATUS_ON_CREATE = {
-    "Deployment",
-    "ReplicaSet",
-    "DaemonSet",
-    "StatefulSet",
-    "Job",
-    "CronJob",
-    "HorizontalPodAutoscaler",
-    "Pod",
-    "PersistentVolume",
-    "PersistentVolumeClaim",
-}
 MERGE_PATCH = "application/merge-patch+json"
 JSON_PATCH = "application/json-patch+json"
 STRATEGIC_PATCH = "application/strategic-merge-patch+json"
 APPLY_PATCH = "application/apply-patch+yaml"
 PATCH_TYPES = (MERGE_PATCH, JSON_PATCH, STRATEGIC_PATCH)
+
+__all__ = ["ListResult", "Registry", "DeleteOptions", "Selectors", "WritePlan", "WriteExtension"]
 
 
 def now_rfc3339() -> str:
@@ -75,6 +60,33 @@ def now_rfc3339() -> str:
 
 def rv_of(obj: dict[str, Any]) -> int:
     return int(obj["metadata"]["resourceVersion"])
+
+
+@dataclass
+class WritePlan:
+    """Keys to change in the same etcd transaction as an object: `compare` guards,
+    `ops` writes; `requested_keys` (key, field, value) are values the client asked for,
+    which `explain_failure` names when the transaction fails."""
+
+    compare: list[Any] = field(default_factory=list)
+    ops: list[Any] = field(default_factory=list)
+    requested_keys: list[tuple[bytes, str, str]] = field(default_factory=list)
+
+
+class WriteExtension(Protocol):
+    """Keys written with an object of one kind, in its transaction (Kubernetes: the
+    Service REST storage's ClusterIP and NodePort allocators). Plans are made on a fresh
+    copy of the object per attempt; a failed attempt is retried with new choices."""
+
+    async def plan_create(self, obj: dict[str, Any], owner: str, *, attempt: int) -> WritePlan: ...
+
+    async def plan_update(
+        self, old: dict[str, Any], new: dict[str, Any], owner: str, *, attempt: int
+    ) -> WritePlan: ...
+
+    def release_ops(self, obj: dict[str, Any]) -> list[Any]: ...
+
+    async def explain_failure(self, plan: WritePlan) -> None: ...
 
 
 @dataclass
@@ -115,14 +127,6 @@ class DeleteOptions:
 
 
 @dataclass
-class ListResult:
-    items: list[dict[str, Any]]
-    resource_version: int
-    continue_token: str = ""
-    remaining: int | None = None
-
-
-@dataclass
 class Selectors:
     labels: LabelSelector | None = None
     fields: FieldSelector | None = None
@@ -151,17 +155,30 @@ class Selectors:
         return self.fields is None or self.fields.matches(selectable_fields(info, obj))
 
 
-@dataclass
 class Registry:
-    store: Store
-    caches: dict[str, WatchCache]
-    allocator: ServiceAllocator
-    max_patch_retries: int = 8
-    _rand: random.Random = field(default_factory=random.Random)
+    """Create, read, update, patch and delete for every kind, through its strategy."""
+
+    max_patch_retries = 8
+    _ALLOCATION_ATTEMPTS = 12
+
+    def __init__(
+        self,
+        storage: CachedStorage,
+        *,
+        extensions: Mapping[ResourceInfo, WriteExtension] | None = None,
+        admission: Admission | None = None,
+        rand: random.Random | None = None,
+    ) -> None:
+        self.storage = storage
+        self.extensions = dict(extensions or {})
+        self.admission = admission or Admission.default(storage)
+        self._rand = rand or random.Random()
 
     # reads ---------------------------------------------------------------------------
-    async def get(self, info: ResourceInfo, namespace: str | None, name: str) -> dict[str, Any]:
-        return await self.store.get(info, namespace, name)
+    async def get(
+        self, info: ResourceInfo, namespace: str | None, name: str, resource_version: str = ""
+    ) -> dict[str, Any]:
+        return await self.storage.get(info, namespace, name, resource_version)
 
     async def list_objects(
         self,
@@ -173,46 +190,15 @@ class Registry:
         continue_token: str = "",
         resource_version: str = "",
     ) -> ListResult:
-        cache = self.caches[info.plural]
-        if resource_version == "0" and not continue_token and not limit and cache.ready.is_set():
-            cached, rv = cache.snapshot(namespace)
-            return ListResult([o for o in cached if selectors.matches(info, o)], rv)
-        start: bytes | None = None
-        revision = 0
-        if continue_token:
-            start, revision = decode_continue(continue_token)
-            if not start.startswith(self.store.resource_prefix(info, namespace)):
-                raise errors.BadRequest("the continue token does not belong to this list")
-        elif resource_version not in ("", "0"):
-            try:
-                revision = int(resource_version)
-            except ValueError:
-                raise errors.BadRequest(f"invalid resourceVersion: {resource_version}") from None
-            if limit == 0:
-                revision = 0  # "not older than": the latest read satisfies it
-        items: list[dict[str, Any]] = []
-        page_size = max(limit, 100) if limit else 0
-        try:
-            while True:
-                page, more, revision = await self.store.list_page(
-                    info, namespace, start_after=start, limit=page_size, revision=revision
-                )
-                for idx, (key, obj) in enumerate(page):
-                    if not selectors.matches(info, obj):
-                        continue
-                    items.append(obj)
-                    if limit and len(items) == limit:
-                        rest = more or idx < len(page) - 1
-                        token = encode_continue(key, revision) if rest else ""
-                        return ListResult(items, revision, token)
-                if not more or not page:
-                    return ListResult(items, revision)
-                start = page[-1][0]
-        except Compacted:
-            raise errors.Gone(
-                "The provided continue parameter is too old to display a consistent list "
-                "result. You can start a new list without the continue parameter."
-            ) from None
+        match = None if selectors.empty() else (lambda obj: selectors.matches(info, obj))
+        return await self.storage.list(
+            info,
+            namespace,
+            match,
+            limit=limit,
+            continue_token=continue_token,
+            resource_version=resource_version,
+        )
 
     # create --------------------------------------------------------------------------
     async def create(
@@ -227,82 +213,36 @@ class Registry:
         """Create an object; `owned=True` lets the registry modify `body` in place."""
         obj = body if owned else copy.deepcopy(body)
         meta = prepare_meta_for_create(info, namespace, obj, self._rand)
-        if info.has_status and info.kind in _RESET_STATUS_ON_CREATE:
+        strategy = info.strategy
+        if info.has_status and strategy.reset_status_on_create:
             obj.pop("status", None)
-        if info.kind == "Secret":
-            merge_string_data(obj)
-        if info.kind == "Job":
-            generate_job_selector(obj)
-        if info.kind == "Pod":
-            priority.admit_pod(obj, await self._priority_classes(obj))
+        strategy.prepare_for_create(obj)
+        attrs = Attributes(CREATE, info, meta.get("namespace"), obj)
+        await self.admission.admit(attrs)
         apply_defaults(info, obj)
         causes = validate(info, obj)
         if causes:
             raise errors.invalid_object(info.kind, info.group, meta.get("name", ""), causes)
-        if info.namespaced:
-            await self._check_namespace_open(meta["namespace"])
-        if info.kind == "PriorityClass":
-            priority.check_single_global_default(obj, await self._priority_classes())
+        await self.admission.validate(attrs)
         if dry_run:
             return obj
-        if info.kind == "Service":
-            return await self._create_service(info, obj)
-        created = await self.store.create(info, obj)
-        assert created is not None
-        return created
-
-    async def _create_service(self, info: ResourceInfo, obj: dict[str, Any]) -> dict[str, Any]:
-        owner = f"{obj['metadata']['namespace']}/{obj['metadata']['name']}"
-        for attempt in range(12):
-            svc = copy.deepcopy(obj)
-            plan = await self.allocator.plan_create(svc, owner, attempt=attempt)
-            created = await self.store.create(
-                info, svc, extra_compare=plan.compare, extra_ops=plan.ops
+        extension = self.extensions.get(info)
+        if extension is None:
+            created = await self.storage.create(info, obj)
+            assert created is not None
+            return created
+        for attempt in range(self._ALLOCATION_ATTEMPTS):
+            candidate = copy.deepcopy(obj)
+            plan = await extension.plan_create(candidate, _owner(candidate), attempt=attempt)
+            created = await self.storage.create(
+                info, candidate, extra_compare=plan.compare, extra_ops=plan.ops
             )
             if created is not None:
                 return created
-            await self.allocator.explain_failure(plan)
-        raise errors.ServiceUnavailable("could not allocate a ClusterIP/NodePort; try again")
-
-    async def _priority_classes(self, pod: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        """Every PriorityClass, from the watch cache; a class the pod names that the cache
-        has not seen yet (created a moment ago) is read from etcd, so it is never missed."""
-        info = lookup("scheduling.k8s.io", "v1", "priorityclasses")
-        assert info is not None
-        cache = self.caches.get("priorityclasses")
-        if cache is not None and cache.ready.is_set():
-            classes = list(cache.snapshot(None)[0])
-        else:
-            page, _, _ = await self.store.list_page(
-                info, None, start_after=None, limit=0, revision=0
-            )
-            classes = [obj for _, obj in page]
-        spec = (pod or {}).get("spec")
-        wanted = spec.get("priorityClassName") if isinstance(spec, dict) else None
-        if wanted and not any(c["metadata"]["name"] == wanted for c in classes):
-            try:
-                classes.append(await self.store.get(info, None, str(wanted)))
-            except errors.NotFound:
-                pass
-        return classes
-
-    async def _check_namespace_open(self, namespace: str) -> None:
-        assert NAMESPACES is not None
-        ns = self.caches["namespaces"].get(None, namespace)
-        if ns is None:
-            try:
-                ns = await self.store.get(NAMESPACES, None, namespace)
-            except errors.NotFound:
-                raise errors.NotFound(
-                    f'namespaces "{namespace}" not found', name=namespace, kind="namespaces"
-                ) from None
-        if ns.get("metadata", {}).get("deletionTimestamp"):
-            raise errors.Forbidden(
-                f"unable to create new content in namespace {namespace} because it is being "
-                "terminated",
-                name=namespace,
-                kind="namespaces",
-            )
+            await extension.explain_failure(plan)
+        raise errors.ServiceUnavailable(
+            f"could not allocate the values of {info.group_resource} {meta['name']}; try again"
+        )
 
     # update --------------------------------------------------------------------------
     async def update(
@@ -316,11 +256,42 @@ class Registry:
         dry_run: bool = False,
     ) -> dict[str, Any]:
         check_identity(info, namespace, name, body)
-        current = await self.store.get(info, namespace, name)
+        current = await self.storage.get(info, namespace, name)
         wanted_rv = str(body.get("metadata", {}).get("resourceVersion") or "")
         if wanted_rv and wanted_rv != current["metadata"]["resourceVersion"]:
             raise conflict(info, name)
         return await self._update_from(info, current, body, subresource, dry_run)
+
+    async def update_with(
+        self,
+        info: ResourceInfo,
+        namespace: str | None,
+        name: str,
+        mutate: Callable[[dict[str, Any]], dict[str, Any]],
+        *,
+        precondition_rv: str = "",
+        subresource: str | None = None,
+        dry_run: bool = False,
+    ) -> dict[str, Any]:
+        """An update computed from the stored object (patch, scale, finalize): `mutate` gets
+        a fresh copy and returns the object to store, which goes through the same strategy
+        as a PUT. Someone else's write in between re-reads and re-applies, unless the
+        client named the version it started from (`precondition_rv`: then it is a 409)."""
+        for _ in range(self.max_patch_retries):
+            current = await self.storage.get(info, namespace, name)
+            wanted = mutate(copy.deepcopy(current))
+            check_identity(info, namespace, name, wanted)
+            if precondition_rv and precondition_rv != current["metadata"]["resourceVersion"]:
+                raise conflict(info, name)
+            wanted.setdefault("metadata", {})["resourceVersion"] = current["metadata"][
+                "resourceVersion"
+            ]
+            try:
+                return await self._update_from(info, current, wanted, subresource, dry_run)
+            except errors.Conflict:
+                if precondition_rv:
+                    raise
+        raise conflict(info, name)
 
     async def _update_from(
         self,
@@ -332,11 +303,7 @@ class Registry:
     ) -> dict[str, Any]:
         new = merge_for_update(info, current, copy.deepcopy(body), subresource)
         if subresource is None:
-            if info.kind == "Service":
-                keep_allocated_values(current, new)
-                drop_type_dependent_fields(current, new)
-            elif info.kind == "Secret":
-                merge_string_data(new)
+            info.strategy.prepare_for_update(new, current)
             apply_defaults(info, new)
         causes = validate(info, new, current)
         if causes:
@@ -344,34 +311,31 @@ class Registry:
         if dry_run:
             return new
         expected = rv_of(current)
+        extension = self.extensions.get(info)
         if finalized(info, new):
             # The last finalizer of an object marked for deletion is gone: remove it.
-            extra = self.allocator.release_ops(current) if info.kind == "Service" else []
-            revision = await self.store.delete(info, current, expected, extra_ops=extra)
+            extra = extension.release_ops(current) if extension is not None else []
+            revision = await self.storage.delete(info, current, expected, extra_ops=extra)
             new["metadata"]["resourceVersion"] = str(revision)
             return new
-        if info.kind == "Service":
-            return await self._update_service(info, current, new)
-        return await self.store.update(info, new, expected)
-
-    async def _update_service(
-        self, info: ResourceInfo, current: dict[str, Any], new: dict[str, Any]
-    ) -> dict[str, Any]:
+        if extension is None:
+            return await self.storage.update(info, new, expected)
         meta = current["metadata"]
-        owner = f"{meta['namespace']}/{meta['name']}"
-        for attempt in range(12):
-            svc = copy.deepcopy(new)
-            plan = await self.allocator.plan_update(current, svc, owner, attempt=attempt)
+        for attempt in range(self._ALLOCATION_ATTEMPTS):
+            candidate = copy.deepcopy(new)
+            plan = await extension.plan_update(current, candidate, _owner(current), attempt=attempt)
             try:
-                return await self.store.update(
-                    info, svc, rv_of(current), extra_compare=plan.compare, extra_ops=plan.ops
+                return await self.storage.update(
+                    info, candidate, expected, extra_compare=plan.compare, extra_ops=plan.ops
                 )
             except errors.Conflict:
-                fresh = await self.store.get(info, meta.get("namespace"), meta["name"])
+                fresh = await self.storage.get(info, meta.get("namespace"), meta["name"])
                 if fresh["metadata"]["resourceVersion"] != meta["resourceVersion"]:
                     raise
-                await self.allocator.explain_failure(plan)
-        raise errors.ServiceUnavailable("could not allocate a NodePort; try again")
+                await extension.explain_failure(plan)
+        raise errors.ServiceUnavailable(
+            f"could not allocate the values of {info.group_resource} {meta['name']}; try again"
+        )
 
     # patch ---------------------------------------------------------------------------
     async def patch(
@@ -385,57 +349,57 @@ class Registry:
         subresource: str | None = None,
         dry_run: bool = False,
     ) -> dict[str, Any]:
-        for _ in range(self.max_patch_retries):
-            current = await self.store.get(info, namespace, name)
-            patched = apply_patch(info, current, patch_type, patch)
-            check_identity(info, namespace, name, patched)
-            # Only a version the client itself put in the patch is a precondition.
-            wanted_rv = patch_resource_version(patch)
-            if wanted_rv and wanted_rv != current["metadata"]["resourceVersion"]:
-                raise conflict(info, name)
-            patched.setdefault("metadata", {})["resourceVersion"] = current["metadata"][
-                "resourceVersion"
-            ]
-            try:
-                return await self._update_from(info, current, patched, subresource, dry_run)
-            except errors.Conflict:
-                if wanted_rv:
-                    raise
-                continue  # someone else wrote in between: re-read and re-apply
-        raise conflict(info, name)
+        # Only a version the client itself put in the patch is a precondition.
+        return await self.update_with(
+            info,
+            namespace,
+            name,
+            lambda current: apply_patch(info, current, patch_type, patch),
+            precondition_rv=patch_resource_version(patch),
+            subresource=subresource,
+            dry_run=dry_run,
+        )
+
+    async def guaranteed_update(
+        self,
+        info: ResourceInfo,
+        namespace: str | None,
+        name: str,
+        mutate: Mutate,
+        *,
+        preconditions: Preconditions | None = None,
+        use_cache: bool = False,
+    ) -> dict[str, Any]:
+        """A write that bypasses the strategy (pods/binding, as Kubernetes' BindingREST):
+        see `CachedStorage.guaranteed_update`."""
+        return await self.storage.guaranteed_update(
+            info,
+            namespace,
+            name,
+            mutate,
+            preconditions=preconditions,
+            use_cache=use_cache,
+            attempts=self.max_patch_retries,
+        )
 
     # delete --------------------------------------------------------------------------
     async def delete(
         self, info: ResourceInfo, namespace: str | None, name: str, opts: DeleteOptions
     ) -> tuple[dict[str, Any], bool]:
         """Delete or mark for deletion; returns the object and whether it is gone now."""
+        preconditions = Preconditions(opts.precondition_uid, opts.precondition_rv)
+        extension = self.extensions.get(info)
         for _ in range(self.max_patch_retries):
-            current = await self.store.get(info, namespace, name)
+            current = await self.storage.get(info, namespace, name)
             meta = current["metadata"]
-            if opts.precondition_uid and opts.precondition_uid != meta.get("uid"):
-                raise errors.Conflict(
-                    f"Precondition failed: UID in precondition: {opts.precondition_uid}, "
-                    f"UID in object meta: {meta.get('uid')}",
-                    name=name,
-                    group=info.group,
-                    kind=info.plural,
-                )
-            if opts.precondition_rv and opts.precondition_rv != meta.get("resourceVersion"):
-                raise errors.Conflict(
-                    f"Precondition failed: ResourceVersion in precondition: "
-                    f"{opts.precondition_rv}, ResourceVersion in object meta: "
-                    f"{meta.get('resourceVersion')}",
-                    name=name,
-                    group=info.group,
-                    kind=info.plural,
-                )
+            preconditions.check(info, current)
             marked = mark_for_deletion(info, current, opts)
             try:
                 if marked is None:
                     if opts.dry_run:
                         return current, True
-                    extra = self.allocator.release_ops(current) if info.kind == "Service" else []
-                    revision = await self.store.delete(
+                    extra = extension.release_ops(current) if extension is not None else []
+                    revision = await self.storage.delete(
                         info, current, rv_of(current), extra_ops=extra
                     )
                     meta["resourceVersion"] = str(revision)
@@ -444,7 +408,7 @@ class Registry:
                     return marked, False
                 if marked is current:
                     return current, False  # already terminating, nothing to change
-                return await self.store.update(info, marked, rv_of(current)), False
+                return await self.storage.update(info, marked, rv_of(current)), False
             except errors.Conflict:
                 continue
         raise conflict(info, name)
@@ -467,12 +431,10 @@ class Registry:
                 continue
         return deleted
 
-    # raw access for subresources -----------------------------------------------------
-    async def get_raw(self, info: ResourceInfo, namespace: str | None, name: str) -> Any:
-        kv, _ = await self.store.etcd.get(self.store.key(info, namespace, name))
-        if kv is None:
-            raise not_found(info, name)
-        return decode_kv(kv)
+
+def _owner(obj: dict[str, Any]) -> str:
+    meta = obj["metadata"]
+    return f"{meta.get('namespace') or ''}/{meta['name']}"
 
 
 # pure helpers -------------------------------------------------------------------------
@@ -540,30 +502,6 @@ def prepare_meta_for_create(
     return meta
 
 
-JOB_UID_LABELS = ("batch.kubernetes.io/controller-uid", "controller-uid")
-JOB_NAME_LABELS = ("batch.kubernetes.io/job-name", "job-name")
-
-
-def generate_job_selector(obj: dict[str, Any]) -> None:
-    """Kubernetes' Job create strategy: unless `spec.manualSelector`, label the pod template
-    with the Job's uid and name and select its pods by the uid (a selector the user gave is
-    kept; validation then checks it matches the template)."""
-    spec = obj.get("spec")
-    if not isinstance(spec, dict) or spec.get("manualSelector") is True:
-        return
-    meta = obj["metadata"]
-    uid, name = meta["uid"], str(meta.get("name") or "")
-    template = spec.get("template")
-    if isinstance(template, dict):
-        tmeta = template.setdefault("metadata", {})
-        labels = tmeta.setdefault("labels", {}) if isinstance(tmeta, dict) else None
-        if isinstance(labels, dict):
-            labels.update({key: uid for key in JOB_UID_LABELS})
-            labels.update({key: name for key in JOB_NAME_LABELS})
-    if spec.get("selector") is None:
-        spec["selector"] = {"matchLabels": {JOB_UID_LABELS[0]: uid}}
-
-
 def merge_for_update(
     info: ResourceInfo, current: dict[str, Any], new: dict[str, Any], subresource: str | None
 ) -> dict[str, Any]:
@@ -620,72 +558,15 @@ def merge_for_update(
     return new
 
 
-def keep_allocated_values(old: dict[str, Any], new: dict[str, Any]) -> None:
-    """A replace that leaves out the allocated ClusterIP or NodePorts keeps them."""
-    old_spec, new_spec = old.get("spec") or {}, new.get("spec")
-    if not isinstance(new_spec, dict):
-        return
-    if not new_spec.get("clusterIP") and new_spec.get("type") != "ExternalName":
-        for key in ("clusterIP", "clusterIPs"):
-            if key in old_spec:
-                new_spec[key] = copy.deepcopy(old_spec[key])
-    if new_spec.get("type") not in ("NodePort", "LoadBalancer"):
-        return
-    old_ports = {
-        (p.get("port"), p.get("protocol", "TCP")): p.get("nodePort")
-        for p in old_spec.get("ports") or []
-        if isinstance(p, dict)
-    }
-    for port in new_spec.get("ports") or []:
-        if isinstance(port, dict) and not port.get("nodePort"):
-            kept = old_ports.get((port.get("port"), port.get("protocol", "TCP")))
-            if kept:
-                port["nodePort"] = kept
-
-
-def merge_string_data(secret: dict[str, Any]) -> None:
-    """`stringData` is write-only: its values land base64-encoded in `data`."""
-    string_data = secret.pop("stringData", None)
-    if not isinstance(string_data, dict):
-        return
-    data = secret.get("data")
-    if not isinstance(data, dict):
-        data = secret["data"] = {}
-    for key, value in string_data.items():
-        data[key] = base64.b64encode(str(value).encode()).decode()
-
-
-def drop_type_dependent_fields(old: dict[str, Any], new: dict[str, Any]) -> None:
-    """A Service leaving NodePort/LoadBalancer sheds the fields only those types may carry,
-    when the client left them as they were (Kubernetes does the same)."""
-    old_spec, new_spec = old.get("spec") or {}, new.get("spec")
-    if not isinstance(new_spec, dict):
-        return
-    external = ("NodePort", "LoadBalancer")
-    if old_spec.get("type") not in external or new_spec.get("type", "ClusterIP") in external:
-        return
-    if new_spec.get("externalTrafficPolicy") == old_spec.get("externalTrafficPolicy"):
-        new_spec.pop("externalTrafficPolicy", None)
-    old_ports = {
-        p.get("port"): p.get("nodePort") for p in old_spec.get("ports") or [] if isinstance(p, dict)
-    }
-    for port in new_spec.get("ports") or []:
-        if isinstance(port, dict) and port.get("nodePort") == old_ports.get(port.get("port")):
-            port.pop("nodePort", None)
-
-
 def finalized(info: ResourceInfo, obj: dict[str, Any]) -> bool:
+    """Whether an object marked for deletion may go now: no finalizer left, no grace
+    period to wait out (a pod's kubelet sends the final delete), nothing the kind holds."""
     meta = obj.get("metadata", {})
     if not meta.get("deletionTimestamp") or meta.get("finalizers"):
         return False
-    if info.kind == "Namespace":
-        return not (obj.get("spec") or {}).get("finalizers")
-    if info.kind == "Pod":
-        # A pod marked with a grace period waits for its kubelet's final delete.
-        return not (obj.get("spec") or {}).get("nodeName") or not meta.get(
-            "deletionGracePeriodSeconds"
-        )
-    return True
+    if meta.get("deletionGracePeriodSeconds"):
+        return False
+    return not info.strategy.holds_deletion(obj)
 
 
 def mark_for_deletion(
@@ -702,11 +583,9 @@ def mark_for_deletion(
         finalizers.append("orphan")
     elif policy == "Foreground" and "foregroundDeletion" not in finalizers:
         finalizers.append("foregroundDeletion")
-    grace = 0
-    if info.kind == "Pod":
-        grace = pod_grace_period(current, opts)
-    ns_finalizers = info.kind == "Namespace" and bool((current.get("spec") or {}).get("finalizers"))
-    if not finalizers and grace == 0 and not ns_finalizers:
+    strategy = info.strategy
+    grace = strategy.grace_period(current, opts.grace_period_seconds)
+    if not finalizers and grace == 0 and not strategy.holds_deletion(current):
         return None
     if meta.get("deletionTimestamp"):
         old_grace = meta.get("deletionGracePeriodSeconds")
@@ -726,23 +605,9 @@ def mark_for_deletion(
         mmeta["deletionGracePeriodSeconds"] = grace
     if finalizers:
         mmeta["finalizers"] = finalizers
-    if info.kind == "Namespace":
-        marked.setdefault("status", {})["phase"] = "Terminating"
+    strategy.on_mark_for_deletion(marked)
     mmeta["generation"] = int(mmeta.get("generation") or 1) + 1
     return marked
-
-
-def pod_grace_period(pod: dict[str, Any], opts: DeleteOptions) -> int:
-    """0 means delete now: pods not yet on a node, or already finished, have no one to wait on."""
-    spec = pod.get("spec") or {}
-    if not spec.get("nodeName"):
-        return 0
-    if (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
-        return 0
-    if opts.grace_period_seconds is not None:
-        return max(0, opts.grace_period_seconds)
-    grace = spec.get("terminationGracePeriodSeconds")
-    return int(grace) if isinstance(grace, int) and grace >= 0 else 30
 
 
 def patch_resource_version(patch: Any) -> str:

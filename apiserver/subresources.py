@@ -1,8 +1,9 @@
 """Subresources other than `status`: scale, pods/binding, pods/log, pods/eviction,
 namespaces/finalize.
 
-Each reads the parent object and writes it back through the registry, so the same
-validation and optimistic concurrency apply as to a direct update.
+Each writes through the registry: scale and finalize as an update of the parent (the same
+strategy, validation and optimistic concurrency as a direct update), a binding as a
+guaranteed update with preconditions, an eviction as a delete.
 """
 
 from __future__ import annotations
@@ -16,16 +17,17 @@ from minik8s.api import errors
 from minik8s.api.selectors import LabelSelector, SelectorError
 
 from . import nodeproxy
-from .registry import DeleteOptions, apply_patch, now_rfc3339, rv_of
-from .storage.store import conflict
+from .http import json_response, read_body, success_status
+from .registry import DeleteOptions, Registry, apply_patch, now_rfc3339, patch_resource_version
+from .storage.cached import Preconditions
 
 if TYPE_CHECKING:
     from .app import APIServer, Target
 
+Obj = dict[str, Any]
+
 
 async def handle(server: APIServer, request: Request, t: Target, verb: str) -> Response:
-    from .app import json_response, read_body, success_status
-
     sub = t.subresource
     assert t.name is not None and sub is not None
     reg = server.registry
@@ -34,44 +36,17 @@ async def handle(server: APIServer, request: Request, t: Target, verb: str) -> R
             return json_response(to_scale(await reg.get(t.info, t.namespace, t.name)))
         if verb in ("update", "patch"):
             body = await read_body(request)
-            for _ in range(reg.max_patch_retries):
-                parent = await reg.get(t.info, t.namespace, t.name)
-                scale = to_scale(parent)
-                if verb == "patch":
-                    ptype = request.headers.get("content-type", "").split(";")[0].strip()
-                    wanted = apply_patch(t.info, scale, ptype, body)
-                else:
-                    wanted = body
-                replicas = (
-                    (wanted.get("spec") or {}).get("replicas") if isinstance(wanted, dict) else None
-                )
-                if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
-                    cause = errors.invalid(
-                        "spec.replicas", replicas, "must be greater than or equal to 0"
-                    )
-                    raise errors.invalid_object("Scale", "autoscaling", t.name, [cause])
-                rv = str((wanted.get("metadata") or {}).get("resourceVersion") or "")
-                if rv and rv != parent["metadata"]["resourceVersion"]:
-                    raise conflict(t.info, t.name)
-                parent.setdefault("spec", {})["replicas"] = replicas
-                try:
-                    updated = await reg.update(t.info, t.namespace, t.name, parent)
-                except errors.Conflict:
-                    if rv:
-                        raise
-                    continue
-                return json_response(to_scale(updated))
-            raise conflict(t.info, t.name)
+            ptype = request.headers.get("content-type", "").split(";")[0].strip()
+            return json_response(to_scale(await scale(reg, t, verb, ptype, body)))
     if sub == "binding" and verb == "create":
-        body = await read_body(request)
-        await bind(server, t, body)
+        await bind(reg, t, await read_body(request))
         return json_response(success_status(201), 201)
     if sub == "eviction" and verb == "create":
         body = await read_body(request)
-        opts = DeleteOptions.from_body(
-            (body or {}).get("deleteOptions") if isinstance(body, dict) else None, {}
-        )
-        await reg.delete(t.info, t.namespace, t.name, opts)
+        options = body.get("deleteOptions") if isinstance(body, dict) else None
+        if options is not None and not isinstance(options, dict):
+            raise errors.BadRequest("deleteOptions must be an object")
+        await reg.delete(t.info, t.namespace, t.name, DeleteOptions.from_body(options, {}))
         return json_response(success_status(201), 201)
     if sub == "log" and verb == "get":
         assert t.namespace is not None
@@ -82,15 +57,54 @@ async def handle(server: APIServer, request: Request, t: Target, verb: str) -> R
             reg, t.namespace, t.name, list(request.query_params.multi_items())
         )
     if sub == "finalize" and verb == "update":
-        body = await read_body(request)
-        if not isinstance(body, dict):
-            raise errors.BadRequest("the body of the request must be a JSON object")
-        current = await reg.get(t.info, t.namespace, t.name)
-        wanted = dict(current)
-        wanted["spec"] = dict(current.get("spec") or {})
-        wanted["spec"]["finalizers"] = (body.get("spec") or {}).get("finalizers") or []
-        return json_response(await reg.update(t.info, None, t.name, wanted))
+        return json_response(await finalize(reg, t, await read_body(request)))
     raise errors.MethodNotAllowed(f"{verb} is not supported on {t.info.plural}/{sub}")
+
+
+async def scale(reg: Registry, t: Target, verb: str, ptype: str, body: Any) -> Obj:
+    """PUT or PATCH of `…/scale`: the parent's `spec.replicas` changes, through the same
+    strategy (validation, optimistic concurrency) as a direct update of the parent."""
+    assert t.name is not None
+    precondition = patch_resource_version(body) if verb == "patch" else ""
+    if verb == "update" and isinstance(body, dict):
+        meta = body.get("metadata")
+        precondition = str((meta if isinstance(meta, dict) else {}).get("resourceVersion") or "")
+
+    def set_replicas(parent: Obj) -> Obj:
+        wanted = apply_patch(t.info, to_scale(parent), ptype, body) if verb == "patch" else body
+        replicas = (wanted.get("spec") or {}).get("replicas") if isinstance(wanted, dict) else None
+        if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
+            cause = errors.invalid("spec.replicas", replicas, "must be greater than or equal to 0")
+            raise errors.invalid_object("Scale", "autoscaling", str(t.name), [cause])
+        spec = parent.get("spec")
+        if not isinstance(spec, dict):
+            spec = parent["spec"] = {}
+        spec["replicas"] = replicas
+        return parent
+
+    return await reg.update_with(
+        t.info, t.namespace, t.name, set_replicas, precondition_rv=precondition
+    )
+
+
+async def finalize(reg: Registry, t: Target, body: Any) -> Obj:
+    """PUT `namespaces/{name}/finalize`: only `spec.finalizers` changes."""
+    assert t.name is not None
+    if not isinstance(body, dict):
+        raise errors.BadRequest("the body of the request must be a JSON object")
+    spec = body.get("spec") or {}
+    if not isinstance(spec, dict):
+        raise errors.BadRequest("spec must be an object")
+    finalizers = spec.get("finalizers") or []
+
+    def set_finalizers(current: Obj) -> Obj:
+        current_spec = current.get("spec")
+        if not isinstance(current_spec, dict):
+            current_spec = current["spec"] = {}
+        current_spec["finalizers"] = finalizers
+        return current
+
+    return await reg.update_with(t.info, None, t.name, set_finalizers)
 
 
 def to_scale(obj: dict[str, Any]) -> dict[str, Any]:
@@ -116,33 +130,32 @@ def to_scale(obj: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def bind(server: APIServer, t: Target, body: Any) -> None:
-    """Set spec.nodeName once; a pod that is already bound answers 409.
+async def bind(reg: Registry, t: Target, body: Any) -> None:
+    """Set spec.nodeName once; a pod that is already bound, or being deleted, answers 409.
 
-    Like kube's GuaranteedUpdate with a cached suggestion: the first try starts from the
-    watch cache's copy and writes only if etcd still holds that revision, so a binding
-    usually costs one etcd transaction instead of a read and a transaction. A stale copy
-    fails the compare and the next try reads etcd; a refusal is never decided on the
-    cache alone (a pod deleted and re-created under the same name would look bound)."""
-    reg = server.registry
-    assert t.name is not None
+    The Binding's `metadata.uid` and `metadata.resourceVersion`, when given, are
+    preconditions (Kubernetes' BindingREST): a binding meant for a pod that was deleted and
+    re-created under the same name fails instead of placing the new pod. The write starts
+    from the watch cache's copy (see `CachedStorage.guaranteed_update`): usually one etcd
+    transaction, and a refusal is never decided on the cache alone."""
+    name = t.name
+    assert name is not None
     if not isinstance(body, dict):
         raise errors.BadRequest("the body of the request must be a Binding object")
+    meta = body.get("metadata") or {}
     target = body.get("target") or {}
     node = target.get("name") if isinstance(target, dict) else None
-    if not node or not isinstance(node, str):
+    if not isinstance(meta, dict) or not node or not isinstance(node, str):
         cause = errors.required("target.name")
-        raise errors.invalid_object("Binding", "", t.name, [cause])
+        raise errors.invalid_object("Binding", "", name, [cause])
     if target.get("kind") not in (None, "", "Node"):
         cause = errors.not_supported("target.kind", target.get("kind"), ["Node"])
-        raise errors.invalid_object("Binding", "", t.name, [cause])
-    cache = reg.caches.get(t.info.plural)
-    cached = cache.get(t.namespace, t.name) if cache is not None and cache.ready.is_set() else None
-    for _ in range(reg.max_patch_retries):
-        if cached is not None:
-            pod, from_cache, cached = _editable(cached), True, None
-        else:
-            pod, from_cache = await reg.get(t.info, t.namespace, t.name), False
+        raise errors.invalid_object("Binding", "", name, [cause])
+    preconditions = Preconditions(
+        str(meta.get("uid") or "") or None, str(meta.get("resourceVersion") or "") or None
+    )
+
+    def assign(pod: Obj) -> Obj:
         spec = pod.setdefault("spec", {})
         refusal = ""
         if spec.get("nodeName"):
@@ -150,12 +163,9 @@ async def bind(server: APIServer, t: Target, body: Any) -> None:
         elif pod["metadata"].get("deletionTimestamp"):
             refusal = "is being deleted, cannot be assigned to a host"
         if refusal:
-            if from_cache:
-                continue  # confirm on etcd before refusing
             raise errors.Conflict(
-                f'Operation cannot be fulfilled on pods/binding "{t.name}": pod {t.name} '
-                + refusal,
-                name=t.name,
+                f'Operation cannot be fulfilled on pods/binding "{name}": pod {name} ' + refusal,
+                name=name,
                 kind="pods/binding",
             )
         spec["nodeName"] = node
@@ -170,20 +180,8 @@ async def bind(server: APIServer, t: Target, body: Any) -> None:
             }
         )
         status["conditions"] = conditions
-        try:
-            await reg.store.update(t.info, pod, rv_of(pod))
-            return
-        except errors.Conflict:
-            continue
-    raise conflict(t.info, t.name)
+        return pod
 
-
-def _editable(shared: dict[str, Any]) -> dict[str, Any]:
-    """A copy of a watch-cache pod whose metadata, spec and status may be changed (the
-    rest stays shared and is only read)."""
-    return {
-        **shared,
-        "metadata": dict(shared.get("metadata") or {}),
-        "spec": dict(shared.get("spec") or {}),
-        "status": dict(shared.get("status") or {}),
-    }
+    await reg.guaranteed_update(
+        t.info, t.namespace, name, assign, preconditions=preconditions, use_cache=True
+    )

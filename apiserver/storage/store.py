@@ -107,7 +107,7 @@ class Store:
         self.event_leases = EventLeases(etcd, event_ttl) if event_ttl > 0 else None
 
     async def _lease_for(self, info: ResourceInfo) -> int:
-        if info.kind == "Event" and info.group == "" and self.event_leases is not None:
+        if info.strategy.expires and self.event_leases is not None:
             return await self.event_leases.current()
         return 0
 

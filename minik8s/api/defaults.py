@@ -18,12 +18,11 @@ Not done here, because the API server or a controller owns them: `metadata.names
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from minik8s.api.kind import ResourceInfo
 from minik8s.api.quantity import parse_quantity
-from minik8s.api.resources import ResourceInfo
 
 __all__ = ["apply_defaults", "pod_qos_class"]
 
@@ -33,7 +32,7 @@ Obj = dict[str, Any]
 # --------------------------------------------------------------------------- guarded access
 
 
-def _child(obj: Obj, key: str, *, create: bool = True) -> Obj | None:
+def child(obj: Obj, key: str, *, create: bool = True) -> Obj | None:
     """`obj[key]` when it is an object; created empty when absent and `create` is set.
 
     Returns None when the field holds something other than an object: that is a
@@ -47,7 +46,7 @@ def _child(obj: Obj, key: str, *, create: bool = True) -> Obj | None:
     return value if isinstance(value, dict) else None
 
 
-def _dicts(obj: Obj, key: str) -> list[Obj]:
+def dicts_at(obj: Obj, key: str) -> list[Obj]:
     """The object elements of the list `obj[key]` (nothing when it is absent or not a list)."""
     value = obj.get(key)
     if not isinstance(value, list):
@@ -55,7 +54,7 @@ def _dicts(obj: Obj, key: str) -> list[Obj]:
     return [item for item in value if isinstance(item, dict)]
 
 
-def _setdefault(obj: Obj, key: str, value: Any) -> None:
+def set_default(obj: Obj, key: str, value: Any) -> None:
     """Like `dict.setdefault`, but an explicit JSON null also counts as absent."""
     if obj.get(key) is None:
         obj[key] = value
@@ -75,41 +74,41 @@ def _image_pull_policy(image: Any) -> str:
 
 
 def _default_probe(probe: Obj) -> None:
-    _setdefault(probe, "timeoutSeconds", 1)
-    _setdefault(probe, "periodSeconds", 10)
-    _setdefault(probe, "successThreshold", 1)
-    _setdefault(probe, "failureThreshold", 3)
-    http_get = _child(probe, "httpGet", create=False)
+    set_default(probe, "timeoutSeconds", 1)
+    set_default(probe, "periodSeconds", 10)
+    set_default(probe, "successThreshold", 1)
+    set_default(probe, "failureThreshold", 3)
+    http_get = child(probe, "httpGet", create=False)
     if http_get is not None:
-        _setdefault(http_get, "scheme", "HTTP")
+        set_default(http_get, "scheme", "HTTP")
 
 
 def _default_lifecycle(container: Obj) -> None:
-    lifecycle = _child(container, "lifecycle", create=False)
+    lifecycle = child(container, "lifecycle", create=False)
     if lifecycle is None:
         return
     for hook in ("postStart", "preStop"):
-        handler = _child(lifecycle, hook, create=False)
-        http_get = _child(handler, "httpGet", create=False) if handler is not None else None
+        handler = child(lifecycle, hook, create=False)
+        http_get = child(handler, "httpGet", create=False) if handler is not None else None
         if http_get is not None:
-            _setdefault(http_get, "scheme", "HTTP")
+            set_default(http_get, "scheme", "HTTP")
 
 
 def _default_container(container: Obj) -> None:
     if container.get("image") is not None:
-        _setdefault(container, "imagePullPolicy", _image_pull_policy(container.get("image")))
-    _setdefault(container, "terminationMessagePath", "/dev/termination-log")
-    _setdefault(container, "terminationMessagePolicy", "File")
-    _setdefault(container, "resources", {})
-    for port in _dicts(container, "ports"):
-        _setdefault(port, "protocol", "TCP")
-    for env in _dicts(container, "env"):
-        value_from = _child(env, "valueFrom", create=False)
-        field_ref = _child(value_from, "fieldRef", create=False) if value_from else None
+        set_default(container, "imagePullPolicy", _image_pull_policy(container.get("image")))
+    set_default(container, "terminationMessagePath", "/dev/termination-log")
+    set_default(container, "terminationMessagePolicy", "File")
+    set_default(container, "resources", {})
+    for port in dicts_at(container, "ports"):
+        set_default(port, "protocol", "TCP")
+    for env in dicts_at(container, "env"):
+        value_from = child(env, "valueFrom", create=False)
+        field_ref = child(value_from, "fieldRef", create=False) if value_from else None
         if field_ref is not None:
-            _setdefault(field_ref, "apiVersion", "v1")
+            set_default(field_ref, "apiVersion", "v1")
     for probe_key in ("livenessProbe", "readinessProbe", "startupProbe"):
-        probe = _child(container, probe_key, create=False)
+        probe = child(container, probe_key, create=False)
         if probe is not None:
             _default_probe(probe)
     _default_lifecycle(container)
@@ -120,12 +119,12 @@ _VOLUME_MODE_SOURCES = ("configMap", "secret", "downwardAPI", "projected")
 
 def _default_volume(volume: Obj) -> None:
     for source_key in _VOLUME_MODE_SOURCES:
-        source = _child(volume, source_key, create=False)
+        source = child(volume, source_key, create=False)
         if source is not None:
-            _setdefault(source, "defaultMode", 0o644)
-    host_path = _child(volume, "hostPath", create=False)
+            set_default(source, "defaultMode", 0o644)
+    host_path = child(volume, "hostPath", create=False)
     if host_path is not None:
-        _setdefault(host_path, "type", "")
+        set_default(host_path, "type", "")
 
 
 def _default_pod_spec(spec: Obj, *, restart_policy: str | None = "Always") -> None:
@@ -135,25 +134,25 @@ def _default_pod_spec(spec: Obj, *, restart_policy: str | None = "Always") -> No
     OnFailure or Never there, and validation reports a missing one.
     """
     if restart_policy is not None:
-        _setdefault(spec, "restartPolicy", restart_policy)
-    _setdefault(spec, "dnsPolicy", "ClusterFirst")
-    _setdefault(spec, "schedulerName", "default-scheduler")
-    _setdefault(spec, "terminationGracePeriodSeconds", 30)
-    _setdefault(spec, "securityContext", {})
-    _setdefault(spec, "enableServiceLinks", True)
+        set_default(spec, "restartPolicy", restart_policy)
+    set_default(spec, "dnsPolicy", "ClusterFirst")
+    set_default(spec, "schedulerName", "default-scheduler")
+    set_default(spec, "terminationGracePeriodSeconds", 30)
+    set_default(spec, "securityContext", {})
+    set_default(spec, "enableServiceLinks", True)
     for key in ("containers", "initContainers"):
-        for container in _dicts(spec, key):
+        for container in dicts_at(spec, key):
             _default_container(container)
-    for volume in _dicts(spec, "volumes"):
+    for volume in dicts_at(spec, "volumes"):
         _default_volume(volume)
 
 
 def _default_template(parent: Obj, *, restart_policy: str | None = "Always") -> None:
     """Defaults of `parent.template.spec`; the template itself must already be written."""
-    template = _child(parent, "template", create=False)
+    template = child(parent, "template", create=False)
     if template is None:
         return
-    spec = _child(template, "spec")
+    spec = child(template, "spec")
     if spec is not None:
         _default_pod_spec(spec, restart_policy=restart_policy)
 
@@ -161,14 +160,14 @@ def _default_template(parent: Obj, *, restart_policy: str | None = "Always") -> 
 def _requests_from_limits(spec: Obj) -> None:
     """A container with a limit but no request for a resource requests its limit."""
     for key in ("containers", "initContainers"):
-        for container in _dicts(spec, key):
-            resources = _child(container, "resources", create=False)
+        for container in dicts_at(spec, key):
+            resources = child(container, "resources", create=False)
             if resources is None:
                 continue
             limits = resources.get("limits")
             if not isinstance(limits, dict) or not limits:
                 continue
-            requests = _child(resources, "requests")
+            requests = child(resources, "requests")
             if requests is None:
                 continue
             for name, value in limits.items():
@@ -210,7 +209,7 @@ def pod_qos_class(spec: Any) -> str:
     guaranteed = True
     containers: list[Obj] = []
     if isinstance(spec, dict):
-        containers = _dicts(spec, "containers") + _dicts(spec, "initContainers")
+        containers = dicts_at(spec, "containers") + dicts_at(spec, "initContainers")
     for container in containers:
         resources = container.get("resources")
         if not isinstance(resources, dict):
@@ -229,186 +228,186 @@ def pod_qos_class(spec: Any) -> str:
 
 
 def _default_pod(obj: Obj) -> None:
-    spec = _child(obj, "spec")
+    spec = child(obj, "spec")
     if spec is None:
         return
     _default_pod_spec(spec)
     _requests_from_limits(spec)
-    _setdefault(spec, "priority", 0)
-    status = _child(obj, "status")
+    set_default(spec, "priority", 0)
+    status = child(obj, "status")
     if status is not None and status.get("phase") is None:
         status["phase"] = "Pending"
         status["qosClass"] = pod_qos_class(spec)
 
 
 def _default_service(obj: Obj) -> None:
-    spec = _child(obj, "spec")
+    spec = child(obj, "spec")
     if spec is None:
         return
-    _setdefault(spec, "type", "ClusterIP")
-    _setdefault(spec, "sessionAffinity", "None")
+    set_default(spec, "type", "ClusterIP")
+    set_default(spec, "sessionAffinity", "None")
     svc_type = spec.get("type")
     if spec.get("sessionAffinity") == "ClientIP":
-        config = _child(spec, "sessionAffinityConfig")
-        client_ip = _child(config, "clientIP") if config is not None else None
+        config = child(spec, "sessionAffinityConfig")
+        client_ip = child(config, "clientIP") if config is not None else None
         if client_ip is not None:
-            _setdefault(client_ip, "timeoutSeconds", 10800)
-    for port in _dicts(spec, "ports"):
-        _setdefault(port, "protocol", "TCP")
+            set_default(client_ip, "timeoutSeconds", 10800)
+    for port in dicts_at(spec, "ports"):
+        set_default(port, "protocol", "TCP")
         if port.get("targetPort") is None and port.get("port") is not None:
             port["targetPort"] = port["port"]
     if svc_type == "ExternalName":
         return
-    _setdefault(spec, "ipFamilyPolicy", "SingleStack")
-    _setdefault(spec, "ipFamilies", ["IPv4"])
-    _setdefault(spec, "internalTrafficPolicy", "Cluster")
+    set_default(spec, "ipFamilyPolicy", "SingleStack")
+    set_default(spec, "ipFamilies", ["IPv4"])
+    set_default(spec, "internalTrafficPolicy", "Cluster")
     if svc_type in ("NodePort", "LoadBalancer"):
-        _setdefault(spec, "externalTrafficPolicy", "Cluster")
+        set_default(spec, "externalTrafficPolicy", "Cluster")
     if svc_type == "LoadBalancer":
-        _setdefault(spec, "allocateLoadBalancerNodePorts", True)
+        set_default(spec, "allocateLoadBalancerNodePorts", True)
 
 
 def _default_rolling_update(
     spec: Obj, key: str, default_type: str, rolling: dict[str, Any]
 ) -> None:
     """`spec[key]` = {type, rollingUpdate}; the rollingUpdate fields only for RollingUpdate."""
-    strategy = _child(spec, key)
+    strategy = child(spec, key)
     if strategy is None:
         return
-    _setdefault(strategy, "type", default_type)
+    set_default(strategy, "type", default_type)
     if strategy.get("type") != "RollingUpdate":
         return
-    params = _child(strategy, "rollingUpdate")
+    params = child(strategy, "rollingUpdate")
     if params is None:
         return
     for field, value in rolling.items():
-        _setdefault(params, field, value)
+        set_default(params, field, value)
 
 
 def _default_deployment(obj: Obj) -> None:
-    spec = _child(obj, "spec")
+    spec = child(obj, "spec")
     if spec is None:
         return
-    _setdefault(spec, "replicas", 1)
+    set_default(spec, "replicas", 1)
     _default_rolling_update(
         spec, "strategy", "RollingUpdate", {"maxUnavailable": "25%", "maxSurge": "25%"}
     )
-    _setdefault(spec, "revisionHistoryLimit", 10)
-    _setdefault(spec, "progressDeadlineSeconds", 600)
+    set_default(spec, "revisionHistoryLimit", 10)
+    set_default(spec, "progressDeadlineSeconds", 600)
     _default_template(spec)
 
 
 def _default_replicaset(obj: Obj) -> None:
-    spec = _child(obj, "spec")
+    spec = child(obj, "spec")
     if spec is None:
         return
-    _setdefault(spec, "replicas", 1)
+    set_default(spec, "replicas", 1)
     _default_template(spec)
 
 
 def _default_statefulset(obj: Obj) -> None:
-    spec = _child(obj, "spec")
+    spec = child(obj, "spec")
     if spec is None:
         return
-    _setdefault(spec, "replicas", 1)
-    _setdefault(spec, "podManagementPolicy", "OrderedReady")
+    set_default(spec, "replicas", 1)
+    set_default(spec, "podManagementPolicy", "OrderedReady")
     _default_rolling_update(spec, "updateStrategy", "RollingUpdate", {"partition": 0})
-    _setdefault(spec, "revisionHistoryLimit", 10)
-    retention = _child(spec, "persistentVolumeClaimRetentionPolicy")
+    set_default(spec, "revisionHistoryLimit", 10)
+    retention = child(spec, "persistentVolumeClaimRetentionPolicy")
     if retention is not None:
-        _setdefault(retention, "whenDeleted", "Retain")
-        _setdefault(retention, "whenScaled", "Retain")
+        set_default(retention, "whenDeleted", "Retain")
+        set_default(retention, "whenScaled", "Retain")
     _default_template(spec)
 
 
 def _default_daemonset(obj: Obj) -> None:
-    spec = _child(obj, "spec")
+    spec = child(obj, "spec")
     if spec is None:
         return
     _default_rolling_update(
         spec, "updateStrategy", "RollingUpdate", {"maxUnavailable": 1, "maxSurge": 0}
     )
-    _setdefault(spec, "revisionHistoryLimit", 10)
+    set_default(spec, "revisionHistoryLimit", 10)
     _default_template(spec)
 
 
 def _default_job_spec(spec: Obj) -> None:
     if spec.get("completions") is None and spec.get("parallelism") is None:
         spec["completions"] = 1
-    _setdefault(spec, "parallelism", 1)
-    _setdefault(spec, "backoffLimit", 6)
-    _setdefault(spec, "completionMode", "NonIndexed")
-    _setdefault(spec, "suspend", False)
+    set_default(spec, "parallelism", 1)
+    set_default(spec, "backoffLimit", 6)
+    set_default(spec, "completionMode", "NonIndexed")
+    set_default(spec, "suspend", False)
     replacement = "TerminatingOrFailed" if spec.get("podFailurePolicy") is None else "Failed"
-    _setdefault(spec, "podReplacementPolicy", replacement)
+    set_default(spec, "podReplacementPolicy", replacement)
     _default_template(spec, restart_policy=None)
 
 
 def _default_job(obj: Obj) -> None:
-    spec = _child(obj, "spec")
+    spec = child(obj, "spec")
     if spec is not None:
         _default_job_spec(spec)
 
 
 def _default_cronjob(obj: Obj) -> None:
-    spec = _child(obj, "spec")
+    spec = child(obj, "spec")
     if spec is None:
         return
-    _setdefault(spec, "concurrencyPolicy", "Allow")
-    _setdefault(spec, "suspend", False)
-    _setdefault(spec, "successfulJobsHistoryLimit", 3)
-    _setdefault(spec, "failedJobsHistoryLimit", 1)
+    set_default(spec, "concurrencyPolicy", "Allow")
+    set_default(spec, "suspend", False)
+    set_default(spec, "successfulJobsHistoryLimit", 3)
+    set_default(spec, "failedJobsHistoryLimit", 1)
     # Kubernetes defaults only the pod template inside the job template; the Job fields
     # (backoffLimit, completions ...) are defaulted when the controller creates the Job.
-    job_template = _child(spec, "jobTemplate", create=False)
-    job_spec = _child(job_template, "spec", create=False) if job_template is not None else None
+    job_template = child(spec, "jobTemplate", create=False)
+    job_spec = child(job_template, "spec", create=False) if job_template is not None else None
     if job_spec is not None:
         _default_template(job_spec, restart_policy=None)
 
 
 def _default_secret(obj: Obj) -> None:
-    _setdefault(obj, "type", "Opaque")
+    set_default(obj, "type", "Opaque")
 
 
 def _default_namespace(obj: Obj) -> None:
-    spec = _child(obj, "spec")
+    spec = child(obj, "spec")
     if spec is not None:
-        _setdefault(spec, "finalizers", ["kubernetes"])
-    status = _child(obj, "status")
+        set_default(spec, "finalizers", ["kubernetes"])
+    status = child(obj, "status")
     if status is not None:
-        _setdefault(status, "phase", "Active")
+        set_default(status, "phase", "Active")
 
 
 def _default_node(obj: Obj) -> None:
-    _child(obj, "spec")
-    status = _child(obj, "status", create=False)
+    child(obj, "spec")
+    status = child(obj, "status", create=False)
     if status is not None and isinstance(status.get("capacity"), dict):
-        _setdefault(status, "allocatable", copy.deepcopy(status["capacity"]))
+        set_default(status, "allocatable", copy.deepcopy(status["capacity"]))
 
 
 def _default_endpoints(obj: Obj) -> None:
-    for subset in _dicts(obj, "subsets"):
-        for port in _dicts(subset, "ports"):
-            _setdefault(port, "protocol", "TCP")
+    for subset in dicts_at(obj, "subsets"):
+        for port in dicts_at(subset, "ports"):
+            set_default(port, "protocol", "TCP")
 
 
 def _default_persistent_volume(obj: Obj) -> None:
-    spec = _child(obj, "spec")
+    spec = child(obj, "spec")
     if spec is not None:
-        _setdefault(spec, "persistentVolumeReclaimPolicy", "Retain")
-        _setdefault(spec, "volumeMode", "Filesystem")
-    status = _child(obj, "status")
+        set_default(spec, "persistentVolumeReclaimPolicy", "Retain")
+        set_default(spec, "volumeMode", "Filesystem")
+    status = child(obj, "status")
     if status is not None:
-        _setdefault(status, "phase", "Available")
+        set_default(status, "phase", "Available")
 
 
 def _default_persistent_volume_claim(obj: Obj) -> None:
-    spec = _child(obj, "spec")
+    spec = child(obj, "spec")
     if spec is not None:
-        _setdefault(spec, "volumeMode", "Filesystem")
-    status = _child(obj, "status")
+        set_default(spec, "volumeMode", "Filesystem")
+    status = child(obj, "status")
     if status is not None:
-        _setdefault(status, "phase", "Pending")
+        set_default(status, "phase", "Pending")
 
 
 _DEFAULT_HPA_METRIC: Obj = {
@@ -418,10 +417,10 @@ _DEFAULT_HPA_METRIC: Obj = {
 
 
 def _default_hpa(obj: Obj) -> None:
-    spec = _child(obj, "spec")
+    spec = child(obj, "spec")
     if spec is None:
         return
-    _setdefault(spec, "minReplicas", 1)
+    set_default(spec, "minReplicas", 1)
     if spec.get("metrics") is None or spec.get("metrics") == []:
         spec["metrics"] = [copy.deepcopy(_DEFAULT_HPA_METRIC)]
 
@@ -430,30 +429,8 @@ def _default_priority_class(obj: Obj) -> None:
     obj.setdefault("preemptionPolicy", "PreemptLowerPriority")
 
 
-_DEFAULTERS: dict[str, Callable[[Obj], None]] = {
-    "PriorityClass": _default_priority_class,
-    "Pod": _default_pod,
-    "Service": _default_service,
-    "Deployment": _default_deployment,
-    "ReplicaSet": _default_replicaset,
-    "StatefulSet": _default_statefulset,
-    "DaemonSet": _default_daemonset,
-    "Job": _default_job,
-    "CronJob": _default_cronjob,
-    "Secret": _default_secret,
-    "Namespace": _default_namespace,
-    "Node": _default_node,
-    "Endpoints": _default_endpoints,
-    "PersistentVolume": _default_persistent_volume,
-    "PersistentVolumeClaim": _default_persistent_volume_claim,
-    "HorizontalPodAutoscaler": _default_hpa,
-}
-
-
 def apply_defaults(info: ResourceInfo, obj: dict[str, Any]) -> None:
     """Fill Kubernetes' defaults into `obj` in place. Idempotent; never raises."""
     if not isinstance(obj, dict):
         return
-    defaulter = _DEFAULTERS.get(info.kind)
-    if defaulter is not None:
-        defaulter(obj)
+    info.strategy.default(obj)

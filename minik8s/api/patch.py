@@ -8,7 +8,8 @@
   merge patch, but lists such as `containers` are merged item by item on a key (`name`), so a
   patch can change one container without restating the others. Which lists merge, on which key,
   is schema knowledge Kubernetes keeps in struct tags (`patchStrategy`, `patchMergeKey`); here it
-  is the table `_SCHEMA`, a root type per kind. Lists the table does not name are atomic.
+  is read from each kind's declared schema (`minik8s.api.schema`), the same one OpenAPI
+  publishes. Lists the schema does not give a merge strategy are atomic.
 * `create_three_way_merge_patch` — the client side of `kubectl apply`: from the last applied
   manifest, the new manifest and the live object it computes a strategic patch that changes
   what the user changed, deletes what the user removed, and leaves alone what only the server or
@@ -21,10 +22,26 @@ so callers may patch objects straight out of a cache.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+
+from .kind import ResourceInfo
+from .resources import BUILTIN_CATALOG
+from .schema import (
+    MERGE,
+    META,
+    REPLACE,
+    RETAIN_KEYS,
+    Array,
+    Definition,
+    Member,
+    Ref,
+    Struct,
+    prop_of,
+)
 
 __all__ = [
     "PatchError",
@@ -262,10 +279,6 @@ def json_patch(doc: Any, operations: Any) -> Any:
 # Strategic merge patch: the schema
 # --------------------------------------------------------------------------------------------
 
-MERGE = "merge"
-REPLACE = "replace"
-RETAIN_KEYS = "retainKeys"
-
 
 @dataclass(frozen=True)
 class _Field:
@@ -286,116 +299,74 @@ class _Field:
 
 
 _PLAIN = _Field()
-_SET = _Field(strategies=frozenset({MERGE}))  # a list of primitives merged as an ordered set
+# A definition name, or the fields of a kind's root object (which has no definition of its own).
+_TypeRef = str | dict[str, "_Field"] | None
 
 
-def _obj(type_name: str) -> _Field:
-    return _Field(type=type_name)
+def _strategies(text: str) -> frozenset[str]:
+    return frozenset(part for part in text.split(",") if part)
 
 
-def _keyed(key: str, item_type: str | None = None, *, retain: bool = False) -> _Field:
-    strategies = {MERGE, RETAIN_KEYS} if retain else {MERGE}
-    return _Field(item_type, key, frozenset(strategies))
+def _patch_field(member: Member) -> _Field:
+    """A schema property as patch metadata. Maps merge recursively, untyped."""
+    prop = prop_of(member)
+    if isinstance(prop, Ref):
+        return _Field(prop.target, None, _strategies(prop.strategy))
+    if isinstance(prop, Array):
+        item = prop.items.target if isinstance(prop.items, Ref) else None
+        return _Field(item, prop.merge_key or None, _strategies(prop.strategy))
+    return _PLAIN
 
 
-_CONDITIONS = _keyed("type")
-
-# type name → field → metadata. Fields not listed: maps merge recursively, lists are atomic.
-_SCHEMA: dict[str, dict[str, _Field]] = {
-    "ObjectMeta": {"finalizers": _SET, "ownerReferences": _keyed("uid")},
-    "PodTemplateSpec": {"metadata": _obj("ObjectMeta"), "spec": _obj("PodSpec")},
-    "PodSpec": {
-        "volumes": _keyed("name", retain=True),
-        "initContainers": _keyed("name", "Container"),
-        "containers": _keyed("name", "Container"),
-        "ephemeralContainers": _keyed("name", "Container"),
-        "imagePullSecrets": _keyed("name"),
-        "hostAliases": _keyed("ip"),
-        "topologySpreadConstraints": _keyed("topologyKey"),
-        "resourceClaims": _keyed("name", retain=True),
-        "schedulingGates": _keyed("name"),
-        # tolerations, readinessGates, affinity terms: atomic / plain maps.
-    },
-    "Container": {
-        "ports": _keyed("containerPort"),
-        "env": _keyed("name"),
-        "volumeMounts": _keyed("mountPath"),
-        "volumeDevices": _keyed("devicePath"),
-        "resizePolicy": _keyed("resourceName"),
-        # command, args, envFrom: atomic.
-    },
-    "PodStatus": {
-        "conditions": _CONDITIONS,
-        "podIPs": _keyed("ip"),
-        "hostIPs": _keyed("ip"),
-        "resourceClaimStatuses": _keyed("name", retain=True),
-        # containerStatuses, initContainerStatuses, ephemeralContainerStatuses: atomic.
-    },
-    "ConditionsStatus": {"conditions": _CONDITIONS},
-    "NodeSpec": {"podCIDRs": _SET},  # taints: atomic
-    "NodeStatus": {"conditions": _CONDITIONS, "addresses": _keyed("type")},
-    "ServiceSpec": {"ports": _keyed("port")},
-    "DeploymentSpec": {
-        "template": _obj("PodTemplateSpec"),
-        "strategy": _Field(strategies=frozenset({RETAIN_KEYS})),
-    },
-    "WorkloadSpec": {"template": _obj("PodTemplateSpec")},  # ReplicaSet, DaemonSet, StatefulSet
-    "JobSpec": {"template": _obj("PodTemplateSpec")},
-    "JobTemplateSpec": {"metadata": _obj("ObjectMeta"), "spec": _obj("JobSpec")},
-    "CronJobSpec": {"jobTemplate": _obj("JobTemplateSpec")},
-}
+def _kind_info(kind: str | ResourceInfo) -> ResourceInfo | None:
+    if isinstance(kind, ResourceInfo):
+        return kind if kind.schema is not None else None
+    for info in BUILTIN_CATALOG:
+        if info.kind == kind and info.schema is not None:
+            return info
+    return None
 
 
-def _kind(kind: str, spec: str | None = None, status: str | None = None, **extra: _Field) -> None:
-    """Register the top-level type of a kind; it is named after the kind."""
-    fields = {"metadata": _obj("ObjectMeta"), **extra}
-    if spec:
-        fields["spec"] = _obj(spec)
-    if status:
-        fields["status"] = _obj(status)
-    _SCHEMA[kind] = fields
-    _KINDS.add(kind)
+@functools.cache
+def _definitions() -> dict[str, Definition]:
+    return BUILTIN_CATALOG.definitions()
 
 
-_KINDS: set[str] = set()
-_kind("Namespace", status="ConditionsStatus")  # spec.finalizers: atomic
-_kind("Node", "NodeSpec", "NodeStatus")
-_kind("Pod", "PodSpec", "PodStatus")
-_kind("Service", "ServiceSpec", "ConditionsStatus")
-_kind("Endpoints")  # subsets: atomic
-_kind("ConfigMap")
-_kind("Secret")
-_kind("Event")
-_kind("ServiceAccount", secrets=_keyed("name"))  # imagePullSecrets: atomic
-_kind("Deployment", "DeploymentSpec", "ConditionsStatus")
-_kind("ReplicaSet", "WorkloadSpec", "ConditionsStatus")
-_kind("DaemonSet", "WorkloadSpec", "ConditionsStatus")
-_kind("StatefulSet", "WorkloadSpec", "ConditionsStatus")  # volumeClaimTemplates: atomic
-_kind("ControllerRevision")  # data: replaced whole (it is immutable anyway)
-_kind("Job", "JobSpec", "ConditionsStatus")
-_kind("CronJob", "CronJobSpec")
-_kind("Lease")
-_kind("PriorityClass")
-_kind("HorizontalPodAutoscaler", status="ConditionsStatus")  # spec.metrics: atomic
-_kind("PersistentVolume")  # spec.accessModes, spec.mountOptions: atomic
-_kind("PersistentVolumeClaim", status="ConditionsStatus")  # spec.accessModes: atomic
+@functools.cache
+def _fields(type_name: str) -> dict[str, _Field]:
+    """The fields of a type that patches treat specially (a list merged by key, ...)."""
+    definition = _definitions().get(type_name)
+    if not isinstance(definition, Struct):
+        return {}
+    return {key: _patch_field(member) for key, member in definition.fields.items()}
 
 
-def supports_strategic_merge(kind: str) -> bool:
-    """Whether `kind` has a schema here (otherwise a strategic patch is a 415, as for CRDs)."""
-    return kind in _KINDS
+def _root_fields(info: ResourceInfo) -> dict[str, _Field]:
+    assert info.schema is not None
+    root = {"metadata": _Field(META + "ObjectMeta")}
+    root.update({key: _patch_field(m) for key, m in info.schema.fields.items()})
+    return root
 
 
-def _root_type(kind: str) -> str:
-    if kind not in _KINDS:
-        raise PatchError(f"strategic merge patch is not supported for kind {kind!r}")
-    return kind
+def supports_strategic_merge(kind: str | ResourceInfo) -> bool:
+    """Whether `kind` declares a schema (otherwise a strategic patch is a 415, as for CRDs)."""
+    return _kind_info(kind) is not None
 
 
-def _field(type_name: str | None, key: str) -> _Field:
+def _root_type(kind: str | ResourceInfo) -> dict[str, _Field]:
+    info = _kind_info(kind)
+    if info is None:
+        name = kind if isinstance(kind, str) else kind.kind
+        raise PatchError(f"strategic merge patch is not supported for kind {name!r}")
+    return _root_fields(info)
+
+
+def _field(type_name: _TypeRef, key: str) -> _Field:
+    """`type_name` is a definition name, or the root fields of a kind."""
     if type_name is None:
         return _PLAIN
-    return _SCHEMA.get(type_name, {}).get(key, _PLAIN)
+    fields = type_name if isinstance(type_name, dict) else _fields(type_name)
+    return fields.get(key, _PLAIN)
 
 
 # --------------------------------------------------------------------------------------------
@@ -409,7 +380,7 @@ _DELETE_FROM = "$deleteFromPrimitiveList/"
 
 
 def strategic_merge_patch(
-    original: dict[str, Any], patch: dict[str, Any], kind: str
+    original: dict[str, Any], patch: dict[str, Any], kind: str | ResourceInfo
 ) -> dict[str, Any]:
     """Apply a strategic merge patch to an object of `kind`; return a new object."""
     if not isinstance(patch, dict):
@@ -436,7 +407,7 @@ def _check_directive_keys(patch: dict[str, Any]) -> None:
 
 
 def _merge_map(
-    original: dict[str, Any], patch: dict[str, Any], type_name: str | None
+    original: dict[str, Any], patch: dict[str, Any], type_name: _TypeRef
 ) -> dict[str, Any] | None:
     """Merge `patch` into `original` (owned, mutated). None means "delete this map"."""
     directive = patch.get(_PATCH, MERGE)
@@ -625,7 +596,10 @@ def _interleave(
 
 
 def create_three_way_merge_patch(
-    original: dict[str, Any] | None, modified: dict[str, Any], current: dict[str, Any], kind: str
+    original: dict[str, Any] | None,
+    modified: dict[str, Any],
+    current: dict[str, Any],
+    kind: str | ResourceInfo,
 ) -> dict[str, Any]:
     """The strategic patch `kubectl apply` sends.
 
@@ -642,7 +616,7 @@ def _diff_map(
     original: dict[str, Any],
     modified: dict[str, Any],
     current: dict[str, Any],
-    type_name: str | None,
+    type_name: _TypeRef,
     *,
     retain: bool,
 ) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from minik8s.api.resources import ResourceInfo
+from minik8s.api.kind import ResourceInfo
 
 __all__ = [
     "FieldSelector",
@@ -542,38 +542,6 @@ _COMMON: dict[str, _Source] = {
     "metadata.namespace": ("metadata.namespace", ""),
 }
 
-_BY_KIND: dict[str, dict[str, _Source]] = {
-    "Pod": {
-        "spec.nodeName": ("spec.nodeName", ""),
-        "spec.restartPolicy": ("spec.restartPolicy", ""),
-        "spec.schedulerName": ("spec.schedulerName", ""),
-        "spec.serviceAccountName": ("spec.serviceAccountName", ""),
-        "spec.hostNetwork": ("spec.hostNetwork", "false"),
-        "status.phase": ("status.phase", ""),
-        "status.podIP": ("status.podIP", ""),
-        "status.nominatedNodeName": ("status.nominatedNodeName", ""),
-    },
-    "Node": {"spec.unschedulable": ("spec.unschedulable", "false")},
-    "Event": {
-        "involvedObject.kind": ("involvedObject.kind", ""),
-        "involvedObject.namespace": ("involvedObject.namespace", ""),
-        "involvedObject.name": ("involvedObject.name", ""),
-        "involvedObject.uid": ("involvedObject.uid", ""),
-        "involvedObject.apiVersion": ("involvedObject.apiVersion", ""),
-        "involvedObject.resourceVersion": ("involvedObject.resourceVersion", ""),
-        "involvedObject.fieldPath": ("involvedObject.fieldPath", ""),
-        "reason": ("reason", ""),
-        "reportingComponent": ("reportingComponent", ""),
-        "source": ("source.component", ""),
-        "type": ("type", ""),
-    },
-    "Secret": {"type": ("type", "")},
-    "Namespace": {"status.phase": ("status.phase", "")},
-    "Service": {"spec.clusterIP": ("spec.clusterIP", ""), "spec.type": ("spec.type", "")},
-    "ReplicaSet": {"status.replicas": ("status.replicas", "0")},
-    "Job": {"status.successful": ("status.succeeded", "0")},
-}
-
 
 def _lookup(obj: Mapping[str, Any], path: str) -> Any:
     node: Any = obj
@@ -593,7 +561,7 @@ def _as_field_value(value: Any, default: str) -> str:
 
 
 def _sources(info: ResourceInfo) -> dict[str, _Source]:
-    return {**_COMMON, **_BY_KIND.get(info.kind, {})}
+    return {**_COMMON, **info.selectable}
 
 
 def supported_fields(info: ResourceInfo) -> frozenset[str]:

@@ -9,10 +9,11 @@ notation, and words its messages the way Kubernetes does.
 Input comes straight from clients, so nothing here trusts a type: a field of the wrong JSON
 type becomes a Cause (`must be an integer`), never an exception.
 
-Organisation: small checkers append to a shared error list; `_VALIDATORS` maps each kind to
-its checker and `_UPDATE_VALIDATORS` to the extra rules an update must obey (immutable
-fields). Label selectors are matched by a small local matcher on purpose: this module must
-not depend on the query-side selector module.
+Organisation: small checkers append to a shared error list; `validate()` checks the
+metadata every kind shares and then calls the kind's strategy (`validate`, and
+`validate_update` for the extra rules an update must obey, such as immutable fields).
+Label selectors are matched by a small local matcher on purpose: this module must not
+depend on the query-side selector module.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ import binascii
 import copy
 import ipaddress
 import re
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -37,8 +37,23 @@ from minik8s.api.errors import (
     required,
     too_long,
 )
+from minik8s.api.kind import ResourceInfo
+from minik8s.api.names import (
+    ENV_VAR_MSG,
+    ENV_VAR_RE,
+    PERCENT_MSG,
+    PERCENT_RE,
+    config_key_errors,
+    dns1123_label_errors,
+    dns1123_subdomain_errors,
+    is_dns1123_label,
+    is_dns1123_subdomain,
+    label_value_errors,
+    path_segment_errors,
+    port_name_errors,
+    qualified_name_errors,
+)
 from minik8s.api.quantity import parse_quantity
-from minik8s.api.resources import ResourceInfo
 
 __all__ = [
     "validate",
@@ -51,241 +66,29 @@ __all__ = [
 Obj = dict[str, Any]
 Errs = list[Cause]
 
-# --------------------------------------------------------------------------- string formats
-
-_DNS1123_LABEL_FMT = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
-_DNS1123_SUBDOMAIN_FMT = _DNS1123_LABEL_FMT + "(\\." + _DNS1123_LABEL_FMT + ")*"
-_DNS1035_LABEL_FMT = "[a-z]([-a-z0-9]*[a-z0-9])?"
-_QUALIFIED_NAME_FMT = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
-_LABEL_VALUE_FMT = "(" + _QUALIFIED_NAME_FMT + ")?"
-_ENV_VAR_FMT = "[-._a-zA-Z][-._a-zA-Z0-9]*"
-_CONFIG_KEY_FMT = "[-._a-zA-Z0-9]+"
-_PERCENT_FMT = "[0-9]+%"
-
-_DNS1123_LABEL_RE = re.compile(_DNS1123_LABEL_FMT)
-_DNS1123_SUBDOMAIN_RE = re.compile(_DNS1123_SUBDOMAIN_FMT)
-_DNS1035_LABEL_RE = re.compile(_DNS1035_LABEL_FMT)
-_QUALIFIED_NAME_RE = re.compile(_QUALIFIED_NAME_FMT)
-_LABEL_VALUE_RE = re.compile(_LABEL_VALUE_FMT)
-_ENV_VAR_RE = re.compile(_ENV_VAR_FMT)
-_CONFIG_KEY_RE = re.compile(_CONFIG_KEY_FMT)
-_PERCENT_RE = re.compile(_PERCENT_FMT)
-_PORT_NAME_RE = re.compile("[-a-z0-9]+")
-_LETTER_RE = re.compile("[a-z]")
-
-_LABEL_MAX = 63
-_SUBDOMAIN_MAX = 253
-_PORT_NAME_MAX = 15
 _ANNOTATIONS_MAX = 256 * 1024
-_DATA_MAX = 1024 * 1024
-_CRONJOB_NAME_MAX = 52
-
-_IP_EXAMPLE = "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"
-_CIDR_EXAMPLE = "must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)"
-_PORT_RANGE = "must be between 1 and 65535, inclusive"
-_IMMUTABLE = "field is immutable"
-
-
-def _format_hint(what: str, fmt: str, *examples: str) -> str:
-    shown = ",  or ".join(f"'{e}'" for e in examples)
-    return f"{what} (e.g. {shown}, regex used for validation is '{fmt}')"
-
-
-_DNS1123_LABEL_MSG = _format_hint(
-    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "
-    "and must start and end with an alphanumeric character",
-    _DNS1123_LABEL_FMT,
-    "my-name",
-    "123-abc",
-)
-_DNS1123_SUBDOMAIN_MSG = _format_hint(
-    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' "
-    "or '.', and must start and end with an alphanumeric character",
-    _DNS1123_SUBDOMAIN_FMT,
-    "example.com",
-)
-_DNS1035_LABEL_MSG = _format_hint(
-    "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with "
-    "an alphabetic character, and end with an alphanumeric character",
-    _DNS1035_LABEL_FMT,
-    "my-name",
-    "abc-123",
-)
-_QUALIFIED_NAME_MSG = _format_hint(
-    "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with "
-    "an alphanumeric character",
-    _QUALIFIED_NAME_FMT,
-    "MyName",
-    "my.name",
-    "123-abc",
-)
-_LABEL_VALUE_MSG = _format_hint(
-    "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' "
-    "or '.', and must start and end with an alphanumeric character",
-    _LABEL_VALUE_FMT,
-    "MyValue",
-    "my_value",
-    "12345",
-)
-_ENV_VAR_MSG = _format_hint(
-    "a valid environment variable name must consist of alphabetic characters, digits, '_', "
-    "'-', or '.', and must not start with a digit",
-    _ENV_VAR_FMT,
-    "my.env-name",
-    "MY_ENV.NAME",
-    "MyEnvName1",
-)
-_CONFIG_KEY_MSG = _format_hint(
-    "a valid config key must consist of alphanumeric characters, '-', '_' or '.'",
-    _CONFIG_KEY_FMT,
-    "key.name",
-    "KEY_NAME",
-    "key-name",
-)
-_PERCENT_MSG = _format_hint(
-    "a valid percent string must be a numeric string followed by an ending '%'",
-    _PERCENT_FMT,
-    "1%",
-    "93%",
-)
-
-
-def _too_long_msg(limit: int) -> str:
-    return f"must be no more than {limit} characters"
-
-
-def _dns1123_label_errors(value: str) -> list[str]:
-    msgs = [_too_long_msg(_LABEL_MAX)] if len(value) > _LABEL_MAX else []
-    if not _DNS1123_LABEL_RE.fullmatch(value):
-        msgs.append(_DNS1123_LABEL_MSG)
-    return msgs
-
-
-def _dns1123_subdomain_errors(value: str) -> list[str]:
-    msgs = [_too_long_msg(_SUBDOMAIN_MAX)] if len(value) > _SUBDOMAIN_MAX else []
-    if not _DNS1123_SUBDOMAIN_RE.fullmatch(value):
-        msgs.append(_DNS1123_SUBDOMAIN_MSG)
-    return msgs
-
-
-def _dns1035_label_errors(value: str) -> list[str]:
-    msgs = [_too_long_msg(_LABEL_MAX)] if len(value) > _LABEL_MAX else []
-    if not _DNS1035_LABEL_RE.fullmatch(value):
-        msgs.append(_DNS1035_LABEL_MSG)
-    return msgs
-
-
-def _path_segment_errors(value: str) -> list[str]:
-    if value in (".", ".."):
-        return [f"may not be '{value}'"]
-    return [f"may not contain '{c}'" for c in ("/", "%") if c in value]
-
-
-def _cronjob_name_errors(value: str) -> list[str]:
-    msgs = _dns1123_subdomain_errors(value)
-    if len(value) > _CRONJOB_NAME_MAX:
-        msgs.append(_too_long_msg(_CRONJOB_NAME_MAX))
-    return msgs
-
-
-def _qualified_name_errors(value: str) -> list[str]:
-    """Label keys, annotation keys, finalizers: `[prefix/]name`, prefix a DNS subdomain."""
-    if not isinstance(value, str):
-        return ["must be a string"]
-    parts = value.split("/")
-    if len(parts) > 2:
-        return [
-            "a qualified name "
-            + _QUALIFIED_NAME_MSG
-            + " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"
-        ]
-    msgs: list[str] = []
-    name = parts[-1]
-    if len(parts) == 2:
-        prefix = parts[0]
-        if not prefix:
-            msgs.append("prefix part must be non-empty")
-        else:
-            msgs.extend("prefix part " + m for m in _dns1123_subdomain_errors(prefix))
-    if not name:
-        msgs.append("name part must be non-empty")
-        return msgs
-    if len(name) > _LABEL_MAX:
-        msgs.append("name part " + _too_long_msg(_LABEL_MAX))
-    if not _QUALIFIED_NAME_RE.fullmatch(name):
-        msgs.append("name part " + _QUALIFIED_NAME_MSG)
-    return msgs
-
-
-def _label_value_errors(value: str) -> list[str]:
-    msgs = [_too_long_msg(_LABEL_MAX)] if len(value) > _LABEL_MAX else []
-    if not _LABEL_VALUE_RE.fullmatch(value):
-        msgs.append(_LABEL_VALUE_MSG)
-    return msgs
-
-
-def _port_name_errors(value: str) -> list[str]:
-    """IANA_SVC_NAME: container port names, named target ports."""
-    msgs: list[str] = []
-    if len(value) > _PORT_NAME_MAX:
-        msgs.append(_too_long_msg(_PORT_NAME_MAX))
-    if not _PORT_NAME_RE.fullmatch(value):
-        msgs.append("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)")
-    if "--" in value:
-        msgs.append("must not contain consecutive hyphens")
-    if not _LETTER_RE.search(value):
-        msgs.append("must contain at least one letter (a-z)")
-    if value.startswith("-") or value.endswith("-"):
-        msgs.append("must not begin or end with a hyphen")
-    return msgs
-
-
-def _config_key_errors(value: str) -> list[str]:
-    if not isinstance(value, str):
-        return ["must be a string"]
-    msgs = [_too_long_msg(_SUBDOMAIN_MAX)] if len(value) > _SUBDOMAIN_MAX else []
-    if not _CONFIG_KEY_RE.fullmatch(value):
-        msgs.append(_CONFIG_KEY_MSG)
-    if value in (".", ".."):
-        msgs.append(f"must not be '{value}'")
-    elif value.startswith(".."):
-        msgs.append("must not start with '..'")
-    return msgs
-
-
-def is_dns1123_label(s: str) -> bool:
-    return isinstance(s, str) and not _dns1123_label_errors(s)
-
-
-def is_dns1123_subdomain(s: str) -> bool:
-    return isinstance(s, str) and not _dns1123_subdomain_errors(s)
-
-
-_NAME_RULES: dict[str, Callable[[str], list[str]]] = {
-    "Namespace": _dns1123_label_errors,
-    # Kubernetes requires Service names to be DNS-1035 labels (they become DNS names and
-    # environment variable prefixes), which also means they must start with a letter.
-    "Service": _dns1035_label_errors,
-    "CronJob": _cronjob_name_errors,
-    "HorizontalPodAutoscaler": _path_segment_errors,
-}
+DATA_MAX = 1024 * 1024
+IP_EXAMPLE = "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"
+CIDR_EXAMPLE = "must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)"
+PORT_RANGE = "must be between 1 and 65535, inclusive"
+IMMUTABLE = "field is immutable"
 
 
 def validate_name(info: ResourceInfo, name: str) -> list[str]:
     """The problems with `name` as the name of an object of this kind ([] when fine)."""
     if not isinstance(name, str):
         return ["must be a string"]
-    return _NAME_RULES.get(info.kind, _dns1123_subdomain_errors)(name)
+    return info.strategy.name_errors(name)
 
 
 # --------------------------------------------------------------------------- typed access
 
 
-def _join(parent: str, key: str) -> str:
+def join_path(parent: str, key: str) -> str:
     return f"{parent}.{key}" if parent else key
 
 
-def _dict(value: Any, path: str, errs: Errs) -> Obj:
+def as_object(value: Any, path: str, errs: Errs) -> Obj:
     """`value` as an object ({} when absent); a non-object is reported and read as {}."""
     if value is None:
         return {}
@@ -295,7 +98,7 @@ def _dict(value: Any, path: str, errs: Errs) -> Obj:
     return {}
 
 
-def _list(value: Any, path: str, errs: Errs) -> list[Any]:
+def as_list(value: Any, path: str, errs: Errs) -> list[Any]:
     if value is None:
         return []
     if isinstance(value, list):
@@ -304,10 +107,10 @@ def _list(value: Any, path: str, errs: Errs) -> list[Any]:
     return []
 
 
-def _elements(value: Any, path: str, errs: Errs) -> list[tuple[str, Obj]]:
+def elements(value: Any, path: str, errs: Errs) -> list[tuple[str, Obj]]:
     """(path, element) for each element of the list `value`; non-objects are reported."""
     found: list[tuple[str, Obj]] = []
-    for i, item in enumerate(_list(value, path, errs)):
+    for i, item in enumerate(as_list(value, path, errs)):
         if isinstance(item, dict):
             found.append((f"{path}[{i}]", item))
         else:
@@ -315,86 +118,86 @@ def _elements(value: Any, path: str, errs: Errs) -> list[tuple[str, Obj]]:
     return found
 
 
-def _items(obj: Obj, key: str, parent: str, errs: Errs) -> list[tuple[str, Obj]]:
+def items_of(obj: Obj, key: str, parent: str, errs: Errs) -> list[tuple[str, Obj]]:
     """(path, element) for each object element of the list `obj[key]`."""
-    return _elements(obj.get(key), _join(parent, key), errs)
+    return elements(obj.get(key), join_path(parent, key), errs)
 
 
-def _int(obj: Obj, key: str, parent: str, errs: Errs) -> int | None:
+def int_field(obj: Obj, key: str, parent: str, errs: Errs) -> int | None:
     value = obj.get(key)
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        errs.append(invalid(_join(parent, key), value, "must be an integer"))
+        errs.append(invalid(join_path(parent, key), value, "must be an integer"))
         return None
     return value
 
 
-def _str(obj: Obj, key: str, parent: str, errs: Errs) -> str | None:
+def str_field(obj: Obj, key: str, parent: str, errs: Errs) -> str | None:
     value = obj.get(key)
     if value is None:
         return None
     if not isinstance(value, str):
-        errs.append(invalid(_join(parent, key), value, "must be a string"))
+        errs.append(invalid(join_path(parent, key), value, "must be a string"))
         return None
     return value
 
 
-def _bool(obj: Obj, key: str, parent: str, errs: Errs) -> bool | None:
+def bool_field(obj: Obj, key: str, parent: str, errs: Errs) -> bool | None:
     value = obj.get(key)
     if value is None:
         return None
     if not isinstance(value, bool):
-        errs.append(invalid(_join(parent, key), value, "must be a boolean"))
+        errs.append(invalid(join_path(parent, key), value, "must be a boolean"))
         return None
     return value
 
 
-def _required_str(obj: Obj, key: str, parent: str, errs: Errs, detail: str = "") -> str | None:
+def required_str(obj: Obj, key: str, parent: str, errs: Errs, detail: str = "") -> str | None:
     """A non-empty string field; missing or "" is `Required value`."""
     if obj.get(key) in (None, ""):
-        errs.append(required(_join(parent, key), detail))
+        errs.append(required(join_path(parent, key), detail))
         return None
-    return _str(obj, key, parent, errs)
+    return str_field(obj, key, parent, errs)
 
 
-def _at_least(obj: Obj, key: str, parent: str, errs: Errs, minimum: int) -> int | None:
-    value = _int(obj, key, parent, errs)
+def at_least(obj: Obj, key: str, parent: str, errs: Errs, minimum: int) -> int | None:
+    value = int_field(obj, key, parent, errs)
     if value is not None and value < minimum:
         errs.append(
-            invalid(_join(parent, key), value, f"must be greater than or equal to {minimum}")
+            invalid(join_path(parent, key), value, f"must be greater than or equal to {minimum}")
         )
     return value
 
 
-def _non_negative(obj: Obj, key: str, parent: str, errs: Errs) -> int | None:
-    return _at_least(obj, key, parent, errs, 0)
+def non_negative(obj: Obj, key: str, parent: str, errs: Errs) -> int | None:
+    return at_least(obj, key, parent, errs, 0)
 
 
-def _positive(obj: Obj, key: str, parent: str, errs: Errs) -> int | None:
-    value = _int(obj, key, parent, errs)
+def positive(obj: Obj, key: str, parent: str, errs: Errs) -> int | None:
+    value = int_field(obj, key, parent, errs)
     if value is not None and value <= 0:
-        errs.append(invalid(_join(parent, key), value, "must be greater than 0"))
+        errs.append(invalid(join_path(parent, key), value, "must be greater than 0"))
     return value
 
 
-def _one_of(obj: Obj, key: str, parent: str, errs: Errs, allowed: list[str]) -> str | None:
+def one_of(obj: Obj, key: str, parent: str, errs: Errs, allowed: list[str]) -> str | None:
     """An optional enum field; unknown values are `Unsupported value`."""
-    value = _str(obj, key, parent, errs)
+    value = str_field(obj, key, parent, errs)
     if value is not None and value not in allowed:
-        errs.append(not_supported(_join(parent, key), value, allowed))
+        errs.append(not_supported(join_path(parent, key), value, allowed))
         return None
     return value
 
 
-def _check(errs: Errs, path: str, value: Any, msgs: list[str]) -> None:
+def check(errs: Errs, path: str, value: Any, msgs: list[str]) -> None:
     errs.extend(invalid(path, value, msg) for msg in msgs)
 
 
-def _strings(value: Any, path: str, errs: Errs) -> list[str]:
+def strings(value: Any, path: str, errs: Errs) -> list[str]:
     """The list `value` of strings; non-strings are reported and skipped."""
     found: list[str] = []
-    for i, item in enumerate(_list(value, path, errs)):
+    for i, item in enumerate(as_list(value, path, errs)):
         if isinstance(item, str):
             found.append(item)
         else:
@@ -402,11 +205,11 @@ def _strings(value: Any, path: str, errs: Errs) -> list[str]:
     return found
 
 
-def _string_list(obj: Obj, key: str, parent: str, errs: Errs) -> list[str]:
-    return _strings(obj.get(key), _join(parent, key), errs)
+def string_list(obj: Obj, key: str, parent: str, errs: Errs) -> list[str]:
+    return strings(obj.get(key), join_path(parent, key), errs)
 
 
-def _quantity(value: Any, path: str, errs: Errs) -> Decimal | None:
+def quantity(value: Any, path: str, errs: Errs) -> Decimal | None:
     """A non-negative resource quantity, or None (reported) when it is not one."""
     try:
         amount = parse_quantity(value)
@@ -419,15 +222,15 @@ def _quantity(value: Any, path: str, errs: Errs) -> Decimal | None:
     return amount
 
 
-def _ip_error(value: str) -> str | None:
+def ip_error(value: str) -> str | None:
     try:
         ipaddress.ip_address(value)
     except ValueError:
-        return _IP_EXAMPLE
+        return IP_EXAMPLE
     return None
 
 
-def _is_ipv4(value: str) -> bool:
+def is_ipv4(value: str) -> bool:
     try:
         ipaddress.IPv4Address(value)
     except ValueError:
@@ -435,31 +238,31 @@ def _is_ipv4(value: str) -> bool:
     return True
 
 
-def _cidr_error(value: str) -> str | None:
+def cidr_error(value: str) -> str | None:
     if "/" not in value:
-        return _CIDR_EXAMPLE
+        return CIDR_EXAMPLE
     try:
         ipaddress.ip_network(value, strict=False)
     except ValueError:
-        return _CIDR_EXAMPLE
+        return CIDR_EXAMPLE
     return None
 
 
-def _port_number(value: Any, path: str, errs: Errs) -> None:
+def port_number(value: Any, path: str, errs: Errs) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
         errs.append(invalid(path, value, "must be an integer"))
     elif not 1 <= value <= 65535:
-        errs.append(invalid(path, value, _PORT_RANGE))
+        errs.append(invalid(path, value, PORT_RANGE))
 
 
-def _int_or_name_port(value: Any, path: str, errs: Errs) -> None:
+def int_or_name_port(value: Any, path: str, errs: Errs) -> None:
     """An IntOrString port: a number 1..65535 or an IANA service name."""
     if value is None or value == "":
         errs.append(required(path))
     elif isinstance(value, str):
-        _check(errs, path, value, _port_name_errors(value))
+        check(errs, path, value, port_name_errors(value))
     else:
-        _port_number(value, path, errs)
+        port_number(value, path, errs)
 
 
 # --------------------------------------------------------------------------- labels & meta
@@ -468,20 +271,20 @@ def _int_or_name_port(value: Any, path: str, errs: Errs) -> None:
 def validate_labels(labels: Any, field: str) -> list[Cause]:
     """Label keys must be qualified names and values valid label values."""
     errs: Errs = []
-    for key, value in _dict(labels, field, errs).items():
-        _check(errs, field, key, _qualified_name_errors(key))
+    for key, value in as_object(labels, field, errs).items():
+        check(errs, field, key, qualified_name_errors(key))
         if not isinstance(value, str):
             errs.append(invalid(field, value, "must be a string"))
         else:
-            _check(errs, field, value, _label_value_errors(value))
+            check(errs, field, value, label_value_errors(value))
     return errs
 
 
 def _validate_annotations(value: Any, path: str, errs: Errs) -> None:
     total = 0
-    for key, text in _dict(value, path, errs).items():
+    for key, text in as_object(value, path, errs).items():
         lowered = key.lower() if isinstance(key, str) else key
-        _check(errs, path, key, _qualified_name_errors(lowered))
+        check(errs, path, key, qualified_name_errors(lowered))
         if not isinstance(text, str):
             errs.append(invalid(f"{path}[{key}]", text, "must be a string"))
             continue
@@ -492,19 +295,19 @@ def _validate_annotations(value: Any, path: str, errs: Errs) -> None:
 
 def _validate_owner_references(value: Any, path: str, errs: Errs) -> None:
     controllers = 0
-    for ref_path, ref in _elements(value, path, errs):
+    for ref_path, ref in elements(value, path, errs):
         for key in ("apiVersion", "kind", "name", "uid"):
-            _required_str(ref, key, ref_path, errs)
-        if _bool(ref, "controller", ref_path, errs):
+            required_str(ref, key, ref_path, errs)
+        if bool_field(ref, "controller", ref_path, errs):
             controllers += 1
-        _bool(ref, "blockOwnerDeletion", ref_path, errs)
+        bool_field(ref, "blockOwnerDeletion", ref_path, errs)
     if controllers > 1:
         errs.append(invalid(path, value, "only one reference can have controller set to true"))
 
 
 def _validate_finalizers(value: Any, path: str, errs: Errs) -> None:
-    for name in _strings(value, path, errs):
-        _check(errs, path, name, _qualified_name_errors(name))
+    for name in strings(value, path, errs):
+        check(errs, path, name, qualified_name_errors(name))
 
 
 def _masked_prefix(prefix: str) -> str:
@@ -513,20 +316,20 @@ def _masked_prefix(prefix: str) -> str:
 
 
 def _validate_metadata(info: ResourceInfo, obj: Obj, errs: Errs) -> None:
-    meta = _dict(obj.get("metadata"), "metadata", errs)
+    meta = as_object(obj.get("metadata"), "metadata", errs)
     name = meta.get("name")
     if name in (None, ""):
         errs.append(required("metadata.name", "name or generateName is required"))
     else:
-        _check(errs, "metadata.name", name, validate_name(info, name))
-    prefix = _str(meta, "generateName", "metadata", errs)
+        check(errs, "metadata.name", name, validate_name(info, name))
+    prefix = str_field(meta, "generateName", "metadata", errs)
     if prefix:
-        _check(errs, "metadata.generateName", prefix, validate_name(info, _masked_prefix(prefix)))
-    namespace = _str(meta, "namespace", "metadata", errs)
+        check(errs, "metadata.generateName", prefix, validate_name(info, _masked_prefix(prefix)))
+    namespace = str_field(meta, "namespace", "metadata", errs)
     if namespace and not info.namespaced:
         errs.append(forbidden("metadata.namespace", "not allowed on this type"))
     elif namespace:
-        _check(errs, "metadata.namespace", namespace, _dns1123_label_errors(namespace))
+        check(errs, "metadata.namespace", namespace, dns1123_label_errors(namespace))
     errs.extend(validate_labels(meta.get("labels"), "metadata.labels"))
     _validate_annotations(meta.get("annotations"), "metadata.annotations", errs)
     _validate_owner_references(meta.get("ownerReferences"), "metadata.ownerReferences", errs)
@@ -540,26 +343,26 @@ def _validate_metadata_update(obj: Obj, old: Obj, errs: Errs) -> None:
     for key in ("name", "namespace", "uid"):
         new_value, old_value = meta.get(key), old_meta.get(key)
         if new_value and old_value and new_value != old_value:
-            errs.append(invalid(f"metadata.{key}", new_value, _IMMUTABLE))
+            errs.append(invalid(f"metadata.{key}", new_value, IMMUTABLE))
 
 
 # --------------------------------------------------------------------------- label selectors
 
-_SELECTOR_OPERATORS = ["In", "NotIn", "Exists", "DoesNotExist"]
-_NODE_SELECTOR_OPERATORS = ["In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"]
+SELECTOR_OPERATORS = ["In", "NotIn", "Exists", "DoesNotExist"]
+NODE_SELECTOR_OPERATORS = ["In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"]
 
 
-def _validate_requirement(expr: Obj, path: str, errs: Errs, operators: list[str]) -> None:
+def validate_requirement(expr: Obj, path: str, errs: Errs, operators: list[str]) -> None:
     """One matchExpressions entry: a key, an operator and the values the operator needs."""
-    key = _required_str(expr, "key", path, errs)
+    key = required_str(expr, "key", path, errs)
     if key:
-        _check(errs, f"{path}.key", key, _qualified_name_errors(key))
+        check(errs, f"{path}.key", key, qualified_name_errors(key))
     operator = None
     if expr.get("operator") in (None, ""):
         errs.append(required(f"{path}.operator"))
     else:
-        operator = _one_of(expr, "operator", path, errs, operators)
-    values = _string_list(expr, "values", path, errs)
+        operator = one_of(expr, "operator", path, errs, operators)
+    values = string_list(expr, "values", path, errs)
     values_path = f"{path}.values"
     if operator in ("In", "NotIn") and not values:
         errs.append(required(values_path, "must be specified when `operator` is 'In' or 'NotIn'"))
@@ -580,17 +383,17 @@ def _validate_requirement(expr: Obj, path: str, errs: Errs, operators: list[str]
             errs.append(invalid(f"{values_path}[0]", values[0], "must be an integer"))
         return
     for i, value in enumerate(values):
-        _check(errs, f"{values_path}[{i}]", value, _label_value_errors(value))
+        check(errs, f"{values_path}[{i}]", value, label_value_errors(value))
 
 
-def _validate_label_selector(value: Any, path: str, errs: Errs) -> None:
-    selector = _dict(value, path, errs)
+def validate_label_selector(value: Any, path: str, errs: Errs) -> None:
+    selector = as_object(value, path, errs)
     errs.extend(validate_labels(selector.get("matchLabels"), f"{path}.matchLabels"))
-    for expr_path, expr in _items(selector, "matchExpressions", path, errs):
-        _validate_requirement(expr, expr_path, errs, _SELECTOR_OPERATORS)
+    for expr_path, expr in items_of(selector, "matchExpressions", path, errs):
+        validate_requirement(expr, expr_path, errs, SELECTOR_OPERATORS)
 
 
-def _selector_is_empty(selector: Obj) -> bool:
+def selector_is_empty(selector: Obj) -> bool:
     return not selector.get("matchLabels") and not selector.get("matchExpressions")
 
 
@@ -610,7 +413,7 @@ def _requirement_matches(expr: Obj, labels: Obj) -> bool:
     return False
 
 
-def _selector_matches(selector: Obj, labels: Obj) -> bool:
+def selector_matches(selector: Obj, labels: Obj) -> bool:
     """Whether a (well-formed) LabelSelector selects an object with these labels."""
     match_labels = selector.get("matchLabels") or {}
     if any(labels.get(k) != v for k, v in match_labels.items()):
@@ -650,24 +453,24 @@ _HOOK_HANDLERS = ("exec", "httpGet", "tcpSocket", "sleep")
 
 def _validate_ports(container: Obj, path: str, errs: Errs, host_ports: set[str]) -> None:
     names: set[str] = set()
-    for port_path, port in _items(container, "ports", path, errs):
+    for port_path, port in items_of(container, "ports", path, errs):
         if port.get("containerPort") is None:
             errs.append(required(f"{port_path}.containerPort"))
         else:
-            _port_number(port["containerPort"], f"{port_path}.containerPort", errs)
-        host_port = _int(port, "hostPort", port_path, errs)
+            port_number(port["containerPort"], f"{port_path}.containerPort", errs)
+        host_port = int_field(port, "hostPort", port_path, errs)
         if host_port is not None and not 0 <= host_port <= 65535:
-            errs.append(invalid(f"{port_path}.hostPort", host_port, _PORT_RANGE))
-        protocol = _one_of(port, "protocol", port_path, errs, _PROTOCOLS) or "TCP"
-        _str(port, "hostIP", port_path, errs)
+            errs.append(invalid(f"{port_path}.hostPort", host_port, PORT_RANGE))
+        protocol = one_of(port, "protocol", port_path, errs, _PROTOCOLS) or "TCP"
+        str_field(port, "hostIP", port_path, errs)
         if host_port:
             key = f"{protocol}/{port.get('hostIP') or ''}/{host_port}"
             if key in host_ports:
                 errs.append(duplicate(f"{port_path}.hostPort", key))
             host_ports.add(key)
-        name = _str(port, "name", port_path, errs)
+        name = str_field(port, "name", port_path, errs)
         if name:
-            _check(errs, f"{port_path}.name", name, _port_name_errors(name))
+            check(errs, f"{port_path}.name", name, port_name_errors(name))
             if name in names:
                 errs.append(duplicate(f"{port_path}.name", name))
             names.add(name)
@@ -677,7 +480,7 @@ def _validate_env_source(value_from: Obj, path: str, errs: Errs) -> None:
     field_ref = value_from.get("fieldRef")
     if field_ref is not None:
         ref_path = f"{path}.fieldRef"
-        field_path = _required_str(_dict(field_ref, ref_path, errs), "fieldPath", ref_path, errs)
+        field_path = required_str(as_object(field_ref, ref_path, errs), "fieldPath", ref_path, errs)
         if (
             field_path
             and field_path not in _ENV_FIELD_PATHS
@@ -687,27 +490,27 @@ def _validate_env_source(value_from: Obj, path: str, errs: Errs) -> None:
     resource_ref = value_from.get("resourceFieldRef")
     if resource_ref is not None:
         ref_path = f"{path}.resourceFieldRef"
-        ref = _dict(resource_ref, ref_path, errs)
-        if _required_str(ref, "resource", ref_path, errs):
-            _one_of(ref, "resource", ref_path, errs, _ENV_RESOURCES)
+        ref = as_object(resource_ref, ref_path, errs)
+        if required_str(ref, "resource", ref_path, errs):
+            one_of(ref, "resource", ref_path, errs, _ENV_RESOURCES)
     for key in ("configMapKeyRef", "secretKeyRef"):
         if value_from.get(key) is not None:
             ref_path = f"{path}.{key}"
-            ref = _dict(value_from[key], ref_path, errs)
-            _required_str(ref, "key", ref_path, errs)
-            _str(ref, "name", ref_path, errs)
+            ref = as_object(value_from[key], ref_path, errs)
+            required_str(ref, "key", ref_path, errs)
+            str_field(ref, "name", ref_path, errs)
 
 
 def _validate_env(container: Obj, path: str, errs: Errs) -> None:
-    for env_path, env in _items(container, "env", path, errs):
-        name = _required_str(env, "name", env_path, errs)
-        if name and not _ENV_VAR_RE.fullmatch(name):
-            errs.append(invalid(f"{env_path}.name", name, _ENV_VAR_MSG))
-        value = _str(env, "value", env_path, errs)
+    for env_path, env in items_of(container, "env", path, errs):
+        name = required_str(env, "name", env_path, errs)
+        if name and not ENV_VAR_RE.fullmatch(name):
+            errs.append(invalid(f"{env_path}.name", name, ENV_VAR_MSG))
+        value = str_field(env, "value", env_path, errs)
         if env.get("valueFrom") is None:
             continue
         from_path = f"{env_path}.valueFrom"
-        value_from = _dict(env["valueFrom"], from_path, errs)
+        value_from = as_object(env["valueFrom"], from_path, errs)
         sources = [k for k in _ENV_SOURCES if value_from.get(k) is not None]
         if not sources:
             errs.append(
@@ -724,7 +527,7 @@ def _validate_env(container: Obj, path: str, errs: Errs) -> None:
         if value:
             errs.append(invalid(from_path, "", "may not be specified when `value` is not empty"))
         _validate_env_source(value_from, from_path, errs)
-    for from_path, source in _items(container, "envFrom", path, errs):
+    for from_path, source in items_of(container, "envFrom", path, errs):
         refs = [k for k in ("configMapRef", "secretRef") if source.get(k) is not None]
         if len(refs) != 1:
             errs.append(
@@ -732,25 +535,25 @@ def _validate_env(container: Obj, path: str, errs: Errs) -> None:
                 if refs
                 else required(from_path, "must specify one of: `configMapRef` or `secretRef`")
             )
-        prefix = _str(source, "prefix", from_path, errs)
-        if prefix and not _ENV_VAR_RE.fullmatch(prefix):
-            errs.append(invalid(f"{from_path}.prefix", prefix, _ENV_VAR_MSG))
+        prefix = str_field(source, "prefix", from_path, errs)
+        if prefix and not ENV_VAR_RE.fullmatch(prefix):
+            errs.append(invalid(f"{from_path}.prefix", prefix, ENV_VAR_MSG))
 
 
 def _parse_amounts(block: Any, path: str, errs: Errs) -> dict[str, tuple[Any, Decimal]]:
     """The quantities of a requests/limits map, each checked; bad ones are left out."""
     amounts: dict[str, tuple[Any, Decimal]] = {}
-    for name, value in _dict(block, path, errs).items():
+    for name, value in as_object(block, path, errs).items():
         field_path = f"{path}[{name}]"
-        _check(errs, field_path, name, _qualified_name_errors(name))
-        amount = _quantity(value, field_path, errs)
+        check(errs, field_path, name, qualified_name_errors(name))
+        amount = quantity(value, field_path, errs)
         if amount is not None:
             amounts[name] = (value, amount)
     return amounts
 
 
 def _validate_resources(value: Any, path: str, errs: Errs) -> None:
-    resources = _dict(value, path, errs)
+    resources = as_object(value, path, errs)
     limits = _parse_amounts(resources.get("limits"), f"{path}.limits", errs)
     requests = _parse_amounts(resources.get("requests"), f"{path}.requests", errs)
     for name, (raw, amount) in requests.items():
@@ -766,60 +569,60 @@ def _validate_resources(value: Any, path: str, errs: Errs) -> None:
 
 def _validate_volume_mounts(container: Obj, path: str, errs: Errs, volumes: set[str]) -> None:
     mount_paths: set[str] = set()
-    for mount_path, mount in _items(container, "volumeMounts", path, errs):
-        name = _required_str(mount, "name", mount_path, errs)
+    for mount_path, mount in items_of(container, "volumeMounts", path, errs):
+        name = required_str(mount, "name", mount_path, errs)
         if name and name not in volumes:
             errs.append(Cause(f"{mount_path}.name", f'Not found: "{name}"', NOT_FOUND))
-        target = _required_str(mount, "mountPath", mount_path, errs)
+        target = required_str(mount, "mountPath", mount_path, errs)
         if target:
             if target in mount_paths:
                 errs.append(invalid(f"{mount_path}.mountPath", target, "must be unique"))
             mount_paths.add(target)
-        sub_path = _str(mount, "subPath", mount_path, errs)
+        sub_path = str_field(mount, "subPath", mount_path, errs)
         if sub_path and sub_path.startswith("/"):
             errs.append(invalid(f"{mount_path}.subPath", sub_path, "must be a relative path"))
         elif sub_path and ".." in sub_path.split("/"):
             errs.append(invalid(f"{mount_path}.subPath", sub_path, "must not contain '..'"))
-        _bool(mount, "readOnly", mount_path, errs)
+        bool_field(mount, "readOnly", mount_path, errs)
 
 
 def _validate_handler(value: Any, path: str, errs: Errs, handlers: tuple[str, ...]) -> None:
     """A probe or lifecycle hook: exactly one handler, and that handler well-formed."""
-    handler = _dict(value, path, errs)
+    handler = as_object(value, path, errs)
     present = [k for k in handlers if handler.get(k) is not None]
     if not present:
         errs.append(required(path, "must specify a handler type"))
     for extra in present[1:]:
         errs.append(forbidden(f"{path}.{extra}", "may not specify more than 1 handler type"))
     if handler.get("exec") is not None:
-        exec_action = _dict(handler["exec"], f"{path}.exec", errs)
-        if not _string_list(exec_action, "command", f"{path}.exec", errs):
+        exec_action = as_object(handler["exec"], f"{path}.exec", errs)
+        if not string_list(exec_action, "command", f"{path}.exec", errs):
             errs.append(required(f"{path}.exec.command"))
     for key in ("httpGet", "tcpSocket"):
         if handler.get(key) is not None:
-            action = _dict(handler[key], f"{path}.{key}", errs)
-            _int_or_name_port(action.get("port"), f"{path}.{key}.port", errs)
+            action = as_object(handler[key], f"{path}.{key}", errs)
+            int_or_name_port(action.get("port"), f"{path}.{key}.port", errs)
     if handler.get("httpGet") is not None:
-        http_get = _dict(handler["httpGet"], f"{path}.httpGet", errs)
-        _one_of(http_get, "scheme", f"{path}.httpGet", errs, ["HTTP", "HTTPS"])
-        _str(http_get, "path", f"{path}.httpGet", errs)
-        for header_path, header in _items(http_get, "httpHeaders", f"{path}.httpGet", errs):
-            _required_str(header, "name", header_path, errs)
+        http_get = as_object(handler["httpGet"], f"{path}.httpGet", errs)
+        one_of(http_get, "scheme", f"{path}.httpGet", errs, ["HTTP", "HTTPS"])
+        str_field(http_get, "path", f"{path}.httpGet", errs)
+        for header_path, header in items_of(http_get, "httpHeaders", f"{path}.httpGet", errs):
+            required_str(header, "name", header_path, errs)
     if handler.get("grpc") is not None:
-        grpc = _dict(handler["grpc"], f"{path}.grpc", errs)
-        _port_number(grpc.get("port"), f"{path}.grpc.port", errs)
+        grpc = as_object(handler["grpc"], f"{path}.grpc", errs)
+        port_number(grpc.get("port"), f"{path}.grpc.port", errs)
     if handler.get("sleep") is not None:
-        sleep = _dict(handler["sleep"], f"{path}.sleep", errs)
-        _non_negative(sleep, "seconds", f"{path}.sleep", errs)
+        sleep = as_object(handler["sleep"], f"{path}.sleep", errs)
+        non_negative(sleep, "seconds", f"{path}.sleep", errs)
 
 
 def _validate_probe(value: Any, path: str, errs: Errs, *, single_success: bool) -> None:
     _validate_handler(value, path, errs, _PROBE_HANDLERS)
-    probe = _dict(value, path, errs)
-    _non_negative(probe, "initialDelaySeconds", path, errs)
+    probe = as_object(value, path, errs)
+    non_negative(probe, "initialDelaySeconds", path, errs)
     for key in ("timeoutSeconds", "periodSeconds", "successThreshold", "failureThreshold"):
-        _at_least(probe, key, path, errs, 1)
-    _at_least(probe, "terminationGracePeriodSeconds", path, errs, 1)
+        at_least(probe, key, path, errs, 1)
+    at_least(probe, "terminationGracePeriodSeconds", path, errs, 1)
     success = probe.get("successThreshold")
     if single_success and isinstance(success, int) and success > 1:
         errs.append(invalid(f"{path}.successThreshold", success, "must be 1"))
@@ -840,7 +643,7 @@ def _validate_probes_and_hooks(container: Obj, path: str, errs: Errs, *, init: b
             )
             continue
         if key == "lifecycle":
-            lifecycle = _dict(container[key], f"{path}.lifecycle", errs)
+            lifecycle = as_object(container[key], f"{path}.lifecycle", errs)
             for hook in ("postStart", "preStop"):
                 if lifecycle.get(hook) is not None:
                     _validate_handler(
@@ -854,22 +657,22 @@ def _validate_probes_and_hooks(container: Obj, path: str, errs: Errs, *, init: b
 def _validate_container(
     container: Obj, path: str, errs: Errs, volumes: set[str], host_ports: set[str], *, init: bool
 ) -> None:
-    name = _required_str(container, "name", path, errs)
+    name = required_str(container, "name", path, errs)
     if name:
-        _check(errs, f"{path}.name", name, _dns1123_label_errors(name))
-    image = _required_str(container, "image", path, errs)
+        check(errs, f"{path}.name", name, dns1123_label_errors(name))
+    image = required_str(container, "image", path, errs)
     if image and image != image.strip():
         errs.append(invalid(f"{path}.image", image, "must not have leading or trailing whitespace"))
-    _one_of(container, "imagePullPolicy", path, errs, _PULL_POLICIES)
-    _one_of(container, "terminationMessagePolicy", path, errs, _MESSAGE_POLICIES)
-    _str(container, "terminationMessagePath", path, errs)
-    _str(container, "workingDir", path, errs)
-    _string_list(container, "command", path, errs)
-    _string_list(container, "args", path, errs)
+    one_of(container, "imagePullPolicy", path, errs, _PULL_POLICIES)
+    one_of(container, "terminationMessagePolicy", path, errs, _MESSAGE_POLICIES)
+    str_field(container, "terminationMessagePath", path, errs)
+    str_field(container, "workingDir", path, errs)
+    string_list(container, "command", path, errs)
+    string_list(container, "args", path, errs)
     for key in ("stdin", "stdinOnce", "tty"):
-        _bool(container, key, path, errs)
+        bool_field(container, key, path, errs)
     if init:
-        _one_of(container, "restartPolicy", path, errs, ["Always"])
+        one_of(container, "restartPolicy", path, errs, ["Always"])
     elif container.get("restartPolicy") is not None:
         errs.append(forbidden(f"{path}.restartPolicy", "may not be set for non-init containers"))
     _validate_ports(container, path, errs, host_ports)
@@ -877,7 +680,7 @@ def _validate_container(
     _validate_resources(container.get("resources"), f"{path}.resources", errs)
     _validate_volume_mounts(container, path, errs, volumes)
     _validate_probes_and_hooks(container, path, errs, init=init)
-    _dict(container.get("securityContext"), f"{path}.securityContext", errs)
+    as_object(container.get("securityContext"), f"{path}.securityContext", errs)
 
 
 # --------------------------------------------------------------------------- volumes
@@ -927,9 +730,9 @@ _HOST_PATH_TYPES = [
 
 
 def _validate_key_to_path_items(source: Obj, path: str, errs: Errs) -> None:
-    for item_path, item in _items(source, "items", path, errs):
-        _required_str(item, "key", item_path, errs)
-        target = _required_str(item, "path", item_path, errs)
+    for item_path, item in items_of(source, "items", path, errs):
+        required_str(item, "key", item_path, errs)
+        target = required_str(item, "path", item_path, errs)
         if target and (target.startswith("/") or ".." in target.split("/")):
             errs.append(
                 invalid(f"{item_path}.path", target, "must be a relative path without '..'")
@@ -938,16 +741,16 @@ def _validate_key_to_path_items(source: Obj, path: str, errs: Errs) -> None:
 
 def _validate_volume_source(volume: Obj, source_key: str, path: str, errs: Errs) -> None:
     source_path = f"{path}.{source_key}"
-    source = _dict(volume[source_key], source_path, errs)
+    source = as_object(volume[source_key], source_path, errs)
     if source_key == "hostPath":
-        _required_str(source, "path", source_path, errs)
-        _one_of(source, "type", source_path, errs, _HOST_PATH_TYPES)
+        required_str(source, "path", source_path, errs)
+        one_of(source, "type", source_path, errs, _HOST_PATH_TYPES)
     elif source_key == "persistentVolumeClaim":
-        _required_str(source, "claimName", source_path, errs)
+        required_str(source, "claimName", source_path, errs)
     elif source_key == "emptyDir" and source.get("sizeLimit") is not None:
-        _quantity(source["sizeLimit"], f"{source_path}.sizeLimit", errs)
+        quantity(source["sizeLimit"], f"{source_path}.sizeLimit", errs)
     elif source_key in ("configMap", "secret"):
-        mode = _int(source, "defaultMode", source_path, errs)
+        mode = int_field(source, "defaultMode", source_path, errs)
         if mode is not None and not 0 <= mode <= 0o777:
             errs.append(
                 invalid(
@@ -962,10 +765,10 @@ def _validate_volume_source(volume: Obj, source_key: str, path: str, errs: Errs)
 def _validate_volumes(spec: Obj, path: str, errs: Errs) -> set[str]:
     """Volume names (unique DNS labels) with exactly one source each; returns the names."""
     names: set[str] = set()
-    for volume_path, volume in _items(spec, "volumes", path, errs):
-        name = _required_str(volume, "name", volume_path, errs)
+    for volume_path, volume in items_of(spec, "volumes", path, errs):
+        name = required_str(volume, "name", volume_path, errs)
         if name:
-            _check(errs, f"{volume_path}.name", name, _dns1123_label_errors(name))
+            check(errs, f"{volume_path}.name", name, dns1123_label_errors(name))
             if name in names:
                 errs.append(duplicate(f"{volume_path}.name", name))
             names.add(name)
@@ -988,11 +791,11 @@ _TAINT_EFFECTS = ["NoExecute", "NoSchedule", "PreferNoSchedule"]
 
 
 def _validate_tolerations(spec: Obj, path: str, errs: Errs) -> None:
-    for tol_path, toleration in _items(spec, "tolerations", path, errs):
-        key = _str(toleration, "key", tol_path, errs)
+    for tol_path, toleration in items_of(spec, "tolerations", path, errs):
+        key = str_field(toleration, "key", tol_path, errs)
         if key:
-            _check(errs, f"{tol_path}.key", key, _qualified_name_errors(key))
-        operator = _str(toleration, "operator", tol_path, errs) or "Equal"
+            check(errs, f"{tol_path}.key", key, qualified_name_errors(key))
+        operator = str_field(toleration, "operator", tol_path, errs) or "Equal"
         if operator not in _TOLERATION_OPERATORS:
             errs.append(not_supported(f"{tol_path}.operator", operator, _TOLERATION_OPERATORS))
         elif not key and operator != "Exists":
@@ -1004,7 +807,7 @@ def _validate_tolerations(spec: Obj, path: str, errs: Errs) -> None:
                     'is empty, which means "match all values and all keys"',
                 )
             )
-        value = _str(toleration, "value", tol_path, errs)
+        value = str_field(toleration, "value", tol_path, errs)
         if value and operator == "Exists":
             errs.append(
                 invalid(
@@ -1012,11 +815,11 @@ def _validate_tolerations(spec: Obj, path: str, errs: Errs) -> None:
                 )
             )
         elif value:
-            _check(errs, f"{tol_path}.value", value, _label_value_errors(value))
-        effect = _str(toleration, "effect", tol_path, errs)
+            check(errs, f"{tol_path}.value", value, label_value_errors(value))
+        effect = str_field(toleration, "effect", tol_path, errs)
         if effect and effect not in _TAINT_EFFECTS:
             errs.append(not_supported(f"{tol_path}.effect", effect, _TAINT_EFFECTS))
-        seconds = _int(toleration, "tolerationSeconds", tol_path, errs)
+        seconds = int_field(toleration, "tolerationSeconds", tol_path, errs)
         if seconds is not None and effect != "NoExecute":
             errs.append(
                 invalid(
@@ -1028,14 +831,14 @@ def _validate_tolerations(spec: Obj, path: str, errs: Errs) -> None:
 
 
 def _validate_node_selector_term(value: Any, path: str, errs: Errs) -> None:
-    term = _dict(value, path, errs)
+    term = as_object(value, path, errs)
     for key in ("matchExpressions", "matchFields"):
-        for expr_path, expr in _items(term, key, path, errs):
-            _validate_requirement(expr, expr_path, errs, _NODE_SELECTOR_OPERATORS)
+        for expr_path, expr in items_of(term, key, path, errs):
+            validate_requirement(expr, expr_path, errs, NODE_SELECTOR_OPERATORS)
 
 
 def _validate_weight(term: Obj, path: str, errs: Errs) -> None:
-    weight = _int(term, "weight", path, errs)
+    weight = int_field(term, "weight", path, errs)
     if weight is None and term.get("weight") is None:
         errs.append(required(f"{path}.weight"))
     elif weight is not None and not 1 <= weight <= 100:
@@ -1043,12 +846,12 @@ def _validate_weight(term: Obj, path: str, errs: Errs) -> None:
 
 
 def _validate_node_affinity(value: Any, path: str, errs: Errs) -> None:
-    affinity = _dict(value, path, errs)
+    affinity = as_object(value, path, errs)
     req_key = "requiredDuringSchedulingIgnoredDuringExecution"
     if affinity.get(req_key) is not None:
         req_path = f"{path}.{req_key}"
-        selector = _dict(affinity[req_key], req_path, errs)
-        terms = _items(selector, "nodeSelectorTerms", req_path, errs)
+        selector = as_object(affinity[req_key], req_path, errs)
+        terms = items_of(selector, "nodeSelectorTerms", req_path, errs)
         if not terms:
             errs.append(
                 required(
@@ -1058,7 +861,7 @@ def _validate_node_affinity(value: Any, path: str, errs: Errs) -> None:
         for term_path, term in terms:
             _validate_node_selector_term(term, term_path, errs)
     pref_key = "preferredDuringSchedulingIgnoredDuringExecution"
-    for term_path, term in _items(affinity, pref_key, path, errs):
+    for term_path, term in items_of(affinity, pref_key, path, errs):
         _validate_weight(term, term_path, errs)
         if term.get("preference") is None:
             errs.append(required(f"{term_path}.preference"))
@@ -1067,34 +870,34 @@ def _validate_node_affinity(value: Any, path: str, errs: Errs) -> None:
 
 def _validate_pod_affinity_term(term: Obj, path: str, errs: Errs) -> None:
     if term.get("labelSelector") is not None:
-        _validate_label_selector(term["labelSelector"], f"{path}.labelSelector", errs)
+        validate_label_selector(term["labelSelector"], f"{path}.labelSelector", errs)
     if term.get("namespaceSelector") is not None:
-        _validate_label_selector(term["namespaceSelector"], f"{path}.namespaceSelector", errs)
-    for i, namespace in enumerate(_string_list(term, "namespaces", path, errs)):
-        _check(errs, f"{path}.namespaces[{i}]", namespace, _dns1123_label_errors(namespace))
-    key = _required_str(term, "topologyKey", path, errs, "can not be empty")
+        validate_label_selector(term["namespaceSelector"], f"{path}.namespaceSelector", errs)
+    for i, namespace in enumerate(string_list(term, "namespaces", path, errs)):
+        check(errs, f"{path}.namespaces[{i}]", namespace, dns1123_label_errors(namespace))
+    key = required_str(term, "topologyKey", path, errs, "can not be empty")
     if key:
-        _check(errs, f"{path}.topologyKey", key, _qualified_name_errors(key))
+        check(errs, f"{path}.topologyKey", key, qualified_name_errors(key))
 
 
 def _validate_pod_affinity(value: Any, path: str, errs: Errs) -> None:
-    affinity = _dict(value, path, errs)
+    affinity = as_object(value, path, errs)
     req_key = "requiredDuringSchedulingIgnoredDuringExecution"
-    for term_path, term in _items(affinity, req_key, path, errs):
+    for term_path, term in items_of(affinity, req_key, path, errs):
         _validate_pod_affinity_term(term, term_path, errs)
     pref_key = "preferredDuringSchedulingIgnoredDuringExecution"
-    for term_path, term in _items(affinity, pref_key, path, errs):
+    for term_path, term in items_of(affinity, pref_key, path, errs):
         _validate_weight(term, term_path, errs)
         sub_path = f"{term_path}.podAffinityTerm"
         if term.get("podAffinityTerm") is None:
             errs.append(required(sub_path))
         _validate_pod_affinity_term(
-            _dict(term.get("podAffinityTerm"), sub_path, errs), sub_path, errs
+            as_object(term.get("podAffinityTerm"), sub_path, errs), sub_path, errs
         )
 
 
 def _validate_affinity(value: Any, path: str, errs: Errs) -> None:
-    affinity = _dict(value, path, errs)
+    affinity = as_object(value, path, errs)
     if affinity.get("nodeAffinity") is not None:
         _validate_node_affinity(affinity["nodeAffinity"], f"{path}.nodeAffinity", errs)
     for key in ("podAffinity", "podAntiAffinity"):
@@ -1114,7 +917,7 @@ def _validate_containers(spec: Obj, path: str, errs: Errs, volumes: set[str]) ->
     names: set[str] = set()
     host_ports: set[str] = set()
     for key in ("initContainers", "containers"):
-        for container_path, container in _items(spec, key, path, errs):
+        for container_path, container in items_of(spec, key, path, errs):
             init = key == "initContainers"
             _validate_container(container, container_path, errs, volumes, host_ports, init=init)
             name = container.get("name")
@@ -1132,25 +935,25 @@ def _validate_restart_policy(
             shown = ", ".join(f'"{a}"' for a in allowed)
             errs.append(required(f"{path}.restartPolicy", f"valid values: {shown}"))
         return
-    _one_of(spec, "restartPolicy", path, errs, allowed)
+    one_of(spec, "restartPolicy", path, errs, allowed)
 
 
 def _validate_pod_spec_names(spec: Obj, path: str, errs: Errs) -> None:
     for key in ("nodeName", "serviceAccountName", "serviceAccount"):
-        value = _str(spec, key, path, errs)
+        value = str_field(spec, key, path, errs)
         if value:
-            _check(errs, f"{path}.{key}", value, _dns1123_subdomain_errors(value))
+            check(errs, f"{path}.{key}", value, dns1123_subdomain_errors(value))
     for key in ("hostname", "subdomain"):
-        value = _str(spec, key, path, errs)
+        value = str_field(spec, key, path, errs)
         if value:
-            _check(errs, f"{path}.{key}", value, _dns1123_label_errors(value))
+            check(errs, f"{path}.{key}", value, dns1123_label_errors(value))
     for key in ("schedulerName", "priorityClassName", "runtimeClassName"):
-        _str(spec, key, path, errs)
-    for secret_path, secret in _items(spec, "imagePullSecrets", path, errs):
-        _str(secret, "name", secret_path, errs)
-    for alias_path, alias in _items(spec, "hostAliases", path, errs):
-        ip = _required_str(alias, "ip", alias_path, errs)
-        error = _ip_error(ip) if ip else None
+        str_field(spec, key, path, errs)
+    for secret_path, secret in items_of(spec, "imagePullSecrets", path, errs):
+        str_field(secret, "name", secret_path, errs)
+    for alias_path, alias in items_of(spec, "hostAliases", path, errs):
+        ip = required_str(alias, "ip", alias_path, errs)
+        error = ip_error(ip) if ip else None
         if ip and error:
             errs.append(invalid(f"{alias_path}.ip", ip, error))
 
@@ -1164,19 +967,19 @@ def _validate_pod_spec(
     restart_required: bool = False,
 ) -> None:
     """A PodSpec at `path` (`spec` for a Pod, `spec.template.spec` in a workload)."""
-    spec = _dict(value, path, errs)
+    spec = as_object(value, path, errs)
     volumes = _validate_volumes(spec, path, errs)
     _validate_containers(spec, path, errs, volumes)
     _validate_restart_policy(spec, path, errs, restart, restart_required)
-    dns_policy = _one_of(spec, "dnsPolicy", path, errs, _DNS_POLICIES)
+    dns_policy = one_of(spec, "dnsPolicy", path, errs, _DNS_POLICIES)
     if dns_policy == "None" and spec.get("dnsConfig") is None:
         errs.append(
             required(f"{path}.dnsConfig", "must provide `dnsConfig` when `dnsPolicy` is None")
         )
-    _dict(spec.get("dnsConfig"), f"{path}.dnsConfig", errs)
-    _non_negative(spec, "terminationGracePeriodSeconds", path, errs)
-    _at_least(spec, "activeDeadlineSeconds", path, errs, 1)
-    _int(spec, "priority", path, errs)
+    as_object(spec.get("dnsConfig"), f"{path}.dnsConfig", errs)
+    non_negative(spec, "terminationGracePeriodSeconds", path, errs)
+    at_least(spec, "activeDeadlineSeconds", path, errs, 1)
+    int_field(spec, "priority", path, errs)
     for key in (
         "hostNetwork",
         "hostPID",
@@ -1185,13 +988,13 @@ def _validate_pod_spec(
         "automountServiceAccountToken",
         "shareProcessNamespace",
     ):
-        _bool(spec, key, path, errs)
+        bool_field(spec, key, path, errs)
     errs.extend(validate_labels(spec.get("nodeSelector"), f"{path}.nodeSelector"))
     _validate_pod_spec_names(spec, path, errs)
     _validate_tolerations(spec, path, errs)
     if spec.get("affinity") is not None:
         _validate_affinity(spec["affinity"], f"{path}.affinity", errs)
-    _dict(spec.get("securityContext"), f"{path}.securityContext", errs)
+    as_object(spec.get("securityContext"), f"{path}.securityContext", errs)
 
 
 def _validate_template(
@@ -1206,8 +1009,8 @@ def _validate_template(
     if value is None:
         errs.append(required(path))
         return None
-    template = _dict(value, path, errs)
-    meta = _dict(template.get("metadata"), f"{path}.metadata", errs)
+    template = as_object(value, path, errs)
+    meta = as_object(template.get("metadata"), f"{path}.metadata", errs)
     label_errors = validate_labels(meta.get("labels"), f"{path}.metadata.labels")
     errs.extend(label_errors)
     _validate_annotations(meta.get("annotations"), f"{path}.metadata.annotations", errs)
@@ -1229,7 +1032,7 @@ def _check_template_matches(
 ) -> None:
     if selector is None or labels is None:
         return
-    if not _selector_matches(selector, labels):
+    if not selector_matches(selector, labels):
         errs.append(
             invalid(
                 f"{path}.metadata.labels", labels, "`selector` does not match template `labels`"
@@ -1313,11 +1116,11 @@ def _workload_selector(spec: Obj, errs: Errs, kind: str) -> Obj | None:
         errs.append(required("spec.selector"))
         return None
     before = len(errs)
-    _validate_label_selector(spec["selector"], "spec.selector", errs)
+    validate_label_selector(spec["selector"], "spec.selector", errs)
     selector = spec["selector"]
     if len(errs) > before or not isinstance(selector, dict):
         return None
-    if _selector_is_empty(selector):
+    if selector_is_empty(selector):
         errs.append(invalid("spec.selector", selector, f"empty selector is invalid for {kind}"))
         return None
     return selector
@@ -1337,17 +1140,17 @@ def _validate_workload(spec: Obj, errs: Errs, kind: str) -> None:
                 f"activeDeadlineSeconds in {kind} is not Supported",
             )
         )
-    _non_negative(spec, "minReadySeconds", "spec", errs)
-    _non_negative(spec, "revisionHistoryLimit", "spec", errs)
+    non_negative(spec, "minReadySeconds", "spec", errs)
+    non_negative(spec, "revisionHistoryLimit", "spec", errs)
 
 
-def _int_or_percent(value: Any, path: str, errs: Errs) -> tuple[int, bool] | None:
+def int_or_percent(value: Any, path: str, errs: Errs) -> tuple[int, bool] | None:
     """An IntOrString like maxSurge: (amount, is_percent), or None when absent or invalid."""
     if value is None:
         return None
     if isinstance(value, str):
-        if not _PERCENT_RE.fullmatch(value):
-            errs.append(invalid(path, value, _PERCENT_MSG))
+        if not PERCENT_RE.fullmatch(value):
+            errs.append(invalid(path, value, PERCENT_MSG))
             return None
         return int(value[:-1]), True
     if isinstance(value, bool) or not isinstance(value, int):
@@ -1361,9 +1164,9 @@ def _int_or_percent(value: Any, path: str, errs: Errs) -> tuple[int, bool] | Non
 
 def _validate_rolling_update(value: Any, path: str, errs: Errs) -> None:
     """maxSurge/maxUnavailable of a Deployment or DaemonSet rolling update."""
-    params = _dict(value, path, errs)
-    surge = _int_or_percent(params.get("maxSurge"), f"{path}.maxSurge", errs)
-    unavailable = _int_or_percent(params.get("maxUnavailable"), f"{path}.maxUnavailable", errs)
+    params = as_object(value, path, errs)
+    surge = int_or_percent(params.get("maxSurge"), f"{path}.maxSurge", errs)
+    unavailable = int_or_percent(params.get("maxUnavailable"), f"{path}.maxUnavailable", errs)
     if unavailable is not None and unavailable[1] and unavailable[0] > 100:
         errs.append(
             invalid(
@@ -1381,8 +1184,8 @@ def _validate_rolling_update(value: Any, path: str, errs: Errs) -> None:
 
 
 def _validate_deployment_strategy(value: Any, errs: Errs) -> None:
-    strategy = _dict(value, "spec.strategy", errs)
-    kind = _one_of(strategy, "type", "spec.strategy", errs, ["Recreate", "RollingUpdate"])
+    strategy = as_object(value, "spec.strategy", errs)
+    kind = one_of(strategy, "type", "spec.strategy", errs, ["Recreate", "RollingUpdate"])
     if strategy.get("rollingUpdate") is None:
         return
     if kind == "Recreate":
@@ -1397,12 +1200,12 @@ def _validate_deployment_strategy(value: Any, errs: Errs) -> None:
 
 
 def _validate_deployment(obj: Obj, errs: Errs) -> None:
-    spec = _dict(obj.get("spec"), "spec", errs)
-    _non_negative(spec, "replicas", "spec", errs)
+    spec = as_object(obj.get("spec"), "spec", errs)
+    non_negative(spec, "replicas", "spec", errs)
     _validate_workload(spec, errs, "deployment")
     _validate_deployment_strategy(spec.get("strategy"), errs)
-    _bool(spec, "paused", "spec", errs)
-    deadline = _int(spec, "progressDeadlineSeconds", "spec", errs)
+    bool_field(spec, "paused", "spec", errs)
+    deadline = int_field(spec, "progressDeadlineSeconds", "spec", errs)
     min_ready = spec.get("minReadySeconds")
     min_ready = min_ready if isinstance(min_ready, int) else 0
     if deadline is not None and deadline <= min_ready:
@@ -1414,25 +1217,25 @@ def _validate_deployment(obj: Obj, errs: Errs) -> None:
 
 
 def _validate_replicaset(obj: Obj, errs: Errs) -> None:
-    spec = _dict(obj.get("spec"), "spec", errs)
-    _non_negative(spec, "replicas", "spec", errs)
+    spec = as_object(obj.get("spec"), "spec", errs)
+    non_negative(spec, "replicas", "spec", errs)
     _validate_workload(spec, errs, "replicaset")
 
 
 def _validate_daemonset(obj: Obj, errs: Errs) -> None:
-    spec = _dict(obj.get("spec"), "spec", errs)
+    spec = as_object(obj.get("spec"), "spec", errs)
     _validate_workload(spec, errs, "daemonset")
     path = "spec.updateStrategy"
-    strategy = _dict(spec.get("updateStrategy"), path, errs)
-    kind = _one_of(strategy, "type", path, errs, ["OnDelete", "RollingUpdate"])
+    strategy = as_object(spec.get("updateStrategy"), path, errs)
+    kind = one_of(strategy, "type", path, errs, ["OnDelete", "RollingUpdate"])
     if kind != "OnDelete" and strategy.get("rollingUpdate") is not None:
         _validate_rolling_update(strategy["rollingUpdate"], f"{path}.rollingUpdate", errs)
 
 
 def _validate_statefulset_strategy(value: Any, errs: Errs) -> None:
     path = "spec.updateStrategy"
-    strategy = _dict(value, path, errs)
-    kind = _one_of(strategy, "type", path, errs, ["OnDelete", "RollingUpdate"])
+    strategy = as_object(value, path, errs)
+    kind = one_of(strategy, "type", path, errs, ["OnDelete", "RollingUpdate"])
     if strategy.get("rollingUpdate") is None:
         return
     if kind == "OnDelete":
@@ -1440,9 +1243,9 @@ def _validate_statefulset_strategy(value: Any, errs: Errs) -> None:
             forbidden(f"{path}.rollingUpdate", "only allowed for updateStrategy 'RollingUpdate'")
         )
         return
-    params = _dict(strategy["rollingUpdate"], f"{path}.rollingUpdate", errs)
-    _non_negative(params, "partition", f"{path}.rollingUpdate", errs)
-    unavailable = _int_or_percent(
+    params = as_object(strategy["rollingUpdate"], f"{path}.rollingUpdate", errs)
+    non_negative(params, "partition", f"{path}.rollingUpdate", errs)
+    unavailable = int_or_percent(
         params.get("maxUnavailable"), f"{path}.rollingUpdate.maxUnavailable", errs
     )
     if unavailable is not None and unavailable[0] < 1:
@@ -1460,11 +1263,11 @@ def _validate_controller_revision(obj: Obj, errs: Errs) -> None:
         errs.append(required("data", "data is mandatory"))
     if obj.get("revision") is None:
         errs.append(required("revision"))
-    _non_negative(obj, "revision", "", errs)
+    non_negative(obj, "revision", "", errs)
 
 
 def _validate_controller_revision_update(obj: Obj, old: Obj, errs: Errs) -> None:
-    _immutable(obj.get("data"), old.get("data"), "data", errs)
+    immutable(obj.get("data"), old.get("data"), "data", errs)
 
 
 def _with_claim_volumes(spec: Obj) -> Obj:
@@ -1492,37 +1295,37 @@ def _with_claim_volumes(spec: Obj) -> Obj:
 
 
 def _validate_statefulset(obj: Obj, errs: Errs) -> None:
-    spec = _dict(obj.get("spec"), "spec", errs)
-    _non_negative(spec, "replicas", "spec", errs)
+    spec = as_object(obj.get("spec"), "spec", errs)
+    non_negative(spec, "replicas", "spec", errs)
     _validate_workload(_with_claim_volumes(spec), errs, "statefulset")
-    _str(spec, "serviceName", "spec", errs)
-    _one_of(spec, "podManagementPolicy", "spec", errs, ["OrderedReady", "Parallel"])
+    str_field(spec, "serviceName", "spec", errs)
+    one_of(spec, "podManagementPolicy", "spec", errs, ["OrderedReady", "Parallel"])
     _validate_statefulset_strategy(spec.get("updateStrategy"), errs)
     retention_path = "spec.persistentVolumeClaimRetentionPolicy"
-    retention = _dict(spec.get("persistentVolumeClaimRetentionPolicy"), retention_path, errs)
+    retention = as_object(spec.get("persistentVolumeClaimRetentionPolicy"), retention_path, errs)
     for key in ("whenDeleted", "whenScaled"):
-        _one_of(retention, key, retention_path, errs, ["Delete", "Retain"])
-    ordinals = _dict(spec.get("ordinals"), "spec.ordinals", errs)
-    _non_negative(ordinals, "start", "spec.ordinals", errs)
-    for claim_path, claim in _items(spec, "volumeClaimTemplates", "spec", errs):
-        claim_meta = _dict(claim.get("metadata"), f"{claim_path}.metadata", errs)
-        name = _required_str(claim_meta, "name", f"{claim_path}.metadata", errs)
+        one_of(retention, key, retention_path, errs, ["Delete", "Retain"])
+    ordinals = as_object(spec.get("ordinals"), "spec.ordinals", errs)
+    non_negative(ordinals, "start", "spec.ordinals", errs)
+    for claim_path, claim in items_of(spec, "volumeClaimTemplates", "spec", errs):
+        claim_meta = as_object(claim.get("metadata"), f"{claim_path}.metadata", errs)
+        name = required_str(claim_meta, "name", f"{claim_path}.metadata", errs)
         if name:
-            _check(errs, f"{claim_path}.metadata.name", name, _dns1123_subdomain_errors(name))
+            check(errs, f"{claim_path}.metadata.name", name, dns1123_subdomain_errors(name))
 
 
-def _spec(obj: Obj) -> Obj:
+def spec_of(obj: Obj) -> Obj:
     spec = obj.get("spec")
     return spec if isinstance(spec, dict) else {}
 
 
-def _immutable(new: Any, old: Any, path: str, errs: Errs) -> None:
+def immutable(new: Any, old: Any, path: str, errs: Errs) -> None:
     if new != old:
-        errs.append(invalid(path, new, _IMMUTABLE))
+        errs.append(invalid(path, new, IMMUTABLE))
 
 
-def _validate_selector_update(obj: Obj, old: Obj, errs: Errs) -> None:
-    _immutable(_spec(obj).get("selector"), _spec(old).get("selector"), "spec.selector", errs)
+def validate_selector_update(obj: Obj, old: Obj, errs: Errs) -> None:
+    immutable(spec_of(obj).get("selector"), spec_of(old).get("selector"), "spec.selector", errs)
 
 
 _STATEFULSET_MUTABLE = (
@@ -1545,7 +1348,7 @@ def _validate_statefulset_update(obj: Obj, old: Obj, errs: Errs) -> None:
     def fixed(spec: Obj) -> Obj:
         return {k: v for k, v in spec.items() if k not in _STATEFULSET_MUTABLE}
 
-    if fixed(_spec(obj)) != fixed(_spec(old)):
+    if fixed(spec_of(obj)) != fixed(spec_of(old)):
         errs.append(forbidden("spec", _STATEFULSET_UPDATE_MSG))
 
 
@@ -1553,7 +1356,7 @@ def _validate_statefulset_update(obj: Obj, old: Obj, errs: Errs) -> None:
 
 
 def _validate_job_spec(value: Any, path: str, errs: Errs) -> None:
-    spec = _dict(value, path, errs)
+    spec = as_object(value, path, errs)
     for key in (
         "parallelism",
         "completions",
@@ -1562,22 +1365,22 @@ def _validate_job_spec(value: Any, path: str, errs: Errs) -> None:
         "maxFailedIndexes",
         "ttlSecondsAfterFinished",
     ):
-        _non_negative(spec, key, path, errs)
-    _positive(spec, "activeDeadlineSeconds", path, errs)
-    mode = _one_of(spec, "completionMode", path, errs, ["Indexed", "NonIndexed"])
+        non_negative(spec, key, path, errs)
+    positive(spec, "activeDeadlineSeconds", path, errs)
+    mode = one_of(spec, "completionMode", path, errs, ["Indexed", "NonIndexed"])
     if mode == "Indexed" and spec.get("completions") is None:
         errs.append(required(f"{path}.completions", "when completion mode is Indexed"))
-    _one_of(spec, "podReplacementPolicy", path, errs, ["Failed", "TerminatingOrFailed"])
-    _bool(spec, "suspend", path, errs)
-    manual = _bool(spec, "manualSelector", path, errs)
-    _dict(spec.get("podFailurePolicy"), f"{path}.podFailurePolicy", errs)
+    one_of(spec, "podReplacementPolicy", path, errs, ["Failed", "TerminatingOrFailed"])
+    bool_field(spec, "suspend", path, errs)
+    manual = bool_field(spec, "manualSelector", path, errs)
+    as_object(spec.get("podFailurePolicy"), f"{path}.podFailurePolicy", errs)
     selector: Obj | None = None
     if spec.get("selector") is None:
         if manual:
             errs.append(required(f"{path}.selector"))
     else:
         before = len(errs)
-        _validate_label_selector(spec["selector"], f"{path}.selector", errs)
+        validate_label_selector(spec["selector"], f"{path}.selector", errs)
         if len(errs) == before and isinstance(spec["selector"], dict):
             selector = spec["selector"]
     labels = _validate_template(
@@ -1595,9 +1398,9 @@ def _validate_job(obj: Obj, errs: Errs) -> None:
 
 
 def _validate_job_update(obj: Obj, old: Obj, errs: Errs) -> None:
-    spec, old_spec = _spec(obj), _spec(old)
+    spec, old_spec = spec_of(obj), spec_of(old)
     for key in ("selector", "template", "completionMode", "completions"):
-        _immutable(spec.get(key), old_spec.get(key), f"spec.{key}", errs)
+        immutable(spec.get(key), old_spec.get(key), f"spec.{key}", errs)
 
 
 _MONTHS = {
@@ -1678,7 +1481,7 @@ def _valid_time_zone(name: str) -> bool:
 
 
 def _validate_schedule(spec: Obj, errs: Errs) -> None:
-    schedule = _required_str(spec, "schedule", "spec", errs)
+    schedule = required_str(spec, "schedule", "spec", errs)
     if schedule is None:
         return
     if "TZ=" in schedule:
@@ -1693,23 +1496,23 @@ def _validate_schedule(spec: Obj, errs: Errs) -> None:
     error = _cron_error(schedule)
     if error:
         errs.append(invalid("spec.schedule", schedule, error))
-    zone = _str(spec, "timeZone", "spec", errs)
+    zone = str_field(spec, "timeZone", "spec", errs)
     if zone is not None and (not zone or not _valid_time_zone(zone)):
         errs.append(invalid("spec.timeZone", zone, f"unknown time zone {zone}"))
 
 
 def _validate_cronjob(obj: Obj, errs: Errs) -> None:
-    spec = _dict(obj.get("spec"), "spec", errs)
+    spec = as_object(obj.get("spec"), "spec", errs)
     _validate_schedule(spec, errs)
-    _one_of(spec, "concurrencyPolicy", "spec", errs, ["Allow", "Forbid", "Replace"])
+    one_of(spec, "concurrencyPolicy", "spec", errs, ["Allow", "Forbid", "Replace"])
     for key in ("startingDeadlineSeconds", "successfulJobsHistoryLimit", "failedJobsHistoryLimit"):
-        _non_negative(spec, key, "spec", errs)
-    _bool(spec, "suspend", "spec", errs)
+        non_negative(spec, key, "spec", errs)
+    bool_field(spec, "suspend", "spec", errs)
     if spec.get("jobTemplate") is None:
         errs.append(required("spec.jobTemplate"))
         return
-    template = _dict(spec["jobTemplate"], "spec.jobTemplate", errs)
-    meta = _dict(template.get("metadata"), "spec.jobTemplate.metadata", errs)
+    template = as_object(spec["jobTemplate"], "spec.jobTemplate", errs)
+    meta = as_object(template.get("metadata"), "spec.jobTemplate.metadata", errs)
     errs.extend(validate_labels(meta.get("labels"), "spec.jobTemplate.metadata.labels"))
     _validate_annotations(meta.get("annotations"), "spec.jobTemplate.metadata.annotations", errs)
     _validate_job_spec(template.get("spec"), "spec.jobTemplate.spec", errs)
@@ -1725,12 +1528,12 @@ def _validate_service_port(port: Obj, path: str, errs: Errs, svc_type: str) -> N
     if port.get("port") is None:
         errs.append(required(f"{path}.port"))
     else:
-        _port_number(port["port"], f"{path}.port", errs)
-    _one_of(port, "protocol", path, errs, _PROTOCOLS)
+        port_number(port["port"], f"{path}.port", errs)
+    one_of(port, "protocol", path, errs, _PROTOCOLS)
     if port.get("targetPort") is not None:
-        _int_or_name_port(port["targetPort"], f"{path}.targetPort", errs)
-    _str(port, "appProtocol", path, errs)
-    node_port = _int(port, "nodePort", path, errs)
+        int_or_name_port(port["targetPort"], f"{path}.targetPort", errs)
+    str_field(port, "appProtocol", path, errs)
+    node_port = int_field(port, "nodePort", path, errs)
     if not node_port:
         return
     if svc_type not in ("NodePort", "LoadBalancer"):
@@ -1748,16 +1551,16 @@ def _validate_service_port(port: Obj, path: str, errs: Errs, svc_type: str) -> N
 
 
 def _validate_service_ports(spec: Obj, errs: Errs, svc_type: str) -> None:
-    ports = _items(spec, "ports", "spec", errs)
+    ports = items_of(spec, "ports", "spec", errs)
     names: set[str] = set()
     seen: set[tuple[Any, Any]] = set()
     node_ports: set[tuple[Any, Any]] = set()
     for path, port in ports:
-        name = _str(port, "name", path, errs)
+        name = str_field(port, "name", path, errs)
         if len(ports) > 1 and not name:
             errs.append(required(f"{path}.name"))
         if name:
-            _check(errs, f"{path}.name", name, _dns1123_label_errors(name))
+            check(errs, f"{path}.name", name, dns1123_label_errors(name))
             if name in names:
                 errs.append(duplicate(f"{path}.name", name))
             names.add(name)
@@ -1776,9 +1579,9 @@ def _validate_service_ports(spec: Obj, errs: Errs, svc_type: str) -> None:
 
 
 def _validate_cluster_ip(spec: Obj, errs: Errs, svc_type: str) -> None:
-    cluster_ip = _str(spec, "clusterIP", "spec", errs)
-    if cluster_ip not in (None, "", "None") and not _is_ipv4(cluster_ip):
-        errs.append(invalid("spec.clusterIP", cluster_ip, _IP_EXAMPLE))
+    cluster_ip = str_field(spec, "clusterIP", "spec", errs)
+    if cluster_ip not in (None, "", "None") and not is_ipv4(cluster_ip):
+        errs.append(invalid("spec.clusterIP", cluster_ip, IP_EXAMPLE))
     if cluster_ip == "None" and svc_type in ("NodePort", "LoadBalancer"):
         errs.append(
             invalid(
@@ -1787,7 +1590,7 @@ def _validate_cluster_ip(spec: Obj, errs: Errs, svc_type: str) -> None:
         )
     if svc_type == "ExternalName" and cluster_ip:
         errs.append(forbidden("spec.clusterIP", "may not be set for ExternalName services"))
-    cluster_ips = _string_list(spec, "clusterIPs", "spec", errs)
+    cluster_ips = string_list(spec, "clusterIPs", "spec", errs)
     if cluster_ips and cluster_ip and cluster_ips[0] != cluster_ip:
         errs.append(
             invalid("spec.clusterIPs", spec["clusterIPs"], "first value must match `clusterIP`")
@@ -1795,11 +1598,13 @@ def _validate_cluster_ip(spec: Obj, errs: Errs, svc_type: str) -> None:
 
 
 def _validate_service_policies(spec: Obj, errs: Errs, svc_type: str) -> None:
-    affinity = _one_of(spec, "sessionAffinity", "spec", errs, ["ClientIP", "None"])
-    affinity_config = _dict(spec.get("sessionAffinityConfig"), "spec.sessionAffinityConfig", errs)
+    affinity = one_of(spec, "sessionAffinity", "spec", errs, ["ClientIP", "None"])
+    affinity_config = as_object(
+        spec.get("sessionAffinityConfig"), "spec.sessionAffinityConfig", errs
+    )
     config_path = "spec.sessionAffinityConfig.clientIP"
-    config = _dict(affinity_config.get("clientIP"), config_path, errs)
-    timeout = _int(config, "timeoutSeconds", config_path, errs)
+    config = as_object(affinity_config.get("clientIP"), config_path, errs)
+    timeout = int_field(config, "timeoutSeconds", config_path, errs)
     if affinity == "ClientIP" and timeout is not None and not 0 < timeout <= 86400:
         errs.append(
             invalid(
@@ -1808,7 +1613,7 @@ def _validate_service_policies(spec: Obj, errs: Errs, svc_type: str) -> None:
                 "must be greater than 0 and less than 86400",
             )
         )
-    external = _one_of(spec, "externalTrafficPolicy", "spec", errs, ["Cluster", "Local"])
+    external = one_of(spec, "externalTrafficPolicy", "spec", errs, ["Cluster", "Local"])
     if external and svc_type not in ("NodePort", "LoadBalancer"):
         errs.append(
             invalid(
@@ -1817,49 +1622,49 @@ def _validate_service_policies(spec: Obj, errs: Errs, svc_type: str) -> None:
                 "may only be set when `type` is 'NodePort' or 'LoadBalancer'",
             )
         )
-    _one_of(spec, "internalTrafficPolicy", "spec", errs, ["Cluster", "Local"])
-    _one_of(
+    one_of(spec, "internalTrafficPolicy", "spec", errs, ["Cluster", "Local"])
+    one_of(
         spec, "ipFamilyPolicy", "spec", errs, ["PreferDualStack", "RequireDualStack", "SingleStack"]
     )
-    for i, family in enumerate(_string_list(spec, "ipFamilies", "spec", errs)):
+    for i, family in enumerate(string_list(spec, "ipFamilies", "spec", errs)):
         if family not in ("IPv4", "IPv6"):
             errs.append(not_supported(f"spec.ipFamilies[{i}]", family, ["IPv4", "IPv6"]))
 
 
 def _validate_service(obj: Obj, errs: Errs) -> None:
-    spec = _dict(obj.get("spec"), "spec", errs)
-    svc_type = _one_of(spec, "type", "spec", errs, _SERVICE_TYPES) or "ClusterIP"
+    spec = as_object(obj.get("spec"), "spec", errs)
+    svc_type = one_of(spec, "type", "spec", errs, _SERVICE_TYPES) or "ClusterIP"
     _validate_cluster_ip(spec, errs, svc_type)
     if svc_type == "ExternalName":
-        name = _required_str(spec, "externalName", "spec", errs)
+        name = required_str(spec, "externalName", "spec", errs)
         if name:
-            _check(errs, "spec.externalName", name, _dns1123_subdomain_errors(name.rstrip(".")))
+            check(errs, "spec.externalName", name, dns1123_subdomain_errors(name.rstrip(".")))
     headless = spec.get("clusterIP") == "None"
     if not spec.get("ports") and svc_type != "ExternalName" and not headless:
         errs.append(required("spec.ports"))
     _validate_service_ports(spec, errs, svc_type)
     errs.extend(validate_labels(spec.get("selector"), "spec.selector"))
     _validate_service_policies(spec, errs, svc_type)
-    for i, ip in enumerate(_string_list(spec, "externalIPs", "spec", errs)):
-        error = _ip_error(ip)
+    for i, ip in enumerate(string_list(spec, "externalIPs", "spec", errs)):
+        error = ip_error(ip)
         if error:
             errs.append(invalid(f"spec.externalIPs[{i}]", ip, error))
 
 
 def _validate_service_update(obj: Obj, old: Obj, errs: Errs) -> None:
-    spec, old_spec = _spec(obj), _spec(old)
+    spec, old_spec = spec_of(obj), spec_of(old)
     old_ip, new_ip = old_spec.get("clusterIP"), spec.get("clusterIP")
     if not isinstance(old_ip, str) or not old_ip or new_ip == old_ip:
         return
     if spec.get("type") == "ExternalName" and new_ip in (None, ""):
         return  # switching to ExternalName releases the cluster IP
-    errs.append(invalid("spec.clusterIP", new_ip, _IMMUTABLE))
+    errs.append(invalid("spec.clusterIP", new_ip, IMMUTABLE))
 
 
 def _validate_endpoint_address(address: Obj, path: str, errs: Errs) -> None:
-    ip = _required_str(address, "ip", path, errs)
+    ip = required_str(address, "ip", path, errs)
     if ip:
-        error = _ip_error(ip)
+        error = ip_error(ip)
         if error:
             errs.append(invalid(f"{path}.ip", ip, error))
         else:
@@ -1872,31 +1677,31 @@ def _validate_endpoint_address(address: Obj, path: str, errs: Errs) -> None:
                         f"{path}.ip", ip, "may not be in the loopback range (127.0.0.0/8, ::1/128)"
                     )
                 )
-    hostname = _str(address, "hostname", path, errs)
+    hostname = str_field(address, "hostname", path, errs)
     if hostname:
-        _check(errs, f"{path}.hostname", hostname, _dns1123_label_errors(hostname))
-    _str(address, "nodeName", path, errs)
-    _dict(address.get("targetRef"), f"{path}.targetRef", errs)
+        check(errs, f"{path}.hostname", hostname, dns1123_label_errors(hostname))
+    str_field(address, "nodeName", path, errs)
+    as_object(address.get("targetRef"), f"{path}.targetRef", errs)
 
 
 def _validate_endpoints(obj: Obj, errs: Errs) -> None:
-    for subset_path, subset in _items(obj, "subsets", "", errs):
+    for subset_path, subset in items_of(obj, "subsets", "", errs):
         for key in ("addresses", "notReadyAddresses"):
-            for address_path, address in _items(subset, key, subset_path, errs):
+            for address_path, address in items_of(subset, key, subset_path, errs):
                 _validate_endpoint_address(address, address_path, errs)
-        ports = _items(subset, "ports", subset_path, errs)
+        ports = items_of(subset, "ports", subset_path, errs)
         names: set[str] = set()
         for port_path, port in ports:
             if port.get("port") is None:
                 errs.append(required(f"{port_path}.port"))
             else:
-                _port_number(port["port"], f"{port_path}.port", errs)
-            _one_of(port, "protocol", port_path, errs, _PROTOCOLS)
-            name = _str(port, "name", port_path, errs)
+                port_number(port["port"], f"{port_path}.port", errs)
+            one_of(port, "protocol", port_path, errs, _PROTOCOLS)
+            name = str_field(port, "name", port_path, errs)
             if len(ports) > 1 and not name:
                 errs.append(required(f"{port_path}.name"))
             if name:
-                _check(errs, f"{port_path}.name", name, _dns1123_label_errors(name))
+                check(errs, f"{port_path}.name", name, dns1123_label_errors(name))
                 if name in names:
                     errs.append(duplicate(f"{port_path}.name", name))
                 names.add(name)
@@ -1907,14 +1712,14 @@ def _validate_endpoints(obj: Obj, errs: Errs) -> None:
 
 def _validate_taints(spec: Obj, errs: Errs) -> None:
     seen: set[tuple[str, str]] = set()
-    for path, taint in _items(spec, "taints", "spec", errs):
-        key = _required_str(taint, "key", path, errs)
+    for path, taint in items_of(spec, "taints", "spec", errs):
+        key = required_str(taint, "key", path, errs)
         if key:
-            _check(errs, f"{path}.key", key, _qualified_name_errors(key))
-        value = _str(taint, "value", path, errs)
+            check(errs, f"{path}.key", key, qualified_name_errors(key))
+        value = str_field(taint, "value", path, errs)
         if value:
-            _check(errs, f"{path}.value", value, _label_value_errors(value))
-        effect = _required_str(taint, "effect", path, errs)
+            check(errs, f"{path}.value", value, label_value_errors(value))
+        effect = required_str(taint, "effect", path, errs)
         if effect and effect not in _TAINT_EFFECTS:
             errs.append(not_supported(f"{path}.effect", effect, _TAINT_EFFECTS))
         if key and effect:
@@ -1924,27 +1729,27 @@ def _validate_taints(spec: Obj, errs: Errs) -> None:
 
 
 def _validate_node(obj: Obj, errs: Errs) -> None:
-    spec = _dict(obj.get("spec"), "spec", errs)
-    cidr = _str(spec, "podCIDR", "spec", errs)
-    if cidr and _cidr_error(cidr):
-        errs.append(invalid("spec.podCIDR", cidr, _CIDR_EXAMPLE))
-    cidrs = _string_list(spec, "podCIDRs", "spec", errs)
+    spec = as_object(obj.get("spec"), "spec", errs)
+    cidr = str_field(spec, "podCIDR", "spec", errs)
+    if cidr and cidr_error(cidr):
+        errs.append(invalid("spec.podCIDR", cidr, CIDR_EXAMPLE))
+    cidrs = string_list(spec, "podCIDRs", "spec", errs)
     for i, value in enumerate(cidrs):
-        if _cidr_error(value):
-            errs.append(invalid(f"spec.podCIDRs[{i}]", value, _CIDR_EXAMPLE))
+        if cidr_error(value):
+            errs.append(invalid(f"spec.podCIDRs[{i}]", value, CIDR_EXAMPLE))
     if len(cidrs) > 2:
         errs.append(too_long("spec.podCIDRs", cidrs, 2))
     _validate_taints(spec, errs)
-    _bool(spec, "unschedulable", "spec", errs)
-    _str(spec, "providerID", "spec", errs)
+    bool_field(spec, "unschedulable", "spec", errs)
+    str_field(spec, "providerID", "spec", errs)
 
 
 def _validate_namespace(obj: Obj, errs: Errs) -> None:
-    spec = _dict(obj.get("spec"), "spec", errs)
-    for i, name in enumerate(_string_list(spec, "finalizers", "spec", errs)):
-        _check(errs, f"spec.finalizers[{i}]", name, _qualified_name_errors(name))
-    status = _dict(obj.get("status"), "status", errs)
-    _one_of(status, "phase", "status", errs, ["Active", "Terminating"])
+    spec = as_object(obj.get("spec"), "spec", errs)
+    for i, name in enumerate(string_list(spec, "finalizers", "spec", errs)):
+        check(errs, f"spec.finalizers[{i}]", name, qualified_name_errors(name))
+    status = as_object(obj.get("status"), "status", errs)
+    one_of(status, "phase", "status", errs, ["Active", "Terminating"])
 
 
 def _decoded_size(value: Any, path: str, errs: Errs) -> int:
@@ -1960,7 +1765,7 @@ def _decoded_size(value: Any, path: str, errs: Errs) -> int:
 
 def _check_data_keys(block: Obj, path: str, errs: Errs) -> None:
     for key in block:
-        _check(errs, f"{path}[{key}]", key, _config_key_errors(key))
+        check(errs, f"{path}[{key}]", key, config_key_errors(key))
 
 
 def _check_text_values(block: Obj, path: str, errs: Errs) -> int:
@@ -1974,8 +1779,8 @@ def _check_text_values(block: Obj, path: str, errs: Errs) -> int:
 
 
 def _validate_configmap(obj: Obj, errs: Errs) -> None:
-    data = _dict(obj.get("data"), "data", errs)
-    binary = _dict(obj.get("binaryData"), "binaryData", errs)
+    data = as_object(obj.get("data"), "data", errs)
+    binary = as_object(obj.get("binaryData"), "binaryData", errs)
     _check_data_keys(data, "data", errs)
     _check_data_keys(binary, "binaryData", errs)
     for key in data:
@@ -1983,9 +1788,9 @@ def _validate_configmap(obj: Obj, errs: Errs) -> None:
             errs.append(invalid(f"data[{key}]", key, "duplicate of key present in binaryData"))
     size = _check_text_values(data, "data", errs)
     size += sum(_decoded_size(v, f"binaryData[{k}]", errs) for k, v in binary.items())
-    if size > _DATA_MAX:
-        errs.append(too_long("data", "", _DATA_MAX))
-    _bool(obj, "immutable", "", errs)
+    if size > DATA_MAX:
+        errs.append(too_long("data", "", DATA_MAX))
+    bool_field(obj, "immutable", "", errs)
 
 
 _SECRET_REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
@@ -1997,7 +1802,7 @@ _SECRET_REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
 
 
 def _validate_secret_type(obj: Obj, keys: set[str], errs: Errs) -> None:
-    secret_type = _str(obj, "type", "", errs)
+    secret_type = str_field(obj, "type", "", errs)
     for key in _SECRET_REQUIRED_KEYS.get(secret_type or "", ()):
         if key not in keys:
             errs.append(required(f"data[{key}]"))
@@ -2013,16 +1818,16 @@ def _validate_secret_type(obj: Obj, keys: set[str], errs: Errs) -> None:
 
 
 def _validate_secret(obj: Obj, errs: Errs) -> None:
-    data = _dict(obj.get("data"), "data", errs)
-    string_data = _dict(obj.get("stringData"), "stringData", errs)
+    data = as_object(obj.get("data"), "data", errs)
+    string_data = as_object(obj.get("stringData"), "stringData", errs)
     _check_data_keys(data, "data", errs)
     _check_data_keys(string_data, "stringData", errs)
     size = sum(_decoded_size(v, f"data[{k}]", errs) for k, v in data.items())
     size += _check_text_values(string_data, "stringData", errs)
-    if size > _DATA_MAX:
-        errs.append(too_long("data", "", _DATA_MAX))
+    if size > DATA_MAX:
+        errs.append(too_long("data", "", DATA_MAX))
     _validate_secret_type(obj, set(data) | set(string_data), errs)
-    _bool(obj, "immutable", "", errs)
+    bool_field(obj, "immutable", "", errs)
 
 
 def _validate_immutable_data(obj: Obj, old: Obj, errs: Errs, keys: tuple[str, ...]) -> None:
@@ -2042,31 +1847,31 @@ def _validate_configmap_update(obj: Obj, old: Obj, errs: Errs) -> None:
 
 def _validate_secret_update(obj: Obj, old: Obj, errs: Errs) -> None:
     _validate_immutable_data(obj, old, errs, ("data",))
-    _immutable(obj.get("type"), old.get("type"), "type", errs)
+    immutable(obj.get("type"), old.get("type"), "type", errs)
 
 
 def _validate_service_account(obj: Obj, errs: Errs) -> None:
     for key in ("secrets", "imagePullSecrets"):
-        for path, ref in _items(obj, key, "", errs):
-            _str(ref, "name", path, errs)
-    _bool(obj, "automountServiceAccountToken", "", errs)
+        for path, ref in items_of(obj, key, "", errs):
+            str_field(ref, "name", path, errs)
+    bool_field(obj, "automountServiceAccountToken", "", errs)
 
 
 def _validate_event(obj: Obj, errs: Errs) -> None:
-    _dict(obj.get("involvedObject"), "involvedObject", errs)
+    as_object(obj.get("involvedObject"), "involvedObject", errs)
     for key in ("reason", "message", "type", "firstTimestamp", "lastTimestamp"):
-        _str(obj, key, "", errs)
-    _non_negative(obj, "count", "", errs)
-    _dict(obj.get("source"), "source", errs)
+        str_field(obj, key, "", errs)
+    non_negative(obj, "count", "", errs)
+    as_object(obj.get("source"), "source", errs)
 
 
 def _validate_lease(obj: Obj, errs: Errs) -> None:
-    spec = _dict(obj.get("spec"), "spec", errs)
-    _str(spec, "holderIdentity", "spec", errs)
-    _positive(spec, "leaseDurationSeconds", "spec", errs)
-    _non_negative(spec, "leaseTransitions", "spec", errs)
+    spec = as_object(obj.get("spec"), "spec", errs)
+    str_field(spec, "holderIdentity", "spec", errs)
+    positive(spec, "leaseDurationSeconds", "spec", errs)
+    non_negative(spec, "leaseTransitions", "spec", errs)
     for key in ("acquireTime", "renewTime"):
-        _str(spec, key, "spec", errs)
+        str_field(spec, key, "spec", errs)
 
 
 # --------------------------------------------------------------------------- scheduling
@@ -2087,7 +1892,7 @@ def _validate_priority_class(obj: Obj, errs: Errs) -> None:
     if value is None:
         errs.append(required("value"))
     else:
-        value = _int(obj, "value", "", errs)
+        value = int_field(obj, "value", "", errs)
     if name in SYSTEM_PRIORITY_CLASSES:
         if value is not None and value != SYSTEM_PRIORITY_CLASSES[name]:
             errs.append(
@@ -2099,9 +1904,9 @@ def _validate_priority_class(obj: Obj, errs: Errs) -> None:
         )
     elif value is not None and value > HIGHEST_USER_PRIORITY:
         errs.append(invalid("value", value, f"must not be greater than {HIGHEST_USER_PRIORITY}"))
-    _bool(obj, "globalDefault", "", errs)
-    _str(obj, "description", "", errs)
-    _one_of(obj, "preemptionPolicy", "", errs, _PREEMPTION_POLICIES)
+    bool_field(obj, "globalDefault", "", errs)
+    str_field(obj, "description", "", errs)
+    one_of(obj, "preemptionPolicy", "", errs, _PREEMPTION_POLICIES)
 
 
 def _validate_priority_class_update(obj: Obj, old: Obj, errs: Errs) -> None:
@@ -2129,7 +1934,7 @@ _PVC_UPDATE_MSG = (
 
 
 def _validate_access_modes(spec: Obj, errs: Errs) -> None:
-    modes = _string_list(spec, "accessModes", "spec", errs)
+    modes = string_list(spec, "accessModes", "spec", errs)
     if not modes:
         errs.append(required("spec.accessModes"))
     for i, mode in enumerate(modes):
@@ -2142,23 +1947,23 @@ def _validate_access_modes(spec: Obj, errs: Errs) -> None:
 
 
 def _validate_storage(block: Any, path: str, errs: Errs) -> None:
-    amounts = _dict(block, path, errs)
+    amounts = as_object(block, path, errs)
     if amounts.get("storage") is None:
         errs.append(required(f"{path}[storage]"))
     else:
-        _quantity(amounts["storage"], f"{path}[storage]", errs)
+        quantity(amounts["storage"], f"{path}[storage]", errs)
 
 
 def _validate_persistent_volume(obj: Obj, errs: Errs) -> None:
-    spec = _dict(obj.get("spec"), "spec", errs)
+    spec = as_object(obj.get("spec"), "spec", errs)
     _validate_access_modes(spec, errs)
     _validate_storage(spec.get("capacity"), "spec.capacity", errs)
-    _one_of(spec, "persistentVolumeReclaimPolicy", "spec", errs, _RECLAIM_POLICIES)
-    _one_of(spec, "volumeMode", "spec", errs, _VOLUME_MODES)
-    _str(spec, "storageClassName", "spec", errs)
-    claim = _dict(spec.get("claimRef"), "spec.claimRef", errs)
+    one_of(spec, "persistentVolumeReclaimPolicy", "spec", errs, _RECLAIM_POLICIES)
+    one_of(spec, "volumeMode", "spec", errs, _VOLUME_MODES)
+    str_field(spec, "storageClassName", "spec", errs)
+    claim = as_object(spec.get("claimRef"), "spec.claimRef", errs)
     for key in ("namespace", "name", "uid"):
-        _str(claim, key, "spec.claimRef", errs)
+        str_field(claim, key, "spec.claimRef", errs)
     sources = [k for k in _PV_SOURCES if spec.get(k) is not None]
     for other in (k for k in _PV_OTHER_SOURCES if spec.get(k) is not None):
         errs.append(forbidden(f"spec.{other}", "only hostPath and local volumes are supported"))
@@ -2168,16 +1973,16 @@ def _validate_persistent_volume(obj: Obj, errs: Errs) -> None:
         errs.append(forbidden(f"spec.{extra}", "may not specify more than 1 volume type"))
     if sources:
         source_path = f"spec.{sources[0]}"
-        source = _dict(spec[sources[0]], source_path, errs)
-        target = _required_str(source, "path", source_path, errs)
+        source = as_object(spec[sources[0]], source_path, errs)
+        target = required_str(source, "path", source_path, errs)
         if target and ".." in target.split("/"):
             errs.append(invalid(f"{source_path}.path", target, "must not contain '..'"))
         if sources[0] == "hostPath":
-            _one_of(source, "type", source_path, errs, _HOST_PATH_TYPES)
+            one_of(source, "type", source_path, errs, _HOST_PATH_TYPES)
 
 
 def _validate_persistent_volume_update(obj: Obj, old: Obj, errs: Errs) -> None:
-    spec, old_spec = _spec(obj), _spec(old)
+    spec, old_spec = spec_of(obj), spec_of(old)
     for key in _PV_SOURCES:
         if spec.get(key) != old_spec.get(key):
             errs.append(
@@ -2187,25 +1992,25 @@ def _validate_persistent_volume_update(obj: Obj, old: Obj, errs: Errs) -> None:
                 )
             )
             break
-    _immutable(spec.get("volumeMode"), old_spec.get("volumeMode"), "spec.volumeMode", errs)
+    immutable(spec.get("volumeMode"), old_spec.get("volumeMode"), "spec.volumeMode", errs)
 
 
 def _validate_persistent_volume_claim(obj: Obj, errs: Errs) -> None:
-    spec = _dict(obj.get("spec"), "spec", errs)
+    spec = as_object(obj.get("spec"), "spec", errs)
     _validate_access_modes(spec, errs)
-    resources = _dict(spec.get("resources"), "spec.resources", errs)
+    resources = as_object(spec.get("resources"), "spec.resources", errs)
     requests = resources.get("requests")
     if requests is None:
         errs.append(required("spec.resources[storage]"))
     else:
         _validate_storage(requests, "spec.resources", errs)
-    volume = _str(spec, "volumeName", "spec", errs)
+    volume = str_field(spec, "volumeName", "spec", errs)
     if volume:
-        _check(errs, "spec.volumeName", volume, _dns1123_subdomain_errors(volume))
-    _one_of(spec, "volumeMode", "spec", errs, _VOLUME_MODES)
-    _str(spec, "storageClassName", "spec", errs)
+        check(errs, "spec.volumeName", volume, dns1123_subdomain_errors(volume))
+    one_of(spec, "volumeMode", "spec", errs, _VOLUME_MODES)
+    str_field(spec, "storageClassName", "spec", errs)
     if spec.get("selector") is not None:
-        _validate_label_selector(spec["selector"], "spec.selector", errs)
+        validate_label_selector(spec["selector"], "spec.selector", errs)
 
 
 def _validate_persistent_volume_claim_update(obj: Obj, old: Obj, errs: Errs) -> None:
@@ -2218,9 +2023,9 @@ def _validate_persistent_volume_claim_update(obj: Obj, old: Obj, errs: Errs) -> 
             out.pop("volumeName", None)
         return out
 
-    old_spec = _spec(old)
+    old_spec = spec_of(old)
     unset = not old_spec.get("volumeName")
-    if fixed(_spec(obj), unset) != fixed(old_spec, unset):
+    if fixed(spec_of(obj), unset) != fixed(old_spec, unset):
         errs.append(forbidden("spec", _PVC_UPDATE_MSG))
 
 
@@ -2241,22 +2046,22 @@ def _validate_metric_target(source: Obj, path: str, errs: Errs) -> None:
         errs.append(required(f"{path}.target"))
         return
     target_path = f"{path}.target"
-    target = _dict(source["target"], target_path, errs)
+    target = as_object(source["target"], target_path, errs)
     if target.get("type") in (None, ""):
         errs.append(required(f"{target_path}.type"))
-    kind = _one_of(target, "type", target_path, errs, _TARGET_TYPES)
+    kind = one_of(target, "type", target_path, errs, _TARGET_TYPES)
     if kind == "Utilization":
-        _at_least(target, "averageUtilization", target_path, errs, 1)
+        at_least(target, "averageUtilization", target_path, errs, 1)
     for key in ("value", "averageValue"):
         if target.get(key) is not None:
-            _quantity(target[key], f"{target_path}.{key}", errs)
+            quantity(target[key], f"{target_path}.{key}", errs)
 
 
 def _validate_metric(metric: Obj, path: str, errs: Errs) -> None:
     if metric.get("type") in (None, ""):
         errs.append(required(f"{path}.type"))
         return
-    kind = _one_of(metric, "type", path, errs, sorted(_METRIC_SOURCES))
+    kind = one_of(metric, "type", path, errs, sorted(_METRIC_SOURCES))
     if kind is None:
         return
     source_key = _METRIC_SOURCES[kind]
@@ -2264,87 +2069,44 @@ def _validate_metric(metric: Obj, path: str, errs: Errs) -> None:
     if metric.get(source_key) is None:
         errs.append(required(source_path, "must populate information for the given metric source"))
         return
-    source = _dict(metric[source_key], source_path, errs)
+    source = as_object(metric[source_key], source_path, errs)
     if kind in ("Resource", "ContainerResource"):
-        _required_str(source, "name", source_path, errs)
+        required_str(source, "name", source_path, errs)
     else:
-        metric_id = _dict(source.get("metric"), f"{source_path}.metric", errs)
-        _required_str(metric_id, "name", f"{source_path}.metric", errs)
+        metric_id = as_object(source.get("metric"), f"{source_path}.metric", errs)
+        required_str(metric_id, "name", f"{source_path}.metric", errs)
     if kind == "ContainerResource":
-        _required_str(source, "container", source_path, errs)
+        required_str(source, "container", source_path, errs)
     if kind == "Object":
-        described = _dict(source.get("describedObject"), f"{source_path}.describedObject", errs)
+        described = as_object(source.get("describedObject"), f"{source_path}.describedObject", errs)
         for key in ("kind", "name"):
-            _required_str(described, key, f"{source_path}.describedObject", errs)
+            required_str(described, key, f"{source_path}.describedObject", errs)
     _validate_metric_target(source, source_path, errs)
 
 
 def _validate_hpa(obj: Obj, errs: Errs) -> None:
-    spec = _dict(obj.get("spec"), "spec", errs)
+    spec = as_object(obj.get("spec"), "spec", errs)
     ref_path = "spec.scaleTargetRef"
-    ref = _dict(spec.get("scaleTargetRef"), ref_path, errs)
-    _required_str(ref, "kind", ref_path, errs)
-    name = _required_str(ref, "name", ref_path, errs)
+    ref = as_object(spec.get("scaleTargetRef"), ref_path, errs)
+    required_str(ref, "kind", ref_path, errs)
+    name = required_str(ref, "name", ref_path, errs)
     if name:
-        _check(errs, f"{ref_path}.name", name, _path_segment_errors(name))
-    _str(ref, "apiVersion", ref_path, errs)
-    minimum = _at_least(spec, "minReplicas", "spec", errs, 1)
+        check(errs, f"{ref_path}.name", name, path_segment_errors(name))
+    str_field(ref, "apiVersion", ref_path, errs)
+    minimum = at_least(spec, "minReplicas", "spec", errs, 1)
     if spec.get("maxReplicas") is None:
         errs.append(required("spec.maxReplicas"))
-    maximum = _at_least(spec, "maxReplicas", "spec", errs, 1)
+    maximum = at_least(spec, "maxReplicas", "spec", errs, 1)
     if minimum is not None and maximum is not None and maximum < minimum:
         errs.append(
             invalid("spec.maxReplicas", maximum, "must be greater than or equal to `minReplicas`")
         )
-    for metric_path, metric in _items(spec, "metrics", "spec", errs):
+    for metric_path, metric in items_of(spec, "metrics", "spec", errs):
         _validate_metric(metric, metric_path, errs)
-    _dict(spec.get("behavior"), "spec.behavior", errs)
+    as_object(spec.get("behavior"), "spec.behavior", errs)
 
 
-# --------------------------------------------------------------------------- dispatch
-
-_Validator = Callable[[Obj, Errs], None]
-_UpdateValidator = Callable[[Obj, Obj, Errs], None]
-
-_VALIDATORS: dict[str, _Validator] = {
-    "Pod": _validate_pod,
-    "Service": _validate_service,
-    "Endpoints": _validate_endpoints,
-    "Node": _validate_node,
-    "Namespace": _validate_namespace,
-    "ConfigMap": _validate_configmap,
-    "Secret": _validate_secret,
-    "ServiceAccount": _validate_service_account,
-    "Event": _validate_event,
-    "Deployment": _validate_deployment,
-    "ReplicaSet": _validate_replicaset,
-    "DaemonSet": _validate_daemonset,
-    "StatefulSet": _validate_statefulset,
-    "ControllerRevision": _validate_controller_revision,
-    "Job": _validate_job,
-    "CronJob": _validate_cronjob,
-    "Lease": _validate_lease,
-    "PriorityClass": _validate_priority_class,
-    "HorizontalPodAutoscaler": _validate_hpa,
-    "PersistentVolume": _validate_persistent_volume,
-    "PersistentVolumeClaim": _validate_persistent_volume_claim,
-}
-
-_UPDATE_VALIDATORS: dict[str, _UpdateValidator] = {
-    "PriorityClass": _validate_priority_class_update,
-    "Pod": _validate_pod_update,
-    "Service": _validate_service_update,
-    "ConfigMap": _validate_configmap_update,
-    "Secret": _validate_secret_update,
-    "Deployment": _validate_selector_update,
-    "ReplicaSet": _validate_selector_update,
-    "DaemonSet": _validate_selector_update,
-    "StatefulSet": _validate_statefulset_update,
-    "ControllerRevision": _validate_controller_revision_update,
-    "Job": _validate_job_update,
-    "PersistentVolume": _validate_persistent_volume_update,
-    "PersistentVolumeClaim": _validate_persistent_volume_claim_update,
-}
+# --------------------------------------------------------------------------- entry point
 
 
 def validate(
@@ -2358,12 +2120,8 @@ def validate(
         return [invalid("", obj, "must be an object")]
     errs: Errs = []
     _validate_metadata(info, obj, errs)
-    validator = _VALIDATORS.get(info.kind)
-    if validator is not None:
-        validator(obj, errs)
+    info.strategy.validate(obj, errs)
     if isinstance(old, dict):
         _validate_metadata_update(obj, old, errs)
-        update_validator = _UPDATE_VALIDATORS.get(info.kind)
-        if update_validator is not None:
-            update_validator(obj, old, errs)
+        info.strategy.validate_update(obj, old, errs)
     return errs

@@ -1,19 +1,21 @@
 """pods/binding starts from the watch cache's copy of the pod: what it does when that copy
-is stale. Real etcd and the real storage layer; the watch cache is replaced by one that
-answers a chosen (stale) copy, since a real cache's lag cannot be timed from a test."""
+is stale, and the Binding's uid precondition. Real etcd, the real registry and storage
+interface; the watch cache answers a chosen (stale) copy, since a real cache's lag cannot
+be timed from a test."""
 
 from __future__ import annotations
 
 import asyncio
 import copy
 import uuid
-from types import SimpleNamespace
-from typing import Any, cast
+from typing import Any
 
 import pytest
 
-from apiserver.app import APIServer, Target
+from apiserver.app import Target
 from apiserver.registry import Registry
+from apiserver.storage.cached import CachedStorage
+from apiserver.storage.cacher import WatchCache
 from apiserver.storage.etcd import Etcd
 from apiserver.storage.store import Store
 from apiserver.subresources import bind
@@ -26,33 +28,21 @@ PODS = lookup("", "v1", "pods")
 assert PODS is not None
 
 
-class StaleCache:
+class StaleCache(WatchCache):
     """Answers whatever copy the test put in, as a lagging watch cache would."""
 
-    def __init__(self, copy_: dict[str, Any] | None) -> None:
+    def __init__(self, store: Store, copy_: dict[str, Any] | None) -> None:
+        super().__init__(store, PODS)
         self.copy = copy_
-        self.ready = asyncio.Event()
         self.ready.set()
 
     def get(self, namespace: str | None, name: str) -> dict[str, Any] | None:
         return self.copy
 
 
-class Storage:
-    """What `bind` reads of the registry: the real store, and the stale cache."""
-
-    max_patch_retries = 8
-
-    def __init__(self, store: Store, cached: dict[str, Any] | None) -> None:
-        self.store = store
-        self.caches = {"pods": StaleCache(cached)}
-
-    async def get(self, info: Any, namespace: str | None, name: str) -> dict[str, Any]:
-        return await self.store.get(info, namespace, name)
-
-
-def _server(store: Store, cached: dict[str, Any] | None) -> APIServer:
-    return cast(APIServer, SimpleNamespace(registry=cast(Registry, Storage(store, cached))))
+def _registry(store: Store, cached: dict[str, Any] | None) -> Registry:
+    """The real registry and storage interface, over a cache that answers `cached`."""
+    return Registry(CachedStorage(store, [StaleCache(store, cached)]))
 
 
 def _pod(ns: str, name: str) -> dict[str, Any]:
@@ -74,10 +64,10 @@ async def _bind_with_cache(
     store = Store(client, prefix=f"/test-{uuid.uuid4().hex[:8]}")
     try:
         stored = await store.create(PODS, _pod(ns, "p"))
-        server = _server(store, make_cached(stored))
+        registry = _registry(store, make_cached(stored))
         outcome: dict[str, Any] | Exception
         try:
-            await bind(server, Target(PODS, ns, "p", "binding"), {"target": {"name": "new"}})
+            await bind(registry, Target(PODS, ns, "p", "binding"), {"target": {"name": "new"}})
             outcome = {}
         except errors.APIError as e:
             outcome = e
@@ -112,10 +102,10 @@ def test_a_stale_unbound_copy_cannot_rebind_a_pod_bound_since(etcd: EtcdProcess)
             bound = copy.deepcopy(stored)
             bound["spec"]["nodeName"] = "first"
             await store.update(PODS, bound, int(stored["metadata"]["resourceVersion"]))
-            server = _server(store, unbound_copy)
+            registry = _registry(store, unbound_copy)
             with pytest.raises(errors.Conflict) as refused:
                 await bind(
-                    server, Target(PODS, "race", "p", "binding"), {"target": {"name": "second"}}
+                    registry, Target(PODS, "race", "p", "binding"), {"target": {"name": "second"}}
                 )
             return refused.value, await store.get(PODS, "race", "p")
         finally:
@@ -137,3 +127,33 @@ def test_the_cached_copy_is_not_changed_by_a_binding(etcd: EtcdProcess) -> None:
     assert outcome == {}
     assert now["spec"]["nodeName"] == "new"
     assert kept[1] == kept[0]  # watchers share that object: it must stay as it was
+
+
+def test_a_binding_for_a_pod_that_was_re_created_is_refused(etcd: EtcdProcess) -> None:
+    """The scheduler names the pod it decided for (Binding metadata.uid): a pod deleted and
+    re-created under the same name meanwhile is not placed by that decision."""
+
+    async def run() -> tuple[Any, dict[str, Any]]:
+        client = Etcd([etcd.url])
+        store = Store(client, prefix=f"/test-{uuid.uuid4().hex[:8]}")
+        try:
+            stored = await store.create(PODS, _pod("again", "p"))
+            registry = _registry(store, copy.deepcopy(stored))
+            binding = {"metadata": {"name": "p", "uid": "uid-of-the-deleted-pod"}}
+            with pytest.raises(errors.Conflict) as refused:
+                await bind(
+                    registry,
+                    Target(PODS, "again", "p", "binding"),
+                    {**binding, "target": {"name": "n1"}},
+                )
+            ok = {"metadata": {"name": "p", "uid": stored["metadata"]["uid"]}}
+            await bind(
+                registry, Target(PODS, "again", "p", "binding"), {**ok, "target": {"name": "n1"}}
+            )
+            return refused.value, await store.get(PODS, "again", "p")
+        finally:
+            await client.close()
+
+    refusal, now = asyncio.run(run())
+    assert "Precondition failed: UID in precondition: uid-of-the-deleted-pod" in str(refusal)
+    assert now["spec"]["nodeName"] == "n1"

@@ -15,9 +15,12 @@ from apiserver.app import APIServer
 from apiserver.metrics import Metrics
 from apiserver.metricsapi import Collector, Usage, cpu_rate, parse_summary, resource_label
 from apiserver.registry import Registry
+from minik8s.api.resources import lookup
 
 Obj = dict[str, Any]
 BASE = "/apis/metrics.k8s.io/v1beta1"
+NODE = lookup("", "v1", "nodes")
+POD = lookup("", "v1", "pods")
 
 
 class FakeCache:
@@ -44,8 +47,10 @@ class FakeCache:
 
 class FakeRegistry:
     def __init__(self, nodes: list[Obj], pods: list[Obj]) -> None:
-        self.caches = {"nodes": FakeCache(nodes), "pods": FakeCache(pods)}
-        self.store = SimpleNamespace(etcd=SimpleNamespace(status=None))
+        self.storage = SimpleNamespace(
+            caches={NODE: FakeCache(nodes), POD: FakeCache(pods)},
+            etcd=SimpleNamespace(status=None),
+        )
 
 
 class Client:

@@ -30,6 +30,21 @@ METRICS = {
     ],
 }
 
+WIDGETS = {
+    "kind": "APIResourceList",
+    "groupVersion": "example.com/v1",
+    "resources": [
+        {
+            "name": "widgets",
+            "singularName": "widget",
+            "namespaced": False,
+            "kind": "Widget",
+            "verbs": ["delete", "get", "list"],
+            "shortNames": ["wd"],
+        }
+    ],
+}
+
 
 def test_resources_from_discovery_folds_subresources_into_their_parent() -> None:
     infos = discovery.resources_from_discovery([CORE, METRICS])
@@ -57,12 +72,12 @@ def test_match_by_short_name_kind_and_group_qualifiers() -> None:
 
 def test_unknown_types_fall_back_to_discovery_once_per_process() -> None:
     fake = FakeClient()
-    fake.discovery_lists = [CORE, METRICS]
-    code, out, err = run(fake, "delete", "cs", "etcd-0")
-    assert (code, err) == (0, "") and fake.deletes == [("componentstatuses", "etcd-0", None)]
-    assert out == 'componentstatus "etcd-0" deleted\n'
+    fake.discovery_lists = [CORE, METRICS, WIDGETS]
+    code, out, err = run(fake, "delete", "wd", "w1")
+    assert (code, err) == (0, "") and fake.deletes == [("widgets", "w1", None)]
+    assert out == 'widget.example.com "w1" deleted\n'
     assert fake.discoveries == 1
-    code, _, err = run(fake, "get", "cs,podmetrics,nosuch")
+    code, _, err = run(fake, "get", "wd,podmetrics,nosuch")
     assert code == 1 and err == 'error: the server doesn\'t have a resource type "nosuch"\n'
     assert fake.discoveries == 2  # three unknown names, one more discovery (a new run)
     run(fake, "delete", "deploy", "web")

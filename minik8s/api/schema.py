@@ -1,0 +1,180 @@
+"""The vocabulary kinds use to describe their fields, once.
+
+A kind's schema is written here in a few small types and read by three consumers:
+the API server renders it as swagger 2.0 and OpenAPI 3.0 documents (so `kubectl explain`
+prints its descriptions), and the strategic merge patch takes each list's merge key and
+patch strategy from it (so the merge keys are never a second hand-kept table).
+
+- a property is a primitive name (`"string"`, `"integer"`, `"boolean"`, `"number"`,
+  `"object"` for free-form), a `Ref` to a named definition, an `Array` or a `MapOf`;
+- `Field(prop, "description")` gives a property its description;
+- `Struct` is an object definition, `Raw` a definition written as plain OpenAPI;
+- `KindSchema` is what a kind declares: its own top-level fields (besides apiVersion,
+  kind and metadata) and the named definitions it introduces.
+
+Definition names are Kubernetes' (`io.k8s.api.apps.v1.DeploymentSpec`), so clients that
+look definitions up by name (kubectl's explain and its OpenAPI-driven apply) find them.
+Schemas are permissive: no field is required and unknown properties are allowed, so no
+manifest is ever refused because of this description; validation is the authority.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+# Definition name prefixes, as Kubernetes names its Go packages.
+META = "io.k8s.apimachinery.pkg.apis.meta.v1."
+CORE = "io.k8s.api.core.v1."
+APPS = "io.k8s.api.apps.v1."
+BATCH = "io.k8s.api.batch.v1."
+COORDINATION = "io.k8s.api.coordination.v1."
+SCHEDULING = "io.k8s.api.scheduling.v1."
+AUTOSCALING_V1 = "io.k8s.api.autoscaling.v1."
+AUTOSCALING_V2 = "io.k8s.api.autoscaling.v2."
+POLICY = "io.k8s.api.policy.v1."
+QUANTITY = "io.k8s.apimachinery.pkg.api.resource.Quantity"
+INT_OR_STRING = "io.k8s.apimachinery.pkg.util.intstr.IntOrString"
+
+PRIMITIVES: dict[str, dict[str, Any]] = {
+    "string": {"type": "string"},
+    "integer": {"type": "integer"},
+    "boolean": {"type": "boolean"},
+    "number": {"type": "number"},
+    "object": {"type": "object", "additionalProperties": True},
+}
+
+# Patch strategies (`x-kubernetes-patch-strategy`).
+MERGE = "merge"
+REPLACE = "replace"
+RETAIN_KEYS = "retainKeys"
+
+
+@dataclass(frozen=True)
+class Ref:
+    target: str  # a full definition name
+    strategy: str = ""  # x-kubernetes-patch-strategy on the field, e.g. "retainKeys"
+
+
+@dataclass(frozen=True)
+class Array:
+    items: Prop
+    merge_key: str = ""
+    strategy: str = ""  # "merge", "merge,retainKeys"; "" = the list is replaced
+    list_type: str = ""  # x-kubernetes-list-type: "map", "set", "atomic"
+    map_keys: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class MapOf:
+    values: Prop
+
+
+Prop = str | Ref | Array | MapOf
+
+
+@dataclass(frozen=True)
+class Field:
+    """A property with its description (what `kubectl explain` prints)."""
+
+    prop: Prop
+    description: str = ""
+
+
+Member = Prop | Field
+
+
+def prop_of(member: Member) -> Prop:
+    return member.prop if isinstance(member, Field) else member
+
+
+def description_of(member: Member) -> str:
+    return member.description if isinstance(member, Field) else ""
+
+
+@dataclass(frozen=True)
+class Struct:
+    """An object definition: its properties in the order they are documented."""
+
+    fields: Mapping[str, Member]
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Raw:
+    """A definition written directly as an OpenAPI schema (Time, Quantity, ...)."""
+
+    schema: Mapping[str, Any]
+
+
+Definition = Struct | Raw
+
+
+@dataclass(frozen=True)
+class KindSchema:
+    """What a kind declares about its shape."""
+
+    description: str
+    fields: Mapping[str, Member]  # top level, besides apiVersion, kind and metadata
+    definitions: Mapping[str, Definition] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- shorthands
+
+
+def keyed(items: str, key: str, strategy: str = MERGE, *keys: str) -> Array:
+    """A list merged by key (Kubernetes' `patchMergeKey` + `listType=map`).
+
+    `items` is a definition name, or a primitive name such as "object".
+    """
+    element: Prop = items if items in PRIMITIVES else Ref(items)
+    return Array(element, key, strategy, "map", keys or (key,))
+
+
+def merged_by_type(items: str) -> Array:
+    """A conditions list: merged by `type`."""
+    return keyed(items, "type")
+
+
+def atomic(items: Prop) -> Array:
+    """A list replaced whole by every patch."""
+    return Array(
+        Ref(items) if isinstance(items, str) and items not in PRIMITIVES else items,
+        list_type="atomic",
+    )
+
+
+STRINGS = Array("string")
+STRING_SET = Array("string", strategy=MERGE, list_type="set")
+STRING_MAP = MapOf("string")
+QUANTITY_MAP = MapOf(Ref(QUANTITY))
+TIME = Ref(META + "Time")
+MICRO_TIME = Ref(META + "MicroTime")
+OBJECT_META = Ref(META + "ObjectMeta")
+LABEL_SELECTOR = Ref(META + "LabelSelector")
+
+
+def condition(time_fields: Iterable[str] = ("lastTransitionTime",)) -> Struct:
+    """The usual condition: type, status, reason, message and its time fields."""
+    members: dict[str, Member] = {
+        "type": Field("string", "Type of the condition."),
+        "status": Field("string", "Status of the condition, one of True, False, Unknown."),
+        "reason": Field("string", "A one-word CamelCase reason for the last transition."),
+        "message": Field("string", "A human-readable message about the last transition."),
+    }
+    for name in time_fields:
+        members[name] = Field(TIME, f"The {name} of the condition.")
+    return Struct(members)
+
+
+def definition_name(group: str, version: str, kind: str) -> str:
+    """Kubernetes' definition name: `io.k8s.api.apps.v1.Deployment`, `io.k8s.api.core.v1.Pod`.
+
+    The package is the group's first DNS label (`coordination.k8s.io` -> `coordination`).
+    """
+    package = group.split(".")[0] if group else "core"
+    return f"io.k8s.api.{package}.{version}.{kind}"
+
+
+POD_TEMPLATE = Ref(CORE + "PodTemplateSpec")
