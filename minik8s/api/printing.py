@@ -429,108 +429,6 @@ def replicas_of(obj: Obj) -> int:
     return integer(at(obj, "spec", "replicas"), 1)
 
 
-def _deployment_row(obj: Obj, now: datetime) -> Cells:
-    status = as_dict(obj.get("status"))
-    names, images = containers_and_images(template_spec(obj))
-    return [
-        name_of(obj),
-        f"{integer(status.get('readyReplicas'))}/{replicas_of(obj)}",
-        integer(status.get("updatedReplicas")),
-        integer(status.get("availableReplicas")),
-        age(obj, now),
-        names,
-        images,
-        selector_string(at(obj, "spec", "selector")),
-    ]
-
-
-_DEPLOYMENT_COLUMNS = [
-    NAME,
-    column("Ready", "Number of the pod with ready state"),
-    column("Up-to-date", "Total number of non-terminated pods that have the desired template."),
-    column("Available", "Total number of available pods (ready for at least minReadySeconds)."),
-    AGE,
-    CONTAINERS,
-    IMAGES,
-    selector_column("pods"),
-]
-
-
-def _replicaset_row(obj: Obj, now: datetime) -> Cells:
-    status = as_dict(obj.get("status"))
-    names, images = containers_and_images(template_spec(obj))
-    return [
-        name_of(obj),
-        replicas_of(obj),
-        integer(status.get("replicas")),
-        integer(status.get("readyReplicas")),
-        age(obj, now),
-        names,
-        images,
-        format_selector(at(obj, "spec", "selector")),
-    ]
-
-
-_REPLICASET_COLUMNS = [
-    NAME,
-    column("Desired", "Number of desired pods.", type_="integer"),
-    column("Current", "The most recently observed number of replicas.", type_="integer"),
-    column("Ready", "The number of pods with a Ready condition.", type_="integer"),
-    AGE,
-    CONTAINERS,
-    IMAGES,
-    selector_column("pods"),
-]
-
-
-def _daemonset_row(obj: Obj, now: datetime) -> Cells:
-    status = as_dict(obj.get("status"))
-    names, images = containers_and_images(template_spec(obj))
-    return [
-        name_of(obj),
-        integer(status.get("desiredNumberScheduled")),
-        integer(status.get("currentNumberScheduled")),
-        integer(status.get("numberReady")),
-        integer(status.get("updatedNumberScheduled")),
-        integer(status.get("numberAvailable")),
-        format_labels(as_dict(template_spec(obj)).get("nodeSelector")),
-        age(obj, now),
-        names,
-        images,
-        format_selector(at(obj, "spec", "selector")),
-    ]
-
-
-_DAEMONSET_COLUMNS = [
-    NAME,
-    column("Desired", "The number of nodes that should run the daemon pod.", type_="integer"),
-    column("Current", "The number of nodes running at least one daemon pod.", type_="integer"),
-    column("Ready", "The number of nodes whose daemon pod is ready.", type_="integer"),
-    column("Up-to-date", "The number of nodes running the updated pod.", type_="integer"),
-    column("Available", "The number of nodes whose daemon pod is available.", type_="integer"),
-    column("Node Selector", "The node selector of the pod template."),
-    AGE,
-    CONTAINERS,
-    IMAGES,
-    selector_column("pods"),
-]
-
-
-def _statefulset_row(obj: Obj, now: datetime) -> Cells:
-    names, images = containers_and_images(template_spec(obj))
-    ready = integer(at(obj, "status", "readyReplicas"))
-    return [name_of(obj), f"{ready}/{replicas_of(obj)}", age(obj, now), names, images]
-
-
-_STATEFULSET_COLUMNS = [
-    NAME,
-    column("Ready", "Number of the pod with ready state"),
-    AGE,
-    CONTAINERS,
-    IMAGES,
-]
-
-
 def _job_status(obj: Obj) -> str:
     conditions = at(obj, "status", "conditions")
     if condition_true(conditions, "Complete"):
@@ -822,27 +720,6 @@ def _serviceaccount_row(obj: Obj, now: datetime) -> Cells:
 _SERVICEACCOUNT_COLUMNS = [
     NAME,
     column("Secrets", "Number of secrets pods of this service account may use.", type_="integer"),
-    AGE,
-]
-
-
-def _controllerrevision_row(obj: Obj, now: datetime) -> Cells:
-    refs = at(obj, "metadata", "ownerReferences")
-    owners = [r for r in refs if isinstance(r, dict)] if isinstance(refs, list) else []
-    owner = next((r for r in owners if r.get("controller")), None)
-    controller = "<none>"
-    if owner is not None:
-        group = str(owner.get("apiVersion") or "").rpartition("/")[0]
-        kind = str(owner.get("kind") or "").lower()
-        controller = f"{kind}.{group}" if group else kind
-        controller += f"/{owner.get('name', '')}"
-    return [name_of(obj), controller, obj.get("revision", 0), age(obj, now)]
-
-
-_CONTROLLERREVISION_COLUMNS = [
-    NAME,
-    column("Controller", "The object that owns this revision."),
-    column("Revision", "The revision number.", type_="integer"),
     AGE,
 ]
 
