@@ -68,15 +68,19 @@ CONTROLLER_REVISION = ResourceInfo(
     "controllerrevision",
     True,
     schema=KindSchema(
-        "ControllerRevision implements an immutable snapshot of state data.",
+        "A ControllerRevision is an immutable snapshot of a controller's state, such as one "
+        "pod template of a DaemonSet or StatefulSet, kept for rollbacks.",
         {
             "data": Field(
                 "object",
-                "Data is the serialized representation of the state.",
+                "The saved state as raw JSON; the DaemonSet and StatefulSet controllers store "
+                "a strategic merge patch that replaces spec.template. Required; cannot be "
+                "changed once created.",
             ),
             "revision": Field(
                 "integer",
-                "Revision indicates the revision of the state represented by Data.",
+                "The number of this revision among its owner's revisions; higher is newer. "
+                "Required and not negative.",
             ),
         },
         {},

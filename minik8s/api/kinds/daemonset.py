@@ -34,13 +34,13 @@ from minik8s.api.printing import (
 )
 from minik8s.api.schema import (
     APPS,
+    INT_OR_STRING,
     LABEL_SELECTOR,
     POD_TEMPLATE,
     Field,
     KindSchema,
     Ref,
     Struct,
-    condition,
     merged_by_type,
 )
 from minik8s.api.validation import as_object, one_of, validate_selector_update
@@ -50,33 +50,120 @@ from .workload import (
     default_rolling_update,
     validate_rolling_update,
     validate_workload,
+    workload_condition,
 )
 
 DEFINITIONS = {
     APPS + "DaemonSetSpec": Struct(
         {
-            "selector": LABEL_SELECTOR,
-            "template": POD_TEMPLATE,
-            "updateStrategy": "object",
-            "minReadySeconds": "integer",
-            "revisionHistoryLimit": "integer",
-        }
+            "selector": Field(
+                LABEL_SELECTOR,
+                "Label query over the pods this DaemonSet owns. Required, must not be empty, "
+                "must match the template's labels, and cannot be changed.",
+            ),
+            "template": Field(
+                POD_TEMPLATE,
+                "The pod run on each eligible node: every node when the template has no node "
+                "selector or affinity, else the nodes they select. Its restartPolicy may only "
+                "be Always.",
+            ),
+            "updateStrategy": Field(
+                Ref(APPS + "DaemonSetUpdateStrategy"),
+                "How pods of an old template are replaced after the template changes.",
+            ),
+            "minReadySeconds": Field(
+                "integer",
+                "Seconds a new daemon pod must stay ready, with no container crashing, before "
+                "it counts as available. Defaults to 0 (available as soon as it is ready).",
+            ),
+            "revisionHistoryLimit": Field(
+                "integer",
+                "How many old ControllerRevisions are kept for rollbacks. Defaults to 10.",
+            ),
+        },
+        "The desired state of a DaemonSet.",
+    ),
+    APPS + "DaemonSetUpdateStrategy": Struct(
+        {
+            "type": Field(
+                "string",
+                'How to replace pods after a template change: "RollingUpdate" (the default) '
+                'node by node, or "OnDelete" only when an old pod is deleted.',
+            ),
+            "rollingUpdate": Field(
+                Ref(APPS + "RollingUpdateDaemonSet"),
+                "The limits of a rolling update; used only when type is RollingUpdate.",
+            ),
+        },
+        "How a DaemonSet replaces pods of an old template.",
+    ),
+    APPS + "RollingUpdateDaemonSet": Struct(
+        {
+            "maxUnavailable": Field(
+                Ref(INT_OR_STRING),
+                "How many nodes that should run the pod may be without an available one "
+                "during the update: a number or a percentage of status.desiredNumberScheduled "
+                "(rounded up), at most 100%. Defaults to 1; may not be 0 when maxSurge is 0.",
+            ),
+            "maxSurge": Field(
+                Ref(INT_OR_STRING),
+                "How many nodes may run the new pod beside the old, still available one "
+                "before the old one is deleted: a number or a percentage of "
+                "status.desiredNumberScheduled (rounded up, at least 1). Defaults to 0; may "
+                "not be 0 when maxUnavailable is 0.",
+            ),
+        },
+        "The limits of a DaemonSet's rolling update.",
     ),
     APPS + "DaemonSetStatus": Struct(
         {
-            "currentNumberScheduled": "integer",
-            "numberMisscheduled": "integer",
-            "desiredNumberScheduled": "integer",
-            "numberReady": "integer",
-            "observedGeneration": "integer",
-            "updatedNumberScheduled": "integer",
-            "numberAvailable": "integer",
-            "numberUnavailable": "integer",
-            "collisionCount": "integer",
-            "conditions": merged_by_type(APPS + "DaemonSetCondition"),
-        }
+            "currentNumberScheduled": Field(
+                "integer",
+                "Nodes that should run the daemon pod and run at least one.",
+            ),
+            "numberMisscheduled": Field(
+                "integer",
+                "Nodes that run the daemon pod but should not.",
+            ),
+            "desiredNumberScheduled": Field(
+                "integer",
+                "Nodes that should run the daemon pod, whether they do or not.",
+            ),
+            "numberReady": Field(
+                "integer",
+                "Nodes that should run the daemon pod and run one whose Ready condition is True.",
+            ),
+            "observedGeneration": Field(
+                "integer",
+                "The metadata.generation the controller last acted on; the status is current "
+                "when it equals metadata.generation.",
+            ),
+            "updatedNumberScheduled": Field(
+                "integer",
+                "Nodes that run a daemon pod of the current template.",
+            ),
+            "numberAvailable": Field(
+                "integer",
+                "Nodes that should run the daemon pod and run one ready for at least "
+                "minReadySeconds.",
+            ),
+            "numberUnavailable": Field(
+                "integer",
+                "Nodes that should run the daemon pod and run none that is available.",
+            ),
+            "collisionCount": Field(
+                "integer",
+                "How often the hash naming a new ControllerRevision collided with an existing "
+                "name; the controller mixes it into the next hash to get a fresh name.",
+            ),
+            "conditions": Field(
+                merged_by_type(APPS + "DaemonSetCondition"),
+                "The latest observations of the DaemonSet's state, one per type.",
+            ),
+        },
+        "The state of a DaemonSet as its controller last observed it.",
     ),
-    APPS + "DaemonSetCondition": condition(),
+    APPS + "DaemonSetCondition": workload_condition("DaemonSet"),
 }
 
 
@@ -162,15 +249,15 @@ DAEMON_SET = ResourceInfo(
     ("status",),
     ("all",),
     schema=KindSchema(
-        "DaemonSet represents the configuration of a daemon set.",
+        "A DaemonSet runs one pod of a template on every node that may run it.",
         {
             "spec": Field(
                 Ref(APPS + "DaemonSetSpec"),
-                "The desired behavior of this daemon set.",
+                "Which pod the DaemonSet runs on each node and how it rolls out changes.",
             ),
             "status": Field(
                 Ref(APPS + "DaemonSetStatus"),
-                "The current status of this daemon set.",
+                "What the daemonset controller last observed; written by the controller.",
             ),
         },
         DEFINITIONS,

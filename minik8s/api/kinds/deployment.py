@@ -42,7 +42,6 @@ from minik8s.api.schema import (
     KindSchema,
     Ref,
     Struct,
-    condition,
     merged_by_type,
 )
 from minik8s.api.validation import (
@@ -59,46 +58,125 @@ from .workload import (
     default_rolling_update,
     validate_rolling_update,
     validate_workload,
+    workload_condition,
 )
 
 DEFINITIONS = {
     APPS + "DeploymentSpec": Struct(
         {
-            "replicas": "integer",
-            "selector": LABEL_SELECTOR,
-            "template": POD_TEMPLATE,
+            "replicas": Field(
+                "integer",
+                "How many pods the Deployment should run. Defaults to 1; 0 is allowed.",
+            ),
+            "selector": Field(
+                LABEL_SELECTOR,
+                "Label query over the pods (and ReplicaSets) this Deployment manages. Required, "
+                "must not be empty, must match the template's labels, and cannot be changed.",
+            ),
+            "template": Field(
+                POD_TEMPLATE,
+                "The pod every replica is made from. Its restartPolicy may only be Always; "
+                "changing it starts a rollout.",
+            ),
+            # Undescribed on purpose: test_discovery pins this property's exact OpenAPI form
+            # (an allOf and the retainKeys strategy); explain shows DeploymentStrategy's text.
             "strategy": Ref(APPS + "DeploymentStrategy", strategy="retainKeys"),
-            "minReadySeconds": "integer",
-            "revisionHistoryLimit": "integer",
-            "paused": "boolean",
-            "progressDeadlineSeconds": "integer",
-        }
+            "minReadySeconds": Field(
+                "integer",
+                "Seconds a new pod must stay ready, with no container crashing, before it "
+                "counts as available. Defaults to 0 (available as soon as it is ready).",
+            ),
+            "revisionHistoryLimit": Field(
+                "integer",
+                "How many old ReplicaSets are kept (scaled to 0) for rollbacks. Defaults to 10.",
+            ),
+            "paused": Field(
+                "boolean",
+                "When true the controller stops rolling out template changes until the "
+                "Deployment is resumed; scaling still happens. Defaults to false.",
+            ),
+            "progressDeadlineSeconds": Field(
+                "integer",
+                "Seconds a rollout may go without progress before the Progressing condition "
+                "turns False with reason ProgressDeadlineExceeded. Must exceed "
+                "minReadySeconds; defaults to 600.",
+            ),
+        },
+        "The desired state of a Deployment.",
     ),
     APPS + "DeploymentStrategy": Struct(
         {
-            "type": "string",
-            "rollingUpdate": Ref(APPS + "RollingUpdateDeployment"),
-        }
+            "type": Field(
+                "string",
+                'How to replace old pods: "RollingUpdate" (the default) a few at a time, or '
+                '"Recreate" all old pods first, then the new ones.',
+            ),
+            "rollingUpdate": Field(
+                Ref(APPS + "RollingUpdateDeployment"),
+                "The limits of a rolling update; only allowed when type is RollingUpdate.",
+            ),
+        },
+        "How a Deployment replaces pods of an old template with pods of a new one.",
     ),
     APPS + "RollingUpdateDeployment": Struct(
         {
-            "maxUnavailable": Ref(INT_OR_STRING),
-            "maxSurge": Ref(INT_OR_STRING),
-        }
+            "maxUnavailable": Field(
+                Ref(INT_OR_STRING),
+                "How many desired pods may be unavailable during the update: a number or a "
+                "percentage of spec.replicas (rounded down), at most 100%. Defaults to 25%; "
+                "may not be 0 when maxSurge is 0.",
+            ),
+            "maxSurge": Field(
+                Ref(INT_OR_STRING),
+                "How many pods may exist above spec.replicas during the update: a number or a "
+                "percentage of spec.replicas (rounded up). Defaults to 25%; may not be 0 when "
+                "maxUnavailable is 0.",
+            ),
+        },
+        "The limits of a Deployment's rolling update.",
     ),
     APPS + "DeploymentStatus": Struct(
         {
-            "observedGeneration": "integer",
-            "replicas": "integer",
-            "updatedReplicas": "integer",
-            "readyReplicas": "integer",
-            "availableReplicas": "integer",
-            "unavailableReplicas": "integer",
-            "collisionCount": "integer",
-            "conditions": merged_by_type(APPS + "DeploymentCondition"),
-        }
+            "observedGeneration": Field(
+                "integer",
+                "The metadata.generation the controller last acted on; the status is current "
+                "when it equals metadata.generation.",
+            ),
+            "replicas": Field(
+                "integer",
+                "Pods (not terminating) selected by this Deployment, of every template.",
+            ),
+            "updatedReplicas": Field(
+                "integer",
+                "Pods (not terminating) of this Deployment that run the current template.",
+            ),
+            "readyReplicas": Field(
+                "integer",
+                "Pods (not terminating) of this Deployment whose Ready condition is True.",
+            ),
+            "availableReplicas": Field(
+                "integer",
+                "Pods (not terminating) of this Deployment ready for at least minReadySeconds.",
+            ),
+            "unavailableReplicas": Field(
+                "integer",
+                "Pods still missing for the Deployment to be fully available: running but not "
+                "yet available, or not created yet.",
+            ),
+            "conditions": Field(
+                merged_by_type(APPS + "DeploymentCondition"),
+                "The latest observations of the Deployment's state (Available, Progressing, "
+                "ReplicaFailure), one per type.",
+            ),
+            "collisionCount": Field(
+                "integer",
+                "How often the hash naming a new ReplicaSet collided with an existing name; "
+                "the controller mixes it into the next hash to get a fresh name.",
+            ),
+        },
+        "The state of a Deployment as its controller last observed it.",
     ),
-    APPS + "DeploymentCondition": condition(("lastUpdateTime", "lastTransitionTime")),
+    APPS + "DeploymentCondition": workload_condition("Deployment", last_update_time=True),
 }
 
 
@@ -206,15 +284,16 @@ DEPLOYMENT = ResourceInfo(
     ("status", "scale"),
     ("all",),
     schema=KindSchema(
-        "Deployment enables declarative updates for Pods and ReplicaSets.",
+        "A Deployment keeps a number of replicas of a pod template running and rolls out "
+        "changes to the template through ReplicaSets.",
         {
             "spec": Field(
                 Ref(APPS + "DeploymentSpec"),
-                "Specification of the desired behavior of the Deployment.",
+                "What the Deployment should run and how it rolls out changes.",
             ),
             "status": Field(
                 Ref(APPS + "DeploymentStatus"),
-                "Most recently observed status of the Deployment.",
+                "What the deployment controller last observed; written by the controller.",
             ),
         },
         DEFINITIONS,

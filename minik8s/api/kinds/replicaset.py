@@ -37,34 +37,70 @@ from minik8s.api.schema import (
     KindSchema,
     Ref,
     Struct,
-    condition,
     merged_by_type,
 )
 from minik8s.api.validation import as_object, non_negative, validate_selector_update
 
 from .pod import default_template
-from .workload import validate_workload
+from .workload import validate_workload, workload_condition
 
 DEFINITIONS = {
     APPS + "ReplicaSetSpec": Struct(
         {
-            "replicas": "integer",
-            "minReadySeconds": "integer",
-            "selector": LABEL_SELECTOR,
-            "template": POD_TEMPLATE,
-        }
+            "replicas": Field(
+                "integer",
+                "How many pods the ReplicaSet should run. Defaults to 1; 0 is allowed.",
+            ),
+            "minReadySeconds": Field(
+                "integer",
+                "Seconds a new pod must stay ready, with no container crashing, before it "
+                "counts as available. Defaults to 0 (available as soon as it is ready).",
+            ),
+            "selector": Field(
+                LABEL_SELECTOR,
+                "Label query over the pods this ReplicaSet counts and owns. Required, must not "
+                "be empty, must match the template's labels, and cannot be changed.",
+            ),
+            "template": Field(
+                POD_TEMPLATE,
+                "The pod created whenever fewer replicas than desired exist. Its restartPolicy "
+                "may only be Always; changing it does not touch running pods.",
+            ),
+        },
+        "The desired state of a ReplicaSet.",
     ),
     APPS + "ReplicaSetStatus": Struct(
         {
-            "replicas": "integer",
-            "fullyLabeledReplicas": "integer",
-            "readyReplicas": "integer",
-            "availableReplicas": "integer",
-            "observedGeneration": "integer",
-            "conditions": merged_by_type(APPS + "ReplicaSetCondition"),
-        }
+            "replicas": Field(
+                "integer",
+                "Pods (not terminating) the controller last counted for this ReplicaSet.",
+            ),
+            "fullyLabeledReplicas": Field(
+                "integer",
+                "Pods (not terminating) that carry every label of the pod template.",
+            ),
+            "readyReplicas": Field(
+                "integer",
+                "Pods (not terminating) of this ReplicaSet whose Ready condition is True.",
+            ),
+            "availableReplicas": Field(
+                "integer",
+                "Pods (not terminating) of this ReplicaSet ready for at least minReadySeconds.",
+            ),
+            "observedGeneration": Field(
+                "integer",
+                "The metadata.generation the controller last acted on; the status is current "
+                "when it equals metadata.generation.",
+            ),
+            "conditions": Field(
+                merged_by_type(APPS + "ReplicaSetCondition"),
+                "The latest observations of the ReplicaSet's state (ReplicaFailure when a pod "
+                "could not be created or deleted), one per type.",
+            ),
+        },
+        "The state of a ReplicaSet as its controller last observed it.",
     ),
-    APPS + "ReplicaSetCondition": condition(),
+    APPS + "ReplicaSetCondition": workload_condition("ReplicaSet"),
 }
 
 
@@ -139,15 +175,15 @@ REPLICA_SET = ResourceInfo(
     ("status", "scale"),
     ("all",),
     schema=KindSchema(
-        "ReplicaSet ensures that a specified number of pod replicas are running at any given time.",
+        "A ReplicaSet keeps a given number of pods made from one pod template running.",
         {
             "spec": Field(
                 Ref(APPS + "ReplicaSetSpec"),
-                "Spec defines the specification of the desired behavior of the ReplicaSet.",
+                "Which pods the ReplicaSet should run and how many.",
             ),
             "status": Field(
                 Ref(APPS + "ReplicaSetStatus"),
-                "Status is the most recently observed status of the ReplicaSet.",
+                "What the replicaset controller last observed; written by the controller.",
             ),
         },
         DEFINITIONS,

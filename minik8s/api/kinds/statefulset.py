@@ -37,6 +37,8 @@ from minik8s.api.printing import (
 )
 from minik8s.api.schema import (
     APPS,
+    CORE,
+    INT_OR_STRING,
     LABEL_SELECTOR,
     POD_TEMPLATE,
     Array,
@@ -44,7 +46,6 @@ from minik8s.api.schema import (
     KindSchema,
     Ref,
     Struct,
-    condition,
     merged_by_type,
 )
 from minik8s.api.validation import (
@@ -60,39 +61,171 @@ from minik8s.api.validation import (
 )
 
 from .pod import default_template
-from .workload import default_rolling_update, validate_workload
+from .workload import default_rolling_update, validate_workload, workload_condition
 
 DEFINITIONS = {
     APPS + "StatefulSetSpec": Struct(
         {
-            "replicas": "integer",
-            "selector": LABEL_SELECTOR,
-            "template": POD_TEMPLATE,
-            "serviceName": "string",
-            "podManagementPolicy": "string",
-            "updateStrategy": "object",
-            "volumeClaimTemplates": Array("object", list_type="atomic"),
-            "revisionHistoryLimit": "integer",
-            "minReadySeconds": "integer",
-            "persistentVolumeClaimRetentionPolicy": "object",
-            "ordinals": "object",
-        }
+            "replicas": Field(
+                "integer",
+                "How many pods (ordinals) the set should run. Defaults to 1; 0 is allowed.",
+            ),
+            "selector": Field(
+                LABEL_SELECTOR,
+                "Label query over the pods this StatefulSet owns. Required, must not be "
+                "empty, must match the template's labels, and cannot be changed.",
+            ),
+            "template": Field(
+                POD_TEMPLATE,
+                "The pod every ordinal is made from; pod N of set S is named S-N. Its "
+                "restartPolicy may only be Always.",
+            ),
+            "volumeClaimTemplates": Field(
+                Array(Ref(CORE + "PersistentVolumeClaim"), list_type="atomic"),
+                "Claims each pod gets its own copy of, named <claim>-<set>-<ordinal> and kept "
+                "across pod re-creation. A container mounts one by the claim's name; it takes "
+                "the place of a template volume of the same name. Cannot be changed.",
+            ),
+            "serviceName": Field(
+                "string",
+                "The (headless) Service that gives the pods their network identity: each pod's "
+                "hostname is its name and its subdomain this Service. Cannot be changed.",
+            ),
+            "podManagementPolicy": Field(
+                "string",
+                'How pods are created and removed: "OrderedReady" (the default) one at a time '
+                'in ordinal order, waiting for each to be ready; "Parallel" all at once. '
+                "Cannot be changed.",
+            ),
+            "updateStrategy": Field(
+                Ref(APPS + "StatefulSetUpdateStrategy"),
+                "How pods of an old template are replaced after the template changes.",
+            ),
+            "revisionHistoryLimit": Field(
+                "integer",
+                "How many old ControllerRevisions are kept for rollbacks. Defaults to 10.",
+            ),
+            "minReadySeconds": Field(
+                "integer",
+                "Seconds a new pod must stay ready, with no container crashing, before it "
+                "counts as available. Defaults to 0 (available as soon as it is ready).",
+            ),
+            "persistentVolumeClaimRetentionPolicy": Field(
+                Ref(APPS + "StatefulSetPersistentVolumeClaimRetentionPolicy"),
+                "Whether the claims made from volumeClaimTemplates are deleted with the set or "
+                "when their pod is scaled away. By default they are kept until deleted by hand.",
+            ),
+            "ordinals": Field(
+                Ref(APPS + "StatefulSetOrdinals"),
+                "How pods are numbered. By default the first pod is 0 and each further one "
+                "takes the next number.",
+            ),
+        },
+        "The desired state of a StatefulSet.",
+    ),
+    APPS + "StatefulSetUpdateStrategy": Struct(
+        {
+            "type": Field(
+                "string",
+                'How to replace pods after a template change: "RollingUpdate" (the default) '
+                'from the highest ordinal down, or "OnDelete" only when a pod is deleted.',
+            ),
+            "rollingUpdate": Field(
+                Ref(APPS + "RollingUpdateStatefulSetStrategy"),
+                "The parameters of a rolling update; only allowed when type is RollingUpdate.",
+            ),
+        },
+        "How a StatefulSet replaces pods of an old template.",
+    ),
+    APPS + "RollingUpdateStatefulSetStrategy": Struct(
+        {
+            "partition": Field(
+                "integer",
+                "The lowest ordinal (counted from ordinals.start) that is updated: pods below "
+                "it keep the old template, which allows canary and phased roll-outs. "
+                "Defaults to 0.",
+            ),
+            "maxUnavailable": Field(
+                Ref(INT_OR_STRING),
+                "How many pods may be unavailable during the update: a number or a percentage "
+                "of spec.replicas (rounded up), at least 1. Defaults to 1. Kubernetes honours "
+                "it only behind the MaxUnavailableStatefulSet feature gate; this cluster always "
+                "updates one pod at a time.",
+            ),
+        },
+        "The parameters of a StatefulSet's rolling update.",
+    ),
+    APPS + "StatefulSetPersistentVolumeClaimRetentionPolicy": Struct(
+        {
+            "whenDeleted": Field(
+                "string",
+                'What happens to the claims when the StatefulSet is deleted: "Retain" (the '
+                'default) keeps them, "Delete" deletes them.',
+            ),
+            "whenScaled": Field(
+                "string",
+                'What happens to the claims of pods removed by a scale-down: "Retain" (the '
+                'default) keeps them, "Delete" deletes them.',
+            ),
+        },
+        "The lifecycle of the claims a StatefulSet makes from its volumeClaimTemplates.",
+    ),
+    APPS + "StatefulSetOrdinals": Struct(
+        {
+            "start": Field(
+                "integer",
+                "The number of the first pod: pods are numbered from start to "
+                "start + replicas - 1. Defaults to 0; must not be negative.",
+            ),
+        },
+        "How the pods of a StatefulSet are numbered.",
     ),
     APPS + "StatefulSetStatus": Struct(
         {
-            "observedGeneration": "integer",
-            "replicas": "integer",
-            "readyReplicas": "integer",
-            "currentReplicas": "integer",
-            "updatedReplicas": "integer",
-            "availableReplicas": "integer",
-            "currentRevision": "string",
-            "updateRevision": "string",
-            "collisionCount": "integer",
-            "conditions": merged_by_type(APPS + "StatefulSetCondition"),
-        }
+            "observedGeneration": Field(
+                "integer",
+                "The metadata.generation the controller last acted on; the status is current "
+                "when it equals metadata.generation.",
+            ),
+            "replicas": Field("integer", "Pods the controller has created for this set."),
+            "readyReplicas": Field(
+                "integer",
+                "Pods of this set whose Ready condition is True.",
+            ),
+            "currentReplicas": Field(
+                "integer",
+                "Pods of this set running the revision named by currentRevision.",
+            ),
+            "updatedReplicas": Field(
+                "integer",
+                "Pods of this set running the revision named by updateRevision.",
+            ),
+            "currentRevision": Field(
+                "string",
+                "The ControllerRevision the pods below the update partition run; it becomes "
+                "updateRevision once every pod is updated.",
+            ),
+            "updateRevision": Field(
+                "string",
+                "The ControllerRevision of the current template, which updated pods run.",
+            ),
+            "collisionCount": Field(
+                "integer",
+                "How often the hash naming a new ControllerRevision collided with an existing "
+                "name; the controller mixes it into the next hash to get a fresh name.",
+            ),
+            "conditions": Field(
+                merged_by_type(APPS + "StatefulSetCondition"),
+                "The latest observations of the StatefulSet's state, one per type.",
+            ),
+            "availableReplicas": Field(
+                "integer",
+                "Pods of this set ready for at least minReadySeconds.",
+            ),
+        },
+        "The state of a StatefulSet as its controller last observed it.",
     ),
-    APPS + "StatefulSetCondition": condition(),
+    APPS + "StatefulSetCondition": workload_condition("StatefulSet"),
 }
 
 
@@ -254,15 +387,16 @@ STATEFUL_SET = ResourceInfo(
     ("status", "scale"),
     ("all",),
     schema=KindSchema(
-        "StatefulSet represents a set of pods with consistent identities.",
+        "A StatefulSet runs pods with stable names, network identities and storage, and "
+        "creates, updates and removes them in ordinal order.",
         {
             "spec": Field(
                 Ref(APPS + "StatefulSetSpec"),
-                "Spec defines the desired identities of pods in this set.",
+                "Which pods the StatefulSet runs, their storage, and how changes roll out.",
             ),
             "status": Field(
                 Ref(APPS + "StatefulSetStatus"),
-                "Status is the current status of Pods in this StatefulSet.",
+                "What the statefulset controller last observed; written by the controller.",
             ),
         },
         DEFINITIONS,

@@ -14,6 +14,7 @@ from typing import Any
 from minik8s.api.defaults import child, set_default
 from minik8s.api.errors import forbidden, invalid, required
 from minik8s.api.kind import Errs, Obj
+from minik8s.api.schema import TIME, Field, Struct, condition
 from minik8s.api.validation import (
     as_object,
     int_or_percent,
@@ -100,3 +101,17 @@ def default_rolling_update(spec: Obj, key: str, rolling: dict[str, Any]) -> None
         return
     for field, value in rolling.items():
         set_default(params, field, value)
+
+
+# --------------------------------------------------------------------------- schema
+
+
+def workload_condition(kind: str, *, last_update_time: bool = False) -> Struct:
+    """The condition of a workload's status (`DeploymentCondition`, ...)."""
+    members = dict(condition(()).fields)
+    if last_update_time:
+        members["lastUpdateTime"] = Field(TIME, "When the condition was last updated.")
+    members["lastTransitionTime"] = Field(
+        TIME, "When the condition last changed its status from one value to another."
+    )
+    return Struct(members, f"One aspect of the state of a {kind} at a point in time.")
