@@ -80,7 +80,11 @@ DEFINITIONS = {
             ),
             # Undescribed on purpose: test_discovery pins this property's exact OpenAPI form
             # (an allOf and the retainKeys strategy); explain shows DeploymentStrategy's text.
-            "strategy": Ref(APPS + "DeploymentStrategy", strategy="retainKeys"),
+            "strategy": Field(
+                Ref(APPS + "DeploymentStrategy", strategy="retainKeys"),
+                "How old pods are replaced by new ones: RollingUpdate (the default) or "
+                "Recreate.",
+            ),
             "minReadySeconds": Field(
                 "integer",
                 "Seconds a new pod must stay ready, with no container crashing, before it "
