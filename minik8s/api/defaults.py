@@ -61,118 +61,15 @@ def set_default(obj: Obj, key: str, value: Any) -> None:
 
 
 # --------------------------------------------------------------------------- pods
-
-
-def _image_pull_policy(image: Any) -> str:
-    """`Always` for `:latest` or an untagged image, `IfNotPresent` for a tag or a digest."""
-    if not isinstance(image, str) or "@" in image:
-        return "IfNotPresent"
-    last = image.rsplit("/", 1)[-1]  # a registry host may carry a port: "reg:5000/app"
-    if ":" not in last:
-        return "Always"
-    return "Always" if last.rsplit(":", 1)[1] == "latest" else "IfNotPresent"
-
-
-def _default_probe(probe: Obj) -> None:
-    set_default(probe, "timeoutSeconds", 1)
-    set_default(probe, "periodSeconds", 10)
-    set_default(probe, "successThreshold", 1)
-    set_default(probe, "failureThreshold", 3)
-    http_get = child(probe, "httpGet", create=False)
-    if http_get is not None:
-        set_default(http_get, "scheme", "HTTP")
-
-
-def _default_lifecycle(container: Obj) -> None:
-    lifecycle = child(container, "lifecycle", create=False)
-    if lifecycle is None:
-        return
-    for hook in ("postStart", "preStop"):
-        handler = child(lifecycle, hook, create=False)
-        http_get = child(handler, "httpGet", create=False) if handler is not None else None
-        if http_get is not None:
-            set_default(http_get, "scheme", "HTTP")
-
-
-def _default_container(container: Obj) -> None:
-    if container.get("image") is not None:
-        set_default(container, "imagePullPolicy", _image_pull_policy(container.get("image")))
-    set_default(container, "terminationMessagePath", "/dev/termination-log")
-    set_default(container, "terminationMessagePolicy", "File")
-    set_default(container, "resources", {})
-    for port in dicts_at(container, "ports"):
-        set_default(port, "protocol", "TCP")
-    for env in dicts_at(container, "env"):
-        value_from = child(env, "valueFrom", create=False)
-        field_ref = child(value_from, "fieldRef", create=False) if value_from else None
-        if field_ref is not None:
-            set_default(field_ref, "apiVersion", "v1")
-    for probe_key in ("livenessProbe", "readinessProbe", "startupProbe"):
-        probe = child(container, probe_key, create=False)
-        if probe is not None:
-            _default_probe(probe)
-    _default_lifecycle(container)
-
-
-_VOLUME_MODE_SOURCES = ("configMap", "secret", "downwardAPI", "projected")
-
-
-def _default_volume(volume: Obj) -> None:
-    for source_key in _VOLUME_MODE_SOURCES:
-        source = child(volume, source_key, create=False)
-        if source is not None:
-            set_default(source, "defaultMode", 0o644)
-    host_path = child(volume, "hostPath", create=False)
-    if host_path is not None:
-        set_default(host_path, "type", "")
-
-
-def _default_pod_spec(spec: Obj, *, restart_policy: str | None = "Always") -> None:
-    """PodSpec defaults, shared by Pods and every pod template.
-
-    `restart_policy` is None for Job templates: Kubernetes makes the user choose
-    OnFailure or Never there, and validation reports a missing one.
-    """
-    if restart_policy is not None:
-        set_default(spec, "restartPolicy", restart_policy)
-    set_default(spec, "dnsPolicy", "ClusterFirst")
-    set_default(spec, "schedulerName", "default-scheduler")
-    set_default(spec, "terminationGracePeriodSeconds", 30)
-    set_default(spec, "securityContext", {})
-    set_default(spec, "enableServiceLinks", True)
-    for key in ("containers", "initContainers"):
-        for container in dicts_at(spec, key):
-            _default_container(container)
-    for volume in dicts_at(spec, "volumes"):
-        _default_volume(volume)
+# The pod spec and pod template defaults live in minik8s.api.kinds.podspec; the workload
+# and job defaulters below reach them by their old name until they move to their kinds
+# (imported late: the kind modules build on this one).
 
 
 def _default_template(parent: Obj, *, restart_policy: str | None = "Always") -> None:
-    """Defaults of `parent.template.spec`; the template itself must already be written."""
-    template = child(parent, "template", create=False)
-    if template is None:
-        return
-    spec = child(template, "spec")
-    if spec is not None:
-        _default_pod_spec(spec, restart_policy=restart_policy)
+    from minik8s.api.kinds import podspec
 
-
-def _requests_from_limits(spec: Obj) -> None:
-    """A container with a limit but no request for a resource requests its limit."""
-    for key in ("containers", "initContainers"):
-        for container in dicts_at(spec, key):
-            resources = child(container, "resources", create=False)
-            if resources is None:
-                continue
-            limits = resources.get("limits")
-            if not isinstance(limits, dict) or not limits:
-                continue
-            requests = child(resources, "requests")
-            if requests is None:
-                continue
-            for name, value in limits.items():
-                if name not in requests:
-                    requests[name] = copy.deepcopy(value)
+    podspec.default_template(parent, restart_policy=restart_policy)
 
 
 _QOS_RESOURCES = ("cpu", "memory")
@@ -225,19 +122,6 @@ def pod_qos_class(spec: Any) -> str:
 
 
 # --------------------------------------------------------------------------- per kind
-
-
-def _default_pod(obj: Obj) -> None:
-    spec = child(obj, "spec")
-    if spec is None:
-        return
-    _default_pod_spec(spec)
-    _requests_from_limits(spec)
-    set_default(spec, "priority", 0)
-    status = child(obj, "status")
-    if status is not None and status.get("phase") is None:
-        status["phase"] = "Pending"
-        status["qosClass"] = pod_qos_class(spec)
 
 
 def _default_service(obj: Obj) -> None:

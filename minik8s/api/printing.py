@@ -12,7 +12,6 @@ missing field prints as that default.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -230,11 +229,7 @@ def selector_column(what: str) -> Column:
     return column("Selector", f"Label query over the {what} this object selects.", priority=1)
 
 
-# --------------------------------------------------------------------------- pods
-
-
-def _is_restartable_init(container: Any) -> bool:
-    return as_dict(container).get("restartPolicy") == "Always"
+# --------------------------------------------------------------------------- conditions
 
 
 def condition_true(conditions: Any, type_: str) -> bool:
@@ -243,183 +238,6 @@ def condition_true(conditions: Any, type_: str) -> bool:
             return condition.get("status") == "True"
     return False
 
-
-def _terminated_reason(terminated: dict[str, Any], prefix: str) -> str:
-    reason = text(terminated.get("reason"))
-    if reason:
-        return prefix + reason
-    signal = integer(terminated.get("signal"))
-    if signal:
-        return f"{prefix}Signal:{signal}"
-    return f"{prefix}ExitCode:{integer(terminated.get('exitCode'))}"
-
-
-def _last_termination(status: dict[str, Any]) -> datetime | None:
-    finished = at(status, "lastState", "terminated", "finishedAt")
-    return parse_time(finished) if at(status, "lastState", "terminated") is not None else None
-
-
-def _later(a: datetime | None, b: datetime | None) -> datetime | None:
-    if a is None:
-        return b
-    if b is None:
-        return a
-    return max(a, b)
-
-
-@dataclass
-class _PodSummary:
-    """What the READY, STATUS and RESTARTS columns of a pod show."""
-
-    reason: str
-    ready: int
-    total: int
-    restarts: int
-    last_restart: datetime | None
-
-
-def _summarize_init(pod: Obj, summary: _PodSummary) -> tuple[bool, int, datetime | None]:
-    """Walk init containers; returns (initializing, sidecar restarts, last sidecar restart)."""
-    spec, status = as_dict(pod.get("spec")), as_dict(pod.get("status"))
-    init_specs = {text(c.get("name")): c for c in dicts(spec.get("initContainers"))}
-    init_statuses = dicts(status.get("initContainerStatuses"))
-    total_inits = len(as_list(spec.get("initContainers")))
-    sidecar_restarts, sidecar_last = 0, None
-    for index, container in enumerate(init_statuses):
-        count = integer(container.get("restartCount"))
-        summary.restarts += count
-        summary.last_restart = _later(summary.last_restart, _last_termination(container))
-        sidecar = _is_restartable_init(init_specs.get(text(container.get("name"))))
-        if sidecar:
-            sidecar_restarts += count
-            sidecar_last = _later(sidecar_last, _last_termination(container))
-        state = as_dict(container.get("state"))
-        terminated = state.get("terminated")
-        waiting_reason = text(as_dict(state.get("waiting")).get("reason"))
-        if isinstance(terminated, dict) and integer(terminated.get("exitCode")) == 0:
-            continue
-        if sidecar and container.get("started") is True:
-            summary.ready += 1 if container.get("ready") is True else 0
-            continue
-        if isinstance(terminated, dict):
-            summary.reason = _terminated_reason(terminated, "Init:")
-        elif waiting_reason and waiting_reason != "PodInitializing":
-            summary.reason = "Init:" + waiting_reason
-        else:
-            summary.reason = f"Init:{index}/{total_inits}"
-        return True, sidecar_restarts, sidecar_last
-    return False, sidecar_restarts, sidecar_last
-
-
-def _summarize_containers(pod: Obj, summary: _PodSummary) -> None:
-    status = as_dict(pod.get("status"))
-    has_running = False
-    for container in reversed(dicts(status.get("containerStatuses"))):
-        summary.restarts += integer(container.get("restartCount"))
-        summary.last_restart = _later(summary.last_restart, _last_termination(container))
-        state = as_dict(container.get("state"))
-        waiting_reason = text(as_dict(state.get("waiting")).get("reason"))
-        terminated = state.get("terminated")
-        if waiting_reason:
-            summary.reason = waiting_reason
-        elif isinstance(terminated, dict):
-            summary.reason = _terminated_reason(terminated, "")
-        elif container.get("ready") is True and isinstance(state.get("running"), dict):
-            has_running = True
-            summary.ready += 1
-    if summary.reason == "Completed" and has_running:
-        ready = condition_true(status.get("conditions"), "Ready")
-        summary.reason = "Running" if ready else "NotReady"
-
-
-def _summarize_pod(pod: Obj) -> _PodSummary:
-    spec, status = as_dict(pod.get("spec")), as_dict(pod.get("status"))
-    phase = text(status.get("phase")) or "Pending"
-    total = len(as_list(spec.get("containers"))) + sum(
-        1 for c in as_list(spec.get("initContainers")) if _is_restartable_init(c)
-    )
-    summary = _PodSummary(text(status.get("reason")) or phase, 0, total, 0, None)
-    for condition in dicts(status.get("conditions")):
-        if condition.get("type") == "PodScheduled" and condition.get("reason") == (
-            "SchedulingGated"
-        ):
-            summary.reason = "SchedulingGated"
-    initializing, sidecar_restarts, sidecar_last = _summarize_init(pod, summary)
-    if not initializing or condition_true(status.get("conditions"), "Initialized"):
-        summary.restarts, summary.last_restart = sidecar_restarts, sidecar_last
-        _summarize_containers(pod, summary)
-    deleting = at(pod, "metadata", "deletionTimestamp") is not None
-    if deleting and status.get("reason") == "NodeLost":
-        summary.reason = "Unknown"
-    elif deleting and phase not in ("Succeeded", "Failed"):
-        summary.reason = "Terminating"
-    return summary
-
-
-def _pod_ip(status: dict[str, Any]) -> str:
-    ips = dicts(status.get("podIPs"))
-    ip = text(ips[0].get("ip")) if ips else text(status.get("podIP"))
-    return ip or "<none>"
-
-
-def _readiness_gates(spec: dict[str, Any], status: dict[str, Any]) -> str:
-    gates = dicts(spec.get("readinessGates"))
-    if not gates:
-        return "<none>"
-    passed = sum(
-        1
-        for gate in gates
-        if condition_true(status.get("conditions"), text(gate.get("conditionType")))
-    )
-    return f"{passed}/{len(gates)}"
-
-
-def _pod_row(pod: Obj, now: datetime) -> Cells:
-    spec, status = as_dict(pod.get("spec")), as_dict(pod.get("status"))
-    summary = _summarize_pod(pod)
-    restarts = str(summary.restarts)
-    if summary.restarts and summary.last_restart is not None:
-        restarts += f" ({human_duration(aware(now) - summary.last_restart)} ago)"
-    return [
-        name_of(pod),
-        f"{summary.ready}/{summary.total}",
-        summary.reason,
-        restarts,
-        age(pod, now),
-        _pod_ip(status),
-        text(spec.get("nodeName")) or "<none>",
-        text(status.get("nominatedNodeName")) or "<none>",
-        _readiness_gates(spec, status),
-    ]
-
-
-def _pod_conditions(pod: Obj) -> list[dict[str, Any]]:
-    """Row conditions kube-apiserver attaches to finished pods (`Completed`)."""
-    phase = at(pod, "status", "phase")
-    if phase == "Succeeded":
-        message = "The pod has completed successfully."
-    elif phase == "Failed":
-        message = "The pod failed."
-    else:
-        return []
-    return [{"type": "Completed", "status": "True", "reason": phase, "message": message}]
-
-
-_POD_COLUMNS = [
-    NAME,
-    column("Ready", "The aggregate readiness state of this pod for accepting traffic."),
-    column("Status", "The aggregate status of the containers in this pod."),
-    column(
-        "Restarts",
-        "The number of times the containers in this pod have been restarted and when the "
-        "last container in this pod has restarted.",
-    ),
-    AGE,
-    column("IP", "The IP address allocated to the pod.", priority=1),
-    column("Node", "The node the pod is bound to.", priority=1),
-    column("Nominated Node", "The node the scheduler nominated for preemption.", priority=1),
-    column("Readiness Gates", "Readiness gates that are true, of all declared.", priority=1),
-]
 
 # --------------------------------------------------------------------------- workloads
 
