@@ -365,10 +365,6 @@ def _default_cronjob(obj: Obj) -> None:
         _default_template(job_spec, restart_policy=None)
 
 
-def _default_secret(obj: Obj) -> None:
-    set_default(obj, "type", "Opaque")
-
-
 def _default_namespace(obj: Obj) -> None:
     spec = child(obj, "spec")
     if spec is not None:

@@ -794,38 +794,6 @@ def _namespace_row(obj: Obj, now: datetime) -> Cells:
 _NAMESPACE_COLUMNS = [NAME, column("Status", "The status of the namespace"), AGE]
 
 
-def _configmap_row(obj: Obj, now: datetime) -> Cells:
-    count = len(as_dict(obj.get("data"))) + len(as_dict(obj.get("binaryData")))
-    return [name_of(obj), count, age(obj, now)]
-
-
-_CONFIGMAP_COLUMNS = [NAME, column("Data", "Number of data entries.", type_="integer"), AGE]
-
-
-def _secret_row(obj: Obj, now: datetime) -> Cells:
-    secret_type = text(obj.get("type")) or "Opaque"
-    return [name_of(obj), secret_type, len(as_dict(obj.get("data"))), age(obj, now)]
-
-
-_SECRET_COLUMNS = [
-    NAME,
-    column("Type", "Used to facilitate programmatic handling of secret data."),
-    column("Data", "Number of data entries.", type_="integer"),
-    AGE,
-]
-
-
-def _serviceaccount_row(obj: Obj, now: datetime) -> Cells:
-    return [name_of(obj), len(as_list(obj.get("secrets"))), age(obj, now)]
-
-
-_SERVICEACCOUNT_COLUMNS = [
-    NAME,
-    column("Secrets", "Number of secrets pods of this service account may use.", type_="integer"),
-    AGE,
-]
-
-
 def _controllerrevision_row(obj: Obj, now: datetime) -> Cells:
     refs = at(obj, "metadata", "ownerReferences")
     owners = [r for r in refs if isinstance(r, dict)] if isinstance(refs, list) else []

@@ -18,8 +18,6 @@ depend on the query-side selector module.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import copy
 import ipaddress
 import re
@@ -43,7 +41,6 @@ from minik8s.api.names import (
     ENV_VAR_RE,
     PERCENT_MSG,
     PERCENT_RE,
-    config_key_errors,
     dns1123_label_errors,
     dns1123_subdomain_errors,
     is_dns1123_label,
@@ -1750,111 +1747,6 @@ def _validate_namespace(obj: Obj, errs: Errs) -> None:
         check(errs, f"spec.finalizers[{i}]", name, qualified_name_errors(name))
     status = as_object(obj.get("status"), "status", errs)
     one_of(status, "phase", "status", errs, ["Active", "Terminating"])
-
-
-def _decoded_size(value: Any, path: str, errs: Errs) -> int:
-    """Size of a base64 value after decoding; reports (without echoing it) an invalid one."""
-    if isinstance(value, str):
-        try:
-            return len(base64.b64decode(value, validate=True))
-        except (binascii.Error, ValueError):
-            pass
-    errs.append(invalid(path, "<value omitted>", "must be a base64 encoded string"))
-    return 0
-
-
-def _check_data_keys(block: Obj, path: str, errs: Errs) -> None:
-    for key in block:
-        check(errs, f"{path}[{key}]", key, config_key_errors(key))
-
-
-def _check_text_values(block: Obj, path: str, errs: Errs) -> int:
-    size = 0
-    for key, value in block.items():
-        if isinstance(value, str):
-            size += len(value.encode())
-        else:
-            errs.append(invalid(f"{path}[{key}]", value, "must be a string"))
-    return size
-
-
-def _validate_configmap(obj: Obj, errs: Errs) -> None:
-    data = as_object(obj.get("data"), "data", errs)
-    binary = as_object(obj.get("binaryData"), "binaryData", errs)
-    _check_data_keys(data, "data", errs)
-    _check_data_keys(binary, "binaryData", errs)
-    for key in data:
-        if key in binary:
-            errs.append(invalid(f"data[{key}]", key, "duplicate of key present in binaryData"))
-    size = _check_text_values(data, "data", errs)
-    size += sum(_decoded_size(v, f"binaryData[{k}]", errs) for k, v in binary.items())
-    if size > DATA_MAX:
-        errs.append(too_long("data", "", DATA_MAX))
-    bool_field(obj, "immutable", "", errs)
-
-
-_SECRET_REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
-    "kubernetes.io/dockercfg": (".dockercfg",),
-    "kubernetes.io/dockerconfigjson": (".dockerconfigjson",),
-    "kubernetes.io/ssh-auth": ("ssh-privatekey",),
-    "kubernetes.io/tls": ("tls.crt", "tls.key"),
-}
-
-
-def _validate_secret_type(obj: Obj, keys: set[str], errs: Errs) -> None:
-    secret_type = str_field(obj, "type", "", errs)
-    for key in _SECRET_REQUIRED_KEYS.get(secret_type or "", ()):
-        if key not in keys:
-            errs.append(required(f"data[{key}]"))
-    if secret_type == "kubernetes.io/basic-auth" and not keys & {"username", "password"}:
-        errs.append(required("data[username]"))
-    if secret_type == "kubernetes.io/service-account-token":
-        meta = obj.get("metadata")
-        annotations = meta.get("annotations") if isinstance(meta, dict) else None
-        if not isinstance(annotations, dict) or not annotations.get(
-            "kubernetes.io/service-account.name"
-        ):
-            errs.append(required("metadata.annotations[kubernetes.io/service-account.name]"))
-
-
-def _validate_secret(obj: Obj, errs: Errs) -> None:
-    data = as_object(obj.get("data"), "data", errs)
-    string_data = as_object(obj.get("stringData"), "stringData", errs)
-    _check_data_keys(data, "data", errs)
-    _check_data_keys(string_data, "stringData", errs)
-    size = sum(_decoded_size(v, f"data[{k}]", errs) for k, v in data.items())
-    size += _check_text_values(string_data, "stringData", errs)
-    if size > DATA_MAX:
-        errs.append(too_long("data", "", DATA_MAX))
-    _validate_secret_type(obj, set(data) | set(string_data), errs)
-    bool_field(obj, "immutable", "", errs)
-
-
-def _validate_immutable_data(obj: Obj, old: Obj, errs: Errs, keys: tuple[str, ...]) -> None:
-    if old.get("immutable") is not True:
-        return
-    detail = "field is immutable when `immutable` is set"
-    if obj.get("immutable") is not True:
-        errs.append(forbidden("immutable", detail))
-    for key in keys:
-        if obj.get(key) != old.get(key):
-            errs.append(forbidden(key, detail))
-
-
-def _validate_configmap_update(obj: Obj, old: Obj, errs: Errs) -> None:
-    _validate_immutable_data(obj, old, errs, ("data", "binaryData"))
-
-
-def _validate_secret_update(obj: Obj, old: Obj, errs: Errs) -> None:
-    _validate_immutable_data(obj, old, errs, ("data",))
-    immutable(obj.get("type"), old.get("type"), "type", errs)
-
-
-def _validate_service_account(obj: Obj, errs: Errs) -> None:
-    for key in ("secrets", "imagePullSecrets"):
-        for path, ref in items_of(obj, key, "", errs):
-            str_field(ref, "name", path, errs)
-    bool_field(obj, "automountServiceAccountToken", "", errs)
 
 
 def _validate_event(obj: Obj, errs: Errs) -> None:
