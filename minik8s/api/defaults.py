@@ -387,25 +387,6 @@ def _default_endpoints(obj: Obj) -> None:
             set_default(port, "protocol", "TCP")
 
 
-def _default_persistent_volume(obj: Obj) -> None:
-    spec = child(obj, "spec")
-    if spec is not None:
-        set_default(spec, "persistentVolumeReclaimPolicy", "Retain")
-        set_default(spec, "volumeMode", "Filesystem")
-    status = child(obj, "status")
-    if status is not None:
-        set_default(status, "phase", "Available")
-
-
-def _default_persistent_volume_claim(obj: Obj) -> None:
-    spec = child(obj, "spec")
-    if spec is not None:
-        set_default(spec, "volumeMode", "Filesystem")
-    status = child(obj, "status")
-    if status is not None:
-        set_default(status, "phase", "Pending")
-
-
 _DEFAULT_HPA_METRIC: Obj = {
     "type": "Resource",
     "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 80}},

@@ -841,69 +841,6 @@ _PRIORITYCLASS_COLUMNS = [
     column("PreemptionPolicy", "Whether pods of this class may preempt others."),
 ]
 
-_ACCESS_MODE_SHORT = {
-    "ReadWriteOnce": "RWO",
-    "ReadOnlyMany": "ROX",
-    "ReadWriteMany": "RWX",
-    "ReadWriteOncePod": "RWOP",
-}
-
-
-def _access_modes(modes: Any) -> str:
-    return ",".join(_ACCESS_MODE_SHORT.get(text(m), text(m)) for m in as_list(modes))
-
-
-def _persistentvolume_row(obj: Obj, now: datetime) -> Cells:
-    spec = as_dict(obj.get("spec"))
-    claim = as_dict(spec.get("claimRef"))
-    claim_text = f"{text(claim.get('namespace'))}/{text(claim.get('name'))}" if claim else ""
-    return [
-        name_of(obj),
-        text(at(spec, "capacity", "storage")),
-        _access_modes(spec.get("accessModes")),
-        text(spec.get("persistentVolumeReclaimPolicy")),
-        text(at(obj, "status", "phase")),
-        claim_text,
-        text(spec.get("storageClassName")),
-        age(obj, now),
-    ]
-
-
-_PERSISTENTVOLUME_COLUMNS = [
-    NAME,
-    column("Capacity", "The storage capacity of the volume."),
-    column("Access Modes", "All ways the volume can be mounted."),
-    column("Reclaim Policy", "What happens to the volume when released from its claim."),
-    column("Status", "The phase of the volume."),
-    column("Claim", "The claim bound to the volume, as namespace/name."),
-    column("StorageClass", "The name of the StorageClass the volume belongs to."),
-    AGE,
-]
-
-
-def _persistentvolumeclaim_row(obj: Obj, now: datetime) -> Cells:
-    spec, status = as_dict(obj.get("spec")), as_dict(obj.get("status"))
-    return [  # capacity and access modes are the bound volume's, as the binder records them
-        name_of(obj),
-        text(status.get("phase")),
-        text(spec.get("volumeName")),
-        text(at(status, "capacity", "storage")),
-        _access_modes(status.get("accessModes")),
-        text(spec.get("storageClassName")),
-        age(obj, now),
-    ]
-
-
-_PERSISTENTVOLUMECLAIM_COLUMNS = [
-    NAME,
-    column("Status", "The phase of the claim."),
-    column("Volume", "The name of the PersistentVolume bound to the claim."),
-    column("Capacity", "The storage capacity of the claim."),
-    column("Access Modes", "All ways the volume can be mounted."),
-    column("StorageClass", "The name of the StorageClass the claim asks for."),
-    AGE,
-]
-
 # --------------------------------------------------------------------------- events
 
 
