@@ -185,10 +185,6 @@ def _default_cronjob(obj: Obj) -> None:
         _default_template(job_spec, restart_policy=None)
 
 
-def _default_secret(obj: Obj) -> None:
-    set_default(obj, "type", "Opaque")
-
-
 def _default_namespace(obj: Obj) -> None:
     spec = child(obj, "spec")
     if spec is not None:
@@ -209,25 +205,6 @@ def _default_endpoints(obj: Obj) -> None:
     for subset in dicts_at(obj, "subsets"):
         for port in dicts_at(subset, "ports"):
             set_default(port, "protocol", "TCP")
-
-
-def _default_persistent_volume(obj: Obj) -> None:
-    spec = child(obj, "spec")
-    if spec is not None:
-        set_default(spec, "persistentVolumeReclaimPolicy", "Retain")
-        set_default(spec, "volumeMode", "Filesystem")
-    status = child(obj, "status")
-    if status is not None:
-        set_default(status, "phase", "Available")
-
-
-def _default_persistent_volume_claim(obj: Obj) -> None:
-    spec = child(obj, "spec")
-    if spec is not None:
-        set_default(spec, "volumeMode", "Filesystem")
-    status = child(obj, "status")
-    if status is not None:
-        set_default(status, "phase", "Pending")
 
 
 _DEFAULT_HPA_METRIC: Obj = {

@@ -510,38 +510,6 @@ def _namespace_row(obj: Obj, now: datetime) -> Cells:
 _NAMESPACE_COLUMNS = [NAME, column("Status", "The status of the namespace"), AGE]
 
 
-def _configmap_row(obj: Obj, now: datetime) -> Cells:
-    count = len(as_dict(obj.get("data"))) + len(as_dict(obj.get("binaryData")))
-    return [name_of(obj), count, age(obj, now)]
-
-
-_CONFIGMAP_COLUMNS = [NAME, column("Data", "Number of data entries.", type_="integer"), AGE]
-
-
-def _secret_row(obj: Obj, now: datetime) -> Cells:
-    secret_type = text(obj.get("type")) or "Opaque"
-    return [name_of(obj), secret_type, len(as_dict(obj.get("data"))), age(obj, now)]
-
-
-_SECRET_COLUMNS = [
-    NAME,
-    column("Type", "Used to facilitate programmatic handling of secret data."),
-    column("Data", "Number of data entries.", type_="integer"),
-    AGE,
-]
-
-
-def _serviceaccount_row(obj: Obj, now: datetime) -> Cells:
-    return [name_of(obj), len(as_list(obj.get("secrets"))), age(obj, now)]
-
-
-_SERVICEACCOUNT_COLUMNS = [
-    NAME,
-    column("Secrets", "Number of secrets pods of this service account may use.", type_="integer"),
-    AGE,
-]
-
-
 def _lease_row(obj: Obj, now: datetime) -> Cells:
     return [name_of(obj), text(at(obj, "spec", "holderIdentity")), age(obj, now)]
 
@@ -566,69 +534,6 @@ _PRIORITYCLASS_COLUMNS = [
     column("Global-Default", "Whether pods without a class get this one."),
     AGE,
     column("PreemptionPolicy", "Whether pods of this class may preempt others."),
-]
-
-_ACCESS_MODE_SHORT = {
-    "ReadWriteOnce": "RWO",
-    "ReadOnlyMany": "ROX",
-    "ReadWriteMany": "RWX",
-    "ReadWriteOncePod": "RWOP",
-}
-
-
-def _access_modes(modes: Any) -> str:
-    return ",".join(_ACCESS_MODE_SHORT.get(text(m), text(m)) for m in as_list(modes))
-
-
-def _persistentvolume_row(obj: Obj, now: datetime) -> Cells:
-    spec = as_dict(obj.get("spec"))
-    claim = as_dict(spec.get("claimRef"))
-    claim_text = f"{text(claim.get('namespace'))}/{text(claim.get('name'))}" if claim else ""
-    return [
-        name_of(obj),
-        text(at(spec, "capacity", "storage")),
-        _access_modes(spec.get("accessModes")),
-        text(spec.get("persistentVolumeReclaimPolicy")),
-        text(at(obj, "status", "phase")),
-        claim_text,
-        text(spec.get("storageClassName")),
-        age(obj, now),
-    ]
-
-
-_PERSISTENTVOLUME_COLUMNS = [
-    NAME,
-    column("Capacity", "The storage capacity of the volume."),
-    column("Access Modes", "All ways the volume can be mounted."),
-    column("Reclaim Policy", "What happens to the volume when released from its claim."),
-    column("Status", "The phase of the volume."),
-    column("Claim", "The claim bound to the volume, as namespace/name."),
-    column("StorageClass", "The name of the StorageClass the volume belongs to."),
-    AGE,
-]
-
-
-def _persistentvolumeclaim_row(obj: Obj, now: datetime) -> Cells:
-    spec, status = as_dict(obj.get("spec")), as_dict(obj.get("status"))
-    return [  # capacity and access modes are the bound volume's, as the binder records them
-        name_of(obj),
-        text(status.get("phase")),
-        text(spec.get("volumeName")),
-        text(at(status, "capacity", "storage")),
-        _access_modes(status.get("accessModes")),
-        text(spec.get("storageClassName")),
-        age(obj, now),
-    ]
-
-
-_PERSISTENTVOLUMECLAIM_COLUMNS = [
-    NAME,
-    column("Status", "The phase of the claim."),
-    column("Volume", "The name of the PersistentVolume bound to the claim."),
-    column("Capacity", "The storage capacity of the claim."),
-    column("Access Modes", "All ways the volume can be mounted."),
-    column("StorageClass", "The name of the StorageClass the claim asks for."),
-    AGE,
 ]
 
 # --------------------------------------------------------------------------- events

@@ -18,9 +18,6 @@ depend on the query-side selector module.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import copy
 import ipaddress
 import re
 from decimal import Decimal
@@ -40,7 +37,6 @@ from minik8s.api.kind import ResourceInfo
 from minik8s.api.names import (
     PERCENT_MSG,
     PERCENT_RE,
-    config_key_errors,
     dns1123_label_errors,
     dns1123_subdomain_errors,
     is_dns1123_label,
@@ -925,111 +921,6 @@ def _validate_namespace(obj: Obj, errs: Errs) -> None:
     one_of(status, "phase", "status", errs, ["Active", "Terminating"])
 
 
-def _decoded_size(value: Any, path: str, errs: Errs) -> int:
-    """Size of a base64 value after decoding; reports (without echoing it) an invalid one."""
-    if isinstance(value, str):
-        try:
-            return len(base64.b64decode(value, validate=True))
-        except (binascii.Error, ValueError):
-            pass
-    errs.append(invalid(path, "<value omitted>", "must be a base64 encoded string"))
-    return 0
-
-
-def _check_data_keys(block: Obj, path: str, errs: Errs) -> None:
-    for key in block:
-        check(errs, f"{path}[{key}]", key, config_key_errors(key))
-
-
-def _check_text_values(block: Obj, path: str, errs: Errs) -> int:
-    size = 0
-    for key, value in block.items():
-        if isinstance(value, str):
-            size += len(value.encode())
-        else:
-            errs.append(invalid(f"{path}[{key}]", value, "must be a string"))
-    return size
-
-
-def _validate_configmap(obj: Obj, errs: Errs) -> None:
-    data = as_object(obj.get("data"), "data", errs)
-    binary = as_object(obj.get("binaryData"), "binaryData", errs)
-    _check_data_keys(data, "data", errs)
-    _check_data_keys(binary, "binaryData", errs)
-    for key in data:
-        if key in binary:
-            errs.append(invalid(f"data[{key}]", key, "duplicate of key present in binaryData"))
-    size = _check_text_values(data, "data", errs)
-    size += sum(_decoded_size(v, f"binaryData[{k}]", errs) for k, v in binary.items())
-    if size > DATA_MAX:
-        errs.append(too_long("data", "", DATA_MAX))
-    bool_field(obj, "immutable", "", errs)
-
-
-_SECRET_REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
-    "kubernetes.io/dockercfg": (".dockercfg",),
-    "kubernetes.io/dockerconfigjson": (".dockerconfigjson",),
-    "kubernetes.io/ssh-auth": ("ssh-privatekey",),
-    "kubernetes.io/tls": ("tls.crt", "tls.key"),
-}
-
-
-def _validate_secret_type(obj: Obj, keys: set[str], errs: Errs) -> None:
-    secret_type = str_field(obj, "type", "", errs)
-    for key in _SECRET_REQUIRED_KEYS.get(secret_type or "", ()):
-        if key not in keys:
-            errs.append(required(f"data[{key}]"))
-    if secret_type == "kubernetes.io/basic-auth" and not keys & {"username", "password"}:
-        errs.append(required("data[username]"))
-    if secret_type == "kubernetes.io/service-account-token":
-        meta = obj.get("metadata")
-        annotations = meta.get("annotations") if isinstance(meta, dict) else None
-        if not isinstance(annotations, dict) or not annotations.get(
-            "kubernetes.io/service-account.name"
-        ):
-            errs.append(required("metadata.annotations[kubernetes.io/service-account.name]"))
-
-
-def _validate_secret(obj: Obj, errs: Errs) -> None:
-    data = as_object(obj.get("data"), "data", errs)
-    string_data = as_object(obj.get("stringData"), "stringData", errs)
-    _check_data_keys(data, "data", errs)
-    _check_data_keys(string_data, "stringData", errs)
-    size = sum(_decoded_size(v, f"data[{k}]", errs) for k, v in data.items())
-    size += _check_text_values(string_data, "stringData", errs)
-    if size > DATA_MAX:
-        errs.append(too_long("data", "", DATA_MAX))
-    _validate_secret_type(obj, set(data) | set(string_data), errs)
-    bool_field(obj, "immutable", "", errs)
-
-
-def _validate_immutable_data(obj: Obj, old: Obj, errs: Errs, keys: tuple[str, ...]) -> None:
-    if old.get("immutable") is not True:
-        return
-    detail = "field is immutable when `immutable` is set"
-    if obj.get("immutable") is not True:
-        errs.append(forbidden("immutable", detail))
-    for key in keys:
-        if obj.get(key) != old.get(key):
-            errs.append(forbidden(key, detail))
-
-
-def _validate_configmap_update(obj: Obj, old: Obj, errs: Errs) -> None:
-    _validate_immutable_data(obj, old, errs, ("data", "binaryData"))
-
-
-def _validate_secret_update(obj: Obj, old: Obj, errs: Errs) -> None:
-    _validate_immutable_data(obj, old, errs, ("data",))
-    immutable(obj.get("type"), old.get("type"), "type", errs)
-
-
-def _validate_service_account(obj: Obj, errs: Errs) -> None:
-    for key in ("secrets", "imagePullSecrets"):
-        for path, ref in items_of(obj, key, "", errs):
-            str_field(ref, "name", path, errs)
-    bool_field(obj, "automountServiceAccountToken", "", errs)
-
-
 def _validate_event(obj: Obj, errs: Errs) -> None:
     as_object(obj.get("involvedObject"), "involvedObject", errs)
     for key in ("reason", "message", "type", "firstTimestamp", "lastTimestamp"):
@@ -1087,119 +978,6 @@ def _validate_priority_class_update(obj: Obj, old: Obj, errs: Errs) -> None:
         errs.append(forbidden("value", "may not be changed in an update."))
     if obj.get("preemptionPolicy") != old.get("preemptionPolicy"):
         errs.append(forbidden("preemptionPolicy", "field is immutable"))
-
-
-# --------------------------------------------------------------------------- storage
-
-_ACCESS_MODES = ["ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod"]
-_RECLAIM_POLICIES = ["Delete", "Recycle", "Retain"]
-_VOLUME_MODES = ["Block", "Filesystem"]
-_PV_SOURCES = ("hostPath", "local")  # the PersistentVolume sources a node can mount here
-_PV_OTHER_SOURCES = tuple(  # PersistentVolume sources this cluster has no plugin for
-    k
-    for k in _VOLUME_SOURCES
-    if k not in ("hostPath", "emptyDir", "gitRepo", "secret", "persistentVolumeClaim")
-    and k not in ("downwardAPI", "configMap", "projected", "ephemeral", "image")
-)
-_PVC_UPDATE_MSG = (
-    "spec is immutable after creation except resources.requests and volumeName when it is empty"
-)
-
-
-def _validate_access_modes(spec: Obj, errs: Errs) -> None:
-    modes = string_list(spec, "accessModes", "spec", errs)
-    if not modes:
-        errs.append(required("spec.accessModes"))
-    for i, mode in enumerate(modes):
-        if mode not in _ACCESS_MODES:
-            errs.append(not_supported(f"spec.accessModes[{i}]", mode, _ACCESS_MODES))
-    if "ReadWriteOncePod" in modes and len(modes) > 1:
-        errs.append(
-            forbidden("spec.accessModes", "may not use ReadWriteOncePod with other access modes")
-        )
-
-
-def _validate_storage(block: Any, path: str, errs: Errs) -> None:
-    amounts = as_object(block, path, errs)
-    if amounts.get("storage") is None:
-        errs.append(required(f"{path}[storage]"))
-    else:
-        quantity(amounts["storage"], f"{path}[storage]", errs)
-
-
-def _validate_persistent_volume(obj: Obj, errs: Errs) -> None:
-    spec = as_object(obj.get("spec"), "spec", errs)
-    _validate_access_modes(spec, errs)
-    _validate_storage(spec.get("capacity"), "spec.capacity", errs)
-    one_of(spec, "persistentVolumeReclaimPolicy", "spec", errs, _RECLAIM_POLICIES)
-    one_of(spec, "volumeMode", "spec", errs, _VOLUME_MODES)
-    str_field(spec, "storageClassName", "spec", errs)
-    claim = as_object(spec.get("claimRef"), "spec.claimRef", errs)
-    for key in ("namespace", "name", "uid"):
-        str_field(claim, key, "spec.claimRef", errs)
-    sources = [k for k in _PV_SOURCES if spec.get(k) is not None]
-    for other in (k for k in _PV_OTHER_SOURCES if spec.get(k) is not None):
-        errs.append(forbidden(f"spec.{other}", "only hostPath and local volumes are supported"))
-    if not sources:
-        errs.append(required("spec", "must specify a volume type"))
-    for extra in sources[1:]:
-        errs.append(forbidden(f"spec.{extra}", "may not specify more than 1 volume type"))
-    if sources:
-        source_path = f"spec.{sources[0]}"
-        source = as_object(spec[sources[0]], source_path, errs)
-        target = required_str(source, "path", source_path, errs)
-        if target and ".." in target.split("/"):
-            errs.append(invalid(f"{source_path}.path", target, "must not contain '..'"))
-        if sources[0] == "hostPath":
-            one_of(source, "type", source_path, errs, _HOST_PATH_TYPES)
-
-
-def _validate_persistent_volume_update(obj: Obj, old: Obj, errs: Errs) -> None:
-    spec, old_spec = spec_of(obj), spec_of(old)
-    for key in _PV_SOURCES:
-        if spec.get(key) != old_spec.get(key):
-            errs.append(
-                forbidden(
-                    "spec.persistentvolumesource",
-                    "spec.persistentvolumesource is immutable after creation",
-                )
-            )
-            break
-    immutable(spec.get("volumeMode"), old_spec.get("volumeMode"), "spec.volumeMode", errs)
-
-
-def _validate_persistent_volume_claim(obj: Obj, errs: Errs) -> None:
-    spec = as_object(obj.get("spec"), "spec", errs)
-    _validate_access_modes(spec, errs)
-    resources = as_object(spec.get("resources"), "spec.resources", errs)
-    requests = resources.get("requests")
-    if requests is None:
-        errs.append(required("spec.resources[storage]"))
-    else:
-        _validate_storage(requests, "spec.resources", errs)
-    volume = str_field(spec, "volumeName", "spec", errs)
-    if volume:
-        check(errs, "spec.volumeName", volume, dns1123_subdomain_errors(volume))
-    one_of(spec, "volumeMode", "spec", errs, _VOLUME_MODES)
-    str_field(spec, "storageClassName", "spec", errs)
-    if spec.get("selector") is not None:
-        validate_label_selector(spec["selector"], "spec.selector", errs)
-
-
-def _validate_persistent_volume_claim_update(obj: Obj, old: Obj, errs: Errs) -> None:
-    def fixed(spec: Obj, volume_may_change: bool) -> Obj:
-        out = copy.deepcopy(spec)
-        resources = out.get("resources")
-        if isinstance(resources, dict):
-            resources.pop("requests", None)
-        if volume_may_change:
-            out.pop("volumeName", None)
-        return out
-
-    old_spec = spec_of(old)
-    unset = not old_spec.get("volumeName")
-    if fixed(spec_of(obj), unset) != fixed(old_spec, unset):
-        errs.append(forbidden("spec", _PVC_UPDATE_MSG))
 
 
 # --------------------------------------------------------------------------- autoscaling

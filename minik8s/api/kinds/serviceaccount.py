@@ -1,23 +1,44 @@
-"""ServiceAccount (core/v1): its declaration."""
+"""ServiceAccount (core/v1): the identity that processes in a pod run as.
+
+The ServiceAccount controller gives every namespace a `default` one; a pod names its own
+in `spec.serviceAccountName`. Its fields are plain references and a flag, so validation
+only checks their types. `secrets` merges by `name` under a strategic merge patch;
+`imagePullSecrets` is replaced whole. `kubectl get` counts the `secrets`.
+"""
 
 from __future__ import annotations
 
-from minik8s.api import printing, validation
-from minik8s.api.kind import Errs, Obj, Printer, ResourceInfo, Strategy
-from minik8s.api.schema import (
-    CORE,
-    Array,
-    Field,
-    KindSchema,
-    Ref,
-    keyed,
-)
+from datetime import datetime
+
+from minik8s.api.kind import Cells, Errs, Obj, Printer, ResourceInfo, Strategy
+from minik8s.api.printing import AGE, NAME, age, as_list, column, name_of
+from minik8s.api.schema import CORE, Array, Field, KindSchema, Ref, keyed
+from minik8s.api.validation import bool_field, items_of, str_field
 
 
 class ServiceAccountStrategy(Strategy):
     def validate(self, obj: Obj, errs: Errs) -> None:
-        validation._validate_service_account(obj, errs)
+        for key in ("secrets", "imagePullSecrets"):
+            for path, ref in items_of(obj, key, "", errs):
+                str_field(ref, "name", path, errs)
+        bool_field(obj, "automountServiceAccountToken", "", errs)
 
+
+# --------------------------------------------------------------------------- table
+
+
+def _row(obj: Obj, now: datetime) -> Cells:
+    return [name_of(obj), len(as_list(obj.get("secrets"))), age(obj, now)]
+
+
+_COLUMNS = (
+    NAME,
+    column("Secrets", "Number of secrets pods of this service account may use.", type_="integer"),
+    AGE,
+)
+
+
+# --------------------------------------------------------------------------- declaration
 
 SERVICE_ACCOUNT = ResourceInfo(
     "",
@@ -28,39 +49,29 @@ SERVICE_ACCOUNT = ResourceInfo(
     True,
     ("sa",),
     schema=KindSchema(
-        (
-            "ServiceAccount binds together a name, understood by users and perhaps by peripheral "
-            "systems, for an identity, a principal that can be authenticated and authorized, "
-            "and a set"
-            " of secrets."
-        ),
+        "ServiceAccount is an identity for processes that run in pods: it names a principal "
+        "the API server can authenticate and authorize, and the secrets its pods may use.",
         {
             "secrets": Field(
                 keyed(CORE + "ObjectReference", "name"),
-                (
-                    "Secrets is a list of the secrets in the same namespace that pods running "
-                    "using "
-                    "this ServiceAccount are allowed to use."
-                ),
+                "Secrets of the same namespace that pods running as this account may use. "
+                "Enforced only when the account carries the annotation "
+                "kubernetes.io/enforce-mountable-secrets=true; not the place to look for "
+                "API tokens, which are requested through the TokenRequest API.",
             ),
             "imagePullSecrets": Field(
                 Array(Ref(CORE + "LocalObjectReference"), list_type="atomic"),
-                (
-                    "References to secrets in the same namespace to use for pulling any images in "
-                    "pods"
-                    " that reference this ServiceAccount."
-                ),
+                "Secrets of the same namespace holding registry credentials, for pulling the "
+                "images of pods that run as this account. Only used to pull images, never "
+                "mounted into containers.",
             ),
             "automountServiceAccountToken": Field(
                 "boolean",
-                (
-                    "Whether pods running as this service account should have an API token "
-                    "automatically mounted."
-                ),
+                "Whether pods of this account get an API token mounted automatically. A "
+                "pod's own automountServiceAccountToken overrides it.",
             ),
         },
-        {},
     ),
-    printer=Printer(tuple(printing._SERVICEACCOUNT_COLUMNS), printing._serviceaccount_row),
+    printer=Printer(_COLUMNS, _row),
     strategy=ServiceAccountStrategy(),
 )
