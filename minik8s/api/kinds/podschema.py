@@ -1,14 +1,12 @@
-"""The shape of a pod: every core/v1 type reachable from PodSpec, PodStatus and
-PodTemplateSpec in Kubernetes v1.32, described field by field, plus the references and the
-Binding the pod's subresources use.
-
-These definitions are shared: the Pod kind declares them (`pod.DEFINITIONS` is this dict),
-every kind with a pod template reaches them through `POD_TEMPLATE`, and the PersistentVolume
-kind refers to the volume sources and node selectors defined here by name. List semantics are
-Kubernetes' own (`patchMergeKey`, `patchStrategy`, `listType`, `listMapKey`): the strategic
-merge patch, and so `kubectl apply`, merges `containers` by name, `ports` by containerPort,
-`volumeMounts` by mountPath and so on because of them. Descriptions are what `kubectl explain`
-prints.
+"""The shape of a pod: every core/v1 type reachable from PodSpec, PodStatus and PodTemplateSpec
+in Kubernetes v1.32, described field by field, plus the references and the Binding the pod's
+subresources use. These definitions are shared: the Pod kind declares them
+(`pod.DEFINITIONS` is this dict), every kind with a pod template reaches them through
+`POD_TEMPLATE`, and the PersistentVolume kind refers to the volume sources and node
+selectors defined here by name. List semantics are Kubernetes' own (`patchMergeKey`,
+`patchStrategy`, `listType`, `listMapKey`): the strategic merge patch, and so `kubectl
+apply`, merges `containers` by name, `ports` by containerPort, `volumeMounts` by mountPath
+and so on because of them. Descriptions are what `kubectl explain` prints.
 """
 
 from __future__ import annotations
@@ -556,8 +554,8 @@ _RESOURCES: dict[str, Definition] = {
             ),
             "claims": Field(
                 Array(_ref("ResourceClaim"), list_type="map", map_keys=("name",)),
-                "Names of the pod's resourceClaims this container uses; immutable, alpha "
-                "(DynamicResourceAllocation).",
+                "Names of the pod's resourceClaims this container uses; immutable, needs the "
+                "DynamicResourceAllocation feature.",
             ),
         },
         "Compute resources requested and allowed.",
@@ -1139,7 +1137,7 @@ _POD_SPEC_FIELDS: dict[str, Member] = {
     "resourceClaims": Field(
         keyed(CORE + "PodResourceClaim", "name", _MERGE_RETAIN),
         "ResourceClaims allocated before the pod starts, usable by its containers by name; "
-        "immutable, alpha (DynamicResourceAllocation).",
+        "immutable, needs the DynamicResourceAllocation feature.",
     ),
     "resources": Field(
         _ref("ResourceRequirements"),

@@ -1,8 +1,9 @@
 """Every declared schema is complete enough for `kubectl explain` and `kubectl apply`.
 
 For each kind, and for the shared meta/v1 definitions, every definition it declares or
-reaches is walked: a field without a description, a `Ref` to a definition nobody declares, or a merge key
-(or list map key) that is not a property of the list's item type fails the kind's test.
+reaches is walked: a field without a description, a `Ref` to a definition nobody declares,
+or a merge key (or list map key) that is not a property of the list's item type fails the
+kind's test.
 """
 
 from __future__ import annotations
