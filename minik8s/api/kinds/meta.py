@@ -14,29 +14,44 @@ from minik8s.api.schema import (
     POLICY,
     QUANTITY,
     STRING_MAP,
-    STRINGS,
     TIME,
     Array,
     Definition,
+    Field,
     Raw,
     Ref,
     Struct,
-    condition,
+    atomic,
     keyed,
 )
 
-_META_CONDITION = condition()
+_API_VERSION = Field("string", "API version of this object, such as v1 or apps/v1.")
+_KIND = Field("string", "Kind of this object, in CamelCase, such as Pod.")
+_STRINGS = atomic("string")
 
-DEFINITIONS: dict[str, Definition] = {
-    META + "Time": Raw({"type": "string", "format": "date-time"}),
-    META + "MicroTime": Raw({"type": "string", "format": "date-time"}),
+_RAW: dict[str, Definition] = {
+    META + "Time": Raw(
+        {"type": "string", "format": "date-time", "description": "An RFC 3339 time, in UTC."}
+    ),
+    META + "MicroTime": Raw(
+        {
+            "type": "string",
+            "format": "date-time",
+            "description": "An RFC 3339 time with microseconds, in UTC.",
+        }
+    ),
     META + "Patch": Raw(
         {
             "type": "object",
             "description": "A patch body: JSON patch, JSON merge patch or strategic merge patch.",
         }
     ),
-    META + "FieldsV1": Raw({"type": "object"}),
+    META + "FieldsV1": Raw(
+        {
+            "type": "object",
+            "description": "A set of fields as a tree of keys such as f:spec and k:{...}.",
+        }
+    ),
     QUANTITY: Raw(
         {
             "description": "A resource quantity such as `100m` or `128Mi`, or a number.",
@@ -49,117 +64,315 @@ DEFINITIONS: dict[str, Definition] = {
             "x-kubernetes-int-or-string": True,
         }
     ),
-    META + "Condition": Struct({**_META_CONDITION.fields, "observedGeneration": "integer"}),
-    META + "ObjectMeta": Struct(
-        {
-            "name": "string",
-            "generateName": "string",
-            "namespace": "string",
-            "selfLink": "string",
-            "uid": "string",
-            "resourceVersion": "string",
-            "generation": "integer",
-            "creationTimestamp": TIME,
-            "deletionTimestamp": TIME,
-            "deletionGracePeriodSeconds": "integer",
-            "labels": STRING_MAP,
-            "annotations": STRING_MAP,
-            "ownerReferences": keyed(META + "OwnerReference", "uid"),
-            "finalizers": Array("string", strategy="merge", list_type="set"),
-            "managedFields": Array(Ref(META + "ManagedFieldsEntry"), list_type="atomic"),
-        }
-    ),
+}
+
+_OBJECT_META = Struct(
+    {
+        "name": Field(
+            "string",
+            "Name of the object, unique per kind within its namespace; required on create "
+            "unless generateName is set, and cannot be updated.",
+        ),
+        "generateName": Field(
+            "string",
+            "Prefix from which the server generates a unique name, used only when name is empty.",
+        ),
+        "namespace": Field(
+            "string",
+            "Namespace of the object, a DNS label; empty for cluster-scoped kinds, and cannot be "
+            "updated.",
+        ),
+        "selfLink": Field("string", "Deprecated and no longer set by the server."),
+        "uid": Field(
+            "string",
+            "Unique identifier of this object for all time, set by the server on create. "
+            "Read-only.",
+        ),
+        "resourceVersion": Field(
+            "string",
+            "Opaque version of the object, changed on every write; send it back unchanged for "
+            "optimistic concurrency and watches. Read-only.",
+        ),
+        "generation": Field(
+            "integer",
+            "Sequence number of the desired state, bumped by the server when the spec changes. "
+            "Read-only.",
+        ),
+        "creationTimestamp": Field(
+            TIME, "When the server created the object, in UTC. Read-only; null for lists."
+        ),
+        "deletionTimestamp": Field(
+            TIME,
+            "When the object will be deleted, set by the server when a graceful deletion is "
+            "requested; it can only move earlier. Read-only.",
+        ),
+        "deletionGracePeriodSeconds": Field(
+            "integer",
+            "Seconds the object is given to terminate gracefully, set with deletionTimestamp; "
+            "can only shrink. Read-only.",
+        ),
+        "labels": Field(
+            STRING_MAP, "Key-value pairs that organize objects and that selectors match."
+        ),
+        "annotations": Field(
+            STRING_MAP,
+            "Arbitrary key-value metadata for tools; not selectable, and preserved by writes.",
+        ),
+        "ownerReferences": Field(
+            keyed(META + "OwnerReference", "uid"),
+            "Objects this one depends on; it is garbage collected once all of them are gone. "
+            "At most one is its managing controller.",
+        ),
+        "finalizers": Field(
+            Array("string", strategy="merge", list_type="set"),
+            "Names of components that must act before the object is deleted; while any remain "
+            "a deleted object stays, and entries can then only be removed.",
+        ),
+        "managedFields": Field(
+            atomic(META + "ManagedFieldsEntry"),
+            "Which manager (workflow) set which fields, for server-side apply; internal "
+            "housekeeping users rarely need to touch.",
+        ),
+    },
+    "Metadata every persisted object has: name, namespace, labels, versions, owners.",
+)
+
+_META: dict[str, Definition] = {
+    META + "ObjectMeta": _OBJECT_META,
     META + "OwnerReference": Struct(
         {
-            "apiVersion": "string",
-            "kind": "string",
-            "name": "string",
-            "uid": "string",
-            "controller": "boolean",
-            "blockOwnerDeletion": "boolean",
-        }
+            "apiVersion": Field("string", "API version of the owner."),
+            "kind": Field("string", "Kind of the owner."),
+            "name": Field("string", "Name of the owner."),
+            "uid": Field("string", "UID of the owner."),
+            "controller": Field(
+                "boolean", "If true, the owner is the managing controller of this object."
+            ),
+            "blockOwnerDeletion": Field(
+                "boolean",
+                "If true and the owner is deleted in the foreground, the owner stays until this "
+                "reference is removed. Defaults to false.",
+            ),
+        },
+        "A reference to an owner of an object, in the owner's namespace.",
     ),
     META + "ManagedFieldsEntry": Struct(
         {
-            "manager": "string",
-            "operation": "string",
-            "apiVersion": "string",
-            "time": TIME,
-            "fieldsType": "string",
-            "fieldsV1": Ref(META + "FieldsV1"),
-            "subresource": "string",
-        }
+            "manager": Field("string", "Identifier of the workflow managing these fields."),
+            "operation": Field("string", "Operation that recorded the entry: Apply or Update."),
+            "apiVersion": Field(
+                "string", "API version (group/version) the field set is expressed in."
+            ),
+            "time": Field(
+                TIME, "When the entry was added or its fields last changed by this manager."
+            ),
+            "fieldsType": Field("string", "Format of the field set; only FieldsV1."),
+            "fieldsV1": Field(Ref(META + "FieldsV1"), "The set of fields managed."),
+            "subresource": Field(
+                "string",
+                "Subresource the update went through, such as status; empty for the main resource.",
+            ),
+        },
+        "The fields one manager owns, with the version and operation that set them.",
     ),
     META + "ListMeta": Struct(
         {
-            "selfLink": "string",
-            "resourceVersion": "string",
-            "continue": "string",
-            "remainingItemCount": "integer",
-        }
+            "selfLink": Field("string", "Deprecated and no longer set by the server."),
+            "resourceVersion": Field(
+                "string",
+                "Version of the collection when it was listed; a watch can start from it. Opaque.",
+            ),
+            "continue": Field(
+                "string",
+                "Set when a limited list has more items: pass it back as the continue parameter "
+                "for the next page. Opaque, and it expires.",
+            ),
+            "remainingItemCount": Field(
+                "integer",
+                "Number of items after this page, when known (not with selectors); an estimate "
+                "if the list changes.",
+            ),
+        },
+        "Metadata of a list: its version and how to page on.",
     ),
     META + "LabelSelector": Struct(
         {
-            "matchLabels": STRING_MAP,
-            "matchExpressions": Array(Ref(META + "LabelSelectorRequirement"), list_type="atomic"),
-        }
+            "matchLabels": Field(
+                STRING_MAP,
+                "Labels that must all be present with these values, like one `In` "
+                "requirement each.",
+            ),
+            "matchExpressions": Field(
+                atomic(META + "LabelSelectorRequirement"),
+                "Requirements that must all hold.",
+            ),
+        },
+        "A label query; all its requirements are ANDed. An empty selector matches everything, "
+        "a null one nothing.",
     ),
     META + "LabelSelectorRequirement": Struct(
-        {"key": "string", "operator": "string", "values": STRINGS}
+        {
+            "key": Field("string", "The label key."),
+            "operator": Field("string", "In, NotIn, Exists or DoesNotExist."),
+            "values": Field(
+                _STRINGS,
+                "Values for In and NotIn (non-empty); empty for Exists and DoesNotExist.",
+            ),
+        },
+        "A requirement relating a label key to a set of values.",
+    ),
+    META + "Condition": Struct(
+        {
+            "type": Field(
+                "string", "Type of the condition, CamelCase or foo.example.com/CamelCase."
+            ),
+            "status": Field("string", "True, False or Unknown."),
+            "observedGeneration": Field(
+                "integer",
+                "The metadata.generation the condition was computed from; older than the "
+                "object's means it is stale.",
+            ),
+            "lastTransitionTime": Field(TIME, "When the status last changed."),
+            "reason": Field(
+                "string", "CamelCase identifier of the reason for the last transition."
+            ),
+            "message": Field(
+                "string", "Human-readable details of the last transition; may be empty."
+            ),
+        },
+        "One aspect of an object's current state.",
     ),
     META + "Status": Struct(
         {
-            "apiVersion": "string",
-            "kind": "string",
-            "metadata": Ref(META + "ListMeta"),
-            "status": "string",
-            "message": "string",
-            "reason": "string",
-            "details": Ref(META + "StatusDetails"),
-            "code": "integer",
-        }
+            "apiVersion": _API_VERSION,
+            "kind": _KIND,
+            "metadata": Field(Ref(META + "ListMeta"), "Standard list metadata; usually empty."),
+            "status": Field("string", "Success or Failure."),
+            "message": Field("string", "Human-readable description of the outcome."),
+            "reason": Field(
+                "string",
+                "Machine-readable reason for a Failure, such as NotFound or AlreadyExists; "
+                "refines the HTTP code.",
+            ),
+            "details": Field(
+                Ref(META + "StatusDetails"), "More about the failure, depending on the reason."
+            ),
+            "code": Field("integer", "Suggested HTTP status code; 0 if not set."),
+        },
+        "The outcome of an API call that returns no object, most often an error.",
     ),
     META + "StatusDetails": Struct(
         {
-            "name": "string",
-            "group": "string",
-            "kind": "string",
-            "uid": "string",
-            "causes": Array(Ref(META + "StatusCause"), list_type="atomic"),
-            "retryAfterSeconds": "integer",
-        }
+            "name": Field("string", "Name of the object concerned, when there is one."),
+            "group": Field("string", "API group of the object concerned."),
+            "kind": Field("string", "Kind of the object concerned."),
+            "uid": Field("string", "UID of the object concerned, when there is one."),
+            "causes": Field(
+                atomic(META + "StatusCause"), "Individual causes, such as invalid fields."
+            ),
+            "retryAfterSeconds": Field(
+                "integer", "Seconds to wait before retrying, if the error says to."
+            ),
+        },
+        "Details of a failed API call.",
     ),
-    META + "StatusCause": Struct({"reason": "string", "message": "string", "field": "string"}),
+    META + "StatusCause": Struct(
+        {
+            "reason": Field("string", "Machine-readable reason, such as FieldValueInvalid."),
+            "message": Field("string", "Human-readable description of the cause."),
+            "field": Field(
+                "string",
+                "Path of the field at fault, such as spec.containers[0].name; may repeat.",
+            ),
+        },
+        "One cause of a failed API call.",
+    ),
     META + "DeleteOptions": Struct(
         {
-            "apiVersion": "string",
-            "kind": "string",
-            "gracePeriodSeconds": "integer",
-            "preconditions": Ref(META + "Preconditions"),
-            "orphanDependents": "boolean",
-            "propagationPolicy": "string",
-            "dryRun": Array("string", list_type="atomic"),
-        }
+            "apiVersion": _API_VERSION,
+            "kind": _KIND,
+            "gracePeriodSeconds": Field(
+                "integer",
+                "Seconds before the object is deleted, a non-negative integer; 0 deletes at "
+                "once, unset uses the kind's default.",
+            ),
+            "preconditions": Field(
+                Ref(META + "Preconditions"), "Conditions the object must meet to be deleted."
+            ),
+            "orphanDependents": Field(
+                "boolean",
+                "Deprecated, use propagationPolicy: whether dependents are orphaned.",
+            ),
+            "propagationPolicy": Field(
+                "string",
+                "What happens to dependents: Orphan, Background (deleted after the owner) or "
+                "Foreground (deleted before the owner).",
+            ),
+            "dryRun": Field(_STRINGS, "All to run every stage without persisting anything."),
+            "ignoreStoreReadErrorWithClusterBreakingPotential": Field(
+                "boolean",
+                "Unsafe: delete an object that can no longer be read from storage, skipping "
+                "finalizers and preconditions. Defaults to false.",
+            ),
+        },
+        "Options of a delete request.",
     ),
-    META + "Preconditions": Struct({"uid": "string", "resourceVersion": "string"}),
-    META + "WatchEvent": Struct({"type": "string", "object": "object"}),
-    AUTOSCALING_V1 + "Scale": Struct(
+    META + "Preconditions": Struct(
         {
-            "apiVersion": "string",
-            "kind": "string",
-            "metadata": OBJECT_META,
-            "spec": Ref(AUTOSCALING_V1 + "ScaleSpec"),
-            "status": Ref(AUTOSCALING_V1 + "ScaleStatus"),
-        }
+            "uid": Field("string", "The UID the object must have."),
+            "resourceVersion": Field("string", "The resourceVersion the object must have."),
+        },
+        "Conditions an object must meet for an operation to proceed.",
     ),
-    AUTOSCALING_V1 + "ScaleSpec": Struct({"replicas": "integer"}),
-    AUTOSCALING_V1 + "ScaleStatus": Struct({"replicas": "integer", "selector": "string"}),
-    POLICY + "Eviction": Struct(
+    META + "WatchEvent": Struct(
         {
-            "apiVersion": "string",
-            "kind": "string",
-            "metadata": OBJECT_META,
-            "deleteOptions": Ref(META + "DeleteOptions"),
-        }
+            "type": Field("string", "ADDED, MODIFIED, DELETED, BOOKMARK or ERROR."),
+            "object": Field(
+                "object",
+                "The object after the change (before it, for DELETED); a Status for ERROR.",
+            ),
+        },
+        "One event of a watch stream.",
     ),
 }
+
+_SUBRESOURCES: dict[str, Definition] = {
+    AUTOSCALING_V1 + "Scale": Struct(
+        {
+            "apiVersion": _API_VERSION,
+            "kind": _KIND,
+            "metadata": Field(OBJECT_META, "Metadata of the scaled object."),
+            "spec": Field(Ref(AUTOSCALING_V1 + "ScaleSpec"), "The desired scale."),
+            "status": Field(Ref(AUTOSCALING_V1 + "ScaleStatus"), "The observed scale. Read-only."),
+        },
+        "The scale subresource of a workload: its replica count.",
+    ),
+    AUTOSCALING_V1 + "ScaleSpec": Struct(
+        {"replicas": Field("integer", "Desired number of replicas.")},
+        "The desired scale.",
+    ),
+    AUTOSCALING_V1 + "ScaleStatus": Struct(
+        {
+            "replicas": Field("integer", "Number of replicas observed."),
+            "selector": Field(
+                "string",
+                "Label selector of the replicas, in query-string form such as app=web.",
+            ),
+        },
+        "The observed scale.",
+    ),
+    POLICY + "Eviction": Struct(
+        {
+            "apiVersion": _API_VERSION,
+            "kind": _KIND,
+            "metadata": Field(OBJECT_META, "Name and namespace of the pod to evict."),
+            "deleteOptions": Field(
+                Ref(META + "DeleteOptions"), "Options of the deletion the eviction performs."
+            ),
+        },
+        "A request to evict a pod, honoring its disruption budgets; posted to the pod's eviction "
+        "subresource.",
+    ),
+}
+
+DEFINITIONS: dict[str, Definition] = {**_RAW, **_META, **_SUBRESOURCES}

@@ -46,22 +46,9 @@ from minik8s.api.printing import (
     parse_time,
     text,
 )
-from minik8s.api.schema import (
-    CORE,
-    OBJECT_META,
-    QUANTITY_MAP,
-    STRING_MAP,
-    STRINGS,
-    TIME,
-    Array,
-    Field,
-    KindSchema,
-    Ref,
-    Struct,
-    condition,
-    keyed,
-    merged_by_type,
-)
+from minik8s.api.schema import CORE, Field, KindSchema, Ref
+
+from .podschema import DEFINITIONS
 
 # The pod template functions live in `podspec` with the rest of the pod spec's rules; the
 # kinds with a pod template import them from here.
@@ -73,132 +60,6 @@ __all__ = [
     "default_template",
     "validate_template",
 ]
-
-DEFINITIONS = {
-    CORE + "PodTemplateSpec": Struct({"metadata": OBJECT_META, "spec": Ref(CORE + "PodSpec")}),
-    CORE + "PodSpec": Struct(
-        {
-            "containers": keyed(CORE + "Container", "name"),
-            "initContainers": keyed(CORE + "Container", "name"),
-            "ephemeralContainers": keyed(CORE + "Container", "name"),
-            "volumes": keyed(CORE + "Volume", "name", "merge,retainKeys"),
-            "imagePullSecrets": keyed(CORE + "LocalObjectReference", "name"),
-            "hostAliases": keyed(CORE + "HostAlias", "ip"),
-            "topologySpreadConstraints": keyed(
-                "object", "topologyKey", "merge", "topologyKey", "whenUnsatisfiable"
-            ),
-            "tolerations": Array("object", list_type="atomic"),
-            "readinessGates": Array("object", list_type="atomic"),
-            "nodeSelector": STRING_MAP,
-            "nodeName": "string",
-            "serviceAccountName": "string",
-            "serviceAccount": "string",
-            "automountServiceAccountToken": "boolean",
-            "restartPolicy": "string",
-            "terminationGracePeriodSeconds": "integer",
-            "activeDeadlineSeconds": "integer",
-            "dnsPolicy": "string",
-            "hostNetwork": "boolean",
-            "hostname": "string",
-            "subdomain": "string",
-            "schedulerName": "string",
-            "priorityClassName": "string",
-            "priority": "integer",
-            "affinity": "object",
-            "securityContext": "object",
-            "resourceClaims": keyed("object", "name", "merge,retainKeys"),
-            "schedulingGates": keyed("object", "name"),
-        }
-    ),
-    CORE + "Container": Struct(
-        {
-            "name": "string",
-            "image": "string",
-            "imagePullPolicy": "string",
-            "command": Array("string", list_type="atomic"),
-            "args": Array("string", list_type="atomic"),
-            "workingDir": "string",
-            "ports": keyed(
-                CORE + "ContainerPort", "containerPort", "merge", "containerPort", "protocol"
-            ),
-            "env": keyed(CORE + "EnvVar", "name"),
-            "envFrom": Array("object", list_type="atomic"),
-            "resources": Ref(CORE + "ResourceRequirements"),
-            "volumeMounts": keyed(CORE + "VolumeMount", "mountPath"),
-            "volumeDevices": keyed("object", "devicePath"),
-            "livenessProbe": "object",
-            "readinessProbe": "object",
-            "startupProbe": "object",
-            "lifecycle": "object",
-            "securityContext": "object",
-            "restartPolicy": "string",
-            "stdin": "boolean",
-            "tty": "boolean",
-            "resizePolicy": Array("object", list_type="atomic"),
-        }
-    ),
-    CORE + "ContainerPort": Struct(
-        {
-            "name": "string",
-            "containerPort": "integer",
-            "hostPort": "integer",
-            "hostIP": "string",
-            "protocol": "string",
-        }
-    ),
-    CORE + "EnvVar": Struct({"name": "string", "value": "string", "valueFrom": "object"}),
-    CORE + "VolumeMount": Struct(
-        {
-            "name": "string",
-            "mountPath": "string",
-            "subPath": "string",
-            "readOnly": "boolean",
-        }
-    ),
-    CORE + "Volume": Struct({"name": "string"}),
-    CORE + "LocalObjectReference": Struct({"name": "string"}),
-    CORE + "HostAlias": Struct({"ip": "string", "hostnames": STRINGS}),
-    CORE + "ResourceRequirements": Struct({"limits": QUANTITY_MAP, "requests": QUANTITY_MAP}),
-    CORE + "PodStatus": Struct(
-        {
-            "phase": "string",
-            "conditions": merged_by_type(CORE + "PodCondition"),
-            "message": "string",
-            "reason": "string",
-            "nominatedNodeName": "string",
-            "hostIP": "string",
-            "podIP": "string",
-            "podIPs": keyed(CORE + "PodIP", "ip"),
-            "hostIPs": keyed("object", "ip"),
-            "resourceClaimStatuses": keyed("object", "name", "merge,retainKeys"),
-            "startTime": TIME,
-            "initContainerStatuses": Array("object", list_type="atomic"),
-            "containerStatuses": Array("object", list_type="atomic"),
-            "qosClass": "string",
-        }
-    ),
-    CORE + "PodCondition": condition(("lastProbeTime", "lastTransitionTime")),
-    CORE + "PodIP": Struct({"ip": "string"}),
-    CORE + "Binding": Struct(
-        {
-            "apiVersion": "string",
-            "kind": "string",
-            "metadata": OBJECT_META,
-            "target": Ref(CORE + "ObjectReference"),
-        }
-    ),
-    CORE + "ObjectReference": Struct(
-        {
-            "apiVersion": "string",
-            "kind": "string",
-            "namespace": "string",
-            "name": "string",
-            "uid": "string",
-            "resourceVersion": "string",
-            "fieldPath": "string",
-        }
-    ),
-}
 
 
 # ---------------------------------------------------------------- strategy
@@ -520,11 +381,13 @@ POD = ResourceInfo(
         {
             "spec": Field(
                 Ref(CORE + "PodSpec"),
-                "Specification of the desired behavior of the pod.",
+                "What the pod should run: its containers, volumes, scheduling constraints and "
+                "security settings. Most of it cannot change once the pod exists.",
             ),
             "status": Field(
                 Ref(CORE + "PodStatus"),
-                "Most recently observed status of the pod. Populated by the system.",
+                "What was last observed of the pod: its phase, conditions, IPs and the state of "
+                "each container. Written by the scheduler and the kubelet, read-only for users.",
             ),
         },
         DEFINITIONS,
