@@ -49,7 +49,12 @@ POD_METRICS = ResourceInfo(
                 "Metrics for all containers are collected within the same time window.",
             ),
         },
-        {_PREFIX + "ContainerMetrics": Struct({"name": "string", "usage": _USAGE})},
+        {
+            _PREFIX + "ContainerMetrics": Struct(
+                {"name": Field("string", "Name of the container."), "usage": _USAGE},
+                "The resource usage of one container.",
+            )
+        },
     ),
     stored=False,
 )

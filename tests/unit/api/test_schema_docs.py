@@ -24,6 +24,7 @@ from minik8s.api.schema import (
     Prop,
     Ref,
     Struct,
+    definition_name,
     description_of,
     prop_of,
 )
@@ -36,29 +37,21 @@ NOT_YET_DESCRIBED = frozenset(
         "Node",
         "Service",
         "Endpoints",
-        "ConfigMap",
-        "Secret",
         "Event",
-        "ServiceAccount",
-        "PersistentVolume",
-        "PersistentVolumeClaim",
-        "ComponentStatus",
-        "Deployment",
-        "ReplicaSet",
-        "DaemonSet",
-        "StatefulSet",
-        "ControllerRevision",
         "Job",
         "CronJob",
         "Lease",
-        "PriorityClass",
         "HorizontalPodAutoscaler",
-        "NodeMetrics",
-        "PodMetrics",
     }
 )
 
 DEFINITIONS = BUILTIN_CATALOG.definitions()
+# Each kind's own definition (and its list's) is rendered from its declaration, not named.
+KIND_ROOTS = {
+    definition_name(info.group, info.version, info.kind) + suffix
+    for info in BUILTIN_CATALOG
+    for suffix in ("", "List")
+}
 
 
 def refs(prop: Prop) -> Iterator[str]:
@@ -106,7 +99,7 @@ def member_problems(where: str, member: Member) -> Iterator[str]:
         yield f"{where}: no description"
     prop = prop_of(member)
     for target in refs(prop):
-        if target not in DEFINITIONS:
+        if target not in DEFINITIONS and target not in KIND_ROOTS:
             yield f"{where}: refers to undefined {target}"
     while isinstance(prop, Array | MapOf):
         if isinstance(prop, Array):
