@@ -35,7 +35,7 @@ PODS: ResourceInfo = lookup("", "v1", "pods")  # type: ignore[assignment]
 
 def _stamp(ns: int) -> str | None:
     """A CRI time (nanoseconds since the epoch; 0: never) as a `Time`."""
-    return rfc3339(ns / 1e9) if ns > 0 else None
+    return rfc3339(ns // 1_000_000_000) if ns > 0 else None
 
 
 @dataclass
