@@ -69,7 +69,11 @@ def is_phase_terminal(phase: Any) -> bool:
 
 def is_pod_terminal(pod: Any) -> bool:
     """`IsPodTerminal`: the pod reached Succeeded or Failed."""
-    return is_phase_terminal(pod_phase(pod))
+    # the scheduler asks on every pod event: the common shape first, garbage after
+    try:
+        return pod["status"]["phase"] in TERMINAL_PHASES
+    except (KeyError, TypeError):
+        return False
 
 
 # --------------------------------------------------------------------------- conditions
