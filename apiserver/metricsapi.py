@@ -25,7 +25,6 @@ form (`kubectl get podmetrics`).
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -42,6 +41,7 @@ from minik8s.api.kinds.node import NODE
 from minik8s.api.kinds.pod import POD
 from minik8s.api.quantity import parse_bytes, parse_cpu_millis
 from minik8s.api.resources import lookup
+from minik8s.api.times import format_go_duration, now_rfc3339
 
 from .http import json_response, wants
 from .nodeproxy import kubelet_address
@@ -112,7 +112,8 @@ def memory_text(n: int) -> str:
 
 
 def window_text(seconds: float) -> str:
-    return f"{seconds:.3f}".rstrip("0").rstrip(".") + "s"
+    """The sampling window as a Go duration, to the millisecond (`10.012s`)."""
+    return format_go_duration(round(seconds, 3))
 
 
 def node_usage(pair: tuple[Sample, Sample]) -> dict[str, str] | None:
@@ -144,10 +145,6 @@ def pod_containers(pair: tuple[Sample, Sample], pod: Obj) -> list[Obj] | None:
             {"name": name, "usage": {"cpu": cpu_text(rate), "memory": memory_text(new.memory)}}
         )
     return out
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 async def fetch_summary(host: str, port: int, timeout: float) -> Obj:
@@ -219,7 +216,7 @@ class Collector:
         if name in self._failing:
             log.info("metrics: node %s answers again", name)
             self._failing.discard(name)
-        return parse_summary(body, self.clock(), _now())
+        return parse_summary(body, self.clock(), now_rfc3339())
 
 
 def resource_label(parts: list[str]) -> str:
@@ -333,7 +330,7 @@ class MetricsAPI:
 
 
 def _metadata(meta: Obj, namespace: str | None) -> Obj:
-    out: Obj = {"name": meta["name"], "creationTimestamp": _now()}
+    out: Obj = {"name": meta["name"], "creationTimestamp": now_rfc3339()}
     if namespace:
         out["namespace"] = namespace
     if meta.get("labels"):

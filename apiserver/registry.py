@@ -37,6 +37,7 @@ from minik8s.api.selectors import (
     check_field_selector,
     selectable_fields,
 )
+from minik8s.api.times import now_rfc3339, rfc3339
 from minik8s.api.validation import validate
 
 from .admission import CREATE, Admission, Attributes
@@ -52,10 +53,6 @@ APPLY_PATCH = "application/apply-patch+yaml"
 PATCH_TYPES = (MERGE_PATCH, JSON_PATCH, STRATEGIC_PATCH)
 
 __all__ = ["ListResult", "Registry", "DeleteOptions", "Selectors", "WritePlan", "WriteExtension"]
-
-
-def now_rfc3339() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def rv_of(obj: dict[str, Any]) -> int:
@@ -599,9 +596,7 @@ def mark_for_deletion(
     if not mmeta.get("deletionTimestamp") or grace < int(
         mmeta.get("deletionGracePeriodSeconds") or 0
     ):
-        mmeta["deletionTimestamp"] = (now + dt.timedelta(seconds=grace)).strftime(
-            "%Y-%m-%dT%H:%M:%SZ"
-        )
+        mmeta["deletionTimestamp"] = rfc3339(now + dt.timedelta(seconds=grace))
         mmeta["deletionGracePeriodSeconds"] = grace
     if finalizers:
         mmeta["finalizers"] = finalizers

@@ -15,10 +15,11 @@ from starlette.responses import Response
 
 from minik8s.api import errors
 from minik8s.api.selectors import LabelSelector, SelectorError
+from minik8s.api.times import now_rfc3339
 
 from . import nodeproxy
 from .http import json_response, read_body, success_status
-from .registry import DeleteOptions, Registry, apply_patch, now_rfc3339, patch_resource_version
+from .registry import DeleteOptions, Registry, apply_patch, patch_resource_version
 from .storage.cached import Preconditions
 
 if TYPE_CHECKING:

@@ -18,11 +18,12 @@ Pure functions only: the caller passes the instants (seconds since the epoch) it
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
+
+from minik8s.api.times import parse_go_duration
 
 __all__ = ["CronError", "Schedule", "load_zone", "parse"]
 
@@ -41,8 +42,6 @@ _MACROS = {
     "@midnight": "0 0 * * *",
     "@hourly": "0 * * * *",
 }
-_DURATION_PART = re.compile(r"([0-9]*\.?[0-9]+)(ns|us|µs|ms|s|m|h)")
-_UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600}
 
 
 class CronError(ValueError):
@@ -161,15 +160,13 @@ def _parse_field(text: str, low: int, high: int, names: dict[str, int], what: st
 
 
 def _parse_duration(text: str) -> float:
-    pos, total = 0, 0.0
-    for match in _DURATION_PART.finditer(text):
-        if match.start() != pos:
-            break
-        total += float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
-        pos = match.end()
-    if pos != len(text) or not text:
-        raise CronError(f"failed to parse duration {text!r}")
-    return total
+    try:
+        seconds = parse_go_duration(text)
+    except ValueError:
+        raise CronError(f"failed to parse duration {text!r}") from None
+    if seconds < 0:  # the API server's validation refuses a negative @every too
+        raise CronError(f"negative duration {text!r}")
+    return seconds
 
 
 def parse(schedule: str) -> Schedule:

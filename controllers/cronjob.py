@@ -29,14 +29,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
 from minik8s.api import errors
+from minik8s.api.times import epoch_seconds, rfc3339
 from minik8s.client import copy_of, key_of
 from minik8s.client.events import NORMAL, WARNING
 from minik8s.client.informer import OWNER_INDEX
 
 from .base import Controller, ControllerContext, Obj, res
 from .cron import CronError, Schedule, load_zone, parse
-from .job import finished_condition
-from .podutil import controller_ref, format_time, is_deleting, meta, owner_ref, parse_time, uid_of
+from .jobutil import finished_condition
+from .podutil import controller_ref, is_deleting, meta, owner_ref, uid_of
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +107,9 @@ def latest_time(
 def _started(job: Obj) -> float:
     status = job.get("status") or {}
     return (
-        parse_time(status.get("startTime")) or parse_time(meta(job).get("creationTimestamp")) or 0.0
+        epoch_seconds(status.get("startTime"))
+        or epoch_seconds(meta(job).get("creationTimestamp"))
+        or 0.0
     )
 
 
@@ -130,7 +133,7 @@ def _bookkeeping(cronjob: Obj, jobs: list[Obj], plan: CronPlan) -> tuple[list[Ob
     old_active = {r.get("uid"): r for r in old.get("active") or []}
     active: list[Obj] = []
     finished: list[Obj] = []
-    last_success = parse_time(old.get("lastSuccessfulTime"))
+    last_success = epoch_seconds(old.get("lastSuccessfulTime"))
     for job in sorted(jobs, key=lambda j: (_started(j), meta(j).get("name", ""))):
         done = finished_condition(job)
         if done is None:
@@ -144,7 +147,7 @@ def _bookkeeping(cronjob: Obj, jobs: list[Obj], plan: CronPlan) -> tuple[list[Ob
                 (NORMAL, "SawCompletedJob", f"Saw completed job: {name}, status: {done}")
             )
         if done == "Complete":
-            t = parse_time((job.get("status") or {}).get("completionTime"))
+            t = epoch_seconds((job.get("status") or {}).get("completionTime"))
             if t is not None and (last_success is None or t > last_success):
                 last_success = t
     for uid, ref in old_active.items():
@@ -153,7 +156,7 @@ def _bookkeeping(cronjob: Obj, jobs: list[Obj], plan: CronPlan) -> tuple[list[Ob
                 (NORMAL, "MissingJob", f"Active job went missing: {ref.get('name')}")
             )
     if last_success is not None:
-        plan.status["lastSuccessfulTime"] = format_time(last_success)
+        plan.status["lastSuccessfulTime"] = rfc3339(last_success)
     for kind, limit_key in (
         ("Complete", "successfulJobsHistoryLimit"),
         ("Failed", "failedJobsHistoryLimit"),
@@ -205,8 +208,8 @@ def plan(cronjob: Obj, jobs: list[Obj], now: float) -> CronPlan:
     next_run = sched.next_after(now, zone)
     if next_run is not None:
         result.requeue = next_run - now + 0.1
-    created = parse_time(meta(cronjob).get("creationTimestamp")) or now
-    earliest = parse_time(old.get("lastScheduleTime")) or created
+    created = epoch_seconds(meta(cronjob).get("creationTimestamp")) or now
+    earliest = epoch_seconds(old.get("lastScheduleTime")) or created
     deadline = spec.get("startingDeadlineSeconds")
     if deadline is not None:
         earliest = max(earliest, now - int(deadline))
@@ -223,7 +226,7 @@ def plan(cronjob: Obj, jobs: list[Obj], now: float) -> CronPlan:
     if scheduled is None:
         return done()
     if deadline is not None and scheduled + int(deadline) < now:
-        when = format_time(scheduled)
+        when = rfc3339(scheduled)
         result.events.append(
             (WARNING, "MissSchedule", f"Missed scheduled time to start a job: {when}")
         )
@@ -351,9 +354,9 @@ class CronJobController(Controller):
             return str(exc)
         else:
             self.recorder.emit(cronjob, NORMAL, "SuccessfulCreate", f"Created job {name}")
-        status["lastScheduleTime"] = format_time(scheduled)
+        status["lastScheduleTime"] = rfc3339(scheduled)
         if finished_condition(created) is None:
             active = [r for r in status.get("active") or [] if r.get("uid") != uid_of(created)]
             status["active"] = [*active, job_ref(created)]
-        log.info("cronjob %s: job %s for %s", key_of(cronjob), name, format_time(scheduled))
+        log.info("cronjob %s: job %s for %s", key_of(cronjob), name, rfc3339(scheduled))
         return None

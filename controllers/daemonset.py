@@ -49,31 +49,33 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from minik8s.api import errors
+from minik8s.api.dig import dig
 from minik8s.api.nodematch import HARD_EFFECTS, selector_and_affinity_match, untolerated
+from minik8s.api.pods import is_pod_available, is_pod_ready, is_pod_terminal
 from minik8s.api.selectors import LabelSelector
+from minik8s.api.times import epoch_seconds
 from minik8s.client import copy_of, key_of
 from minik8s.client.events import NORMAL, WARNING
 from minik8s.client.informer import NAMESPACE_INDEX, OWNER_INDEX
 
 from . import history
 from .base import Controller, ControllerContext, Obj, res
-from .deployment import template_hash
-from .expectations import Expectations, _Expected
+from .expectations import Expectations
+from .podevents import OwnerPodHandlers, selecting_owners
 from .podutil import (
     adopt_pods,
+    claim,
     controller_ref,
     delete_pods,
     is_deleting,
-    is_pod_available,
-    is_pod_ready,
     meta,
     next_available_check,
     owner_ref,
-    parse_time,
     release_pods,
+    slow_start_batches,
+    template_hash,
     uid_of,
 )
-from .replicaset import claim, slow_start_batches
 
 log = logging.getLogger(__name__)
 
@@ -120,13 +122,9 @@ def with_default_tolerations(pod_spec: Obj) -> list[Obj]:
     return tolerations
 
 
-def _template_spec(ds: Obj) -> Obj:
-    return ((ds.get("spec") or {}).get("template") or {}).get("spec") or {}
-
-
 def placement(ds: Obj, node: Obj) -> tuple[bool, bool]:
     """(should run, may keep running) a daemon pod of `ds` on `node`."""
-    spec = _template_spec(ds)
+    spec = dig(ds, "spec.template.spec", {})
     name = meta(node).get("name")
     if spec.get("nodeName") and spec["nodeName"] != name:
         return False, False
@@ -202,13 +200,9 @@ def is_updated(pod: Obj, hash_: str) -> bool:
     return (meta(pod).get("labels") or {}).get(HASH_LABEL) == hash_
 
 
-def is_terminal(pod: Obj) -> bool:
-    return (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed")
-
-
 def _age_key(pod: Obj) -> tuple[int, float, str]:
     running = (pod.get("status") or {}).get("phase") == "Running"
-    created = parse_time(meta(pod).get("creationTimestamp")) or 0.0
+    created = epoch_seconds(meta(pod).get("creationTimestamp")) or 0.0
     return (0 if running else 1, created, str(meta(pod).get("name") or ""))
 
 
@@ -299,7 +293,7 @@ def plan_manage(
             for pod in pods:
                 if is_deleting(pod):
                     continue
-                if is_terminal(pod):
+                if is_pod_terminal(pod):
                     until = backoff_until.get(name, 0.0)
                     if until > now:  # replaced too often lately: wait
                         wait = until - now
@@ -330,7 +324,7 @@ def _updated_and_old(pods: list[Obj], hash_: str) -> tuple[Obj | None, Obj | Non
     new: Obj | None = None
     old: Obj | None = None
     for pod in pods:
-        if is_deleting(pod) or is_terminal(pod):
+        if is_deleting(pod) or is_pod_terminal(pod):
             continue
         if is_updated(pod, hash_):
             if new is not None:
@@ -414,7 +408,7 @@ def compute_status(
     for node in nodes:
         name = str(meta(node).get("name") or "")
         should_run, _ = placement(ds, node)
-        live = [p for p in by_node.get(name) or [] if not is_deleting(p) and not is_terminal(p)]
+        live = [p for p in by_node.get(name) or [] if not is_deleting(p) and not is_pod_terminal(p)]
         if should_run:
             desired += 1
             if live:
@@ -452,13 +446,6 @@ def status_changed(old: Obj, new: Obj) -> bool:
 # ---- the controller
 
 
-class _Expectations(Expectations):
-    """Expectations that await creates and deletes of one sync together."""
-
-    def expect(self, key: str, adds: int, deletes: list[str]) -> None:
-        self._by_key[key] = _Expected(adds=adds, deletes=set(deletes), at=self._clock())
-
-
 @dataclass
 class _Backoff:
     delay: float
@@ -470,7 +457,7 @@ class DaemonSetController(Controller):
 
     def __init__(self, ctx: ControllerContext) -> None:
         super().__init__(ctx)
-        self.expectations = _Expectations(ctx.monotonic)
+        self.expectations = Expectations(ctx.monotonic)
         self.backoff: dict[tuple[str, str], _Backoff] = {}  # (ds key, node) -> back-off
         self.ds_informer = ctx.informer("daemonsets")
         self.pod_informer = ctx.informer("pods")
@@ -480,7 +467,14 @@ class DaemonSetController(Controller):
         self.node_store = self.node_informer.store
         self.rev_store = ctx.informer("controllerrevisions").store
         self.watch(self.ds_informer)
-        self.pod_informer.add_handler(self.add_pod, self.update_pod, self.delete_pod)
+        self.pod_events = OwnerPodHandlers(
+            "DaemonSet",
+            self.ds_store,
+            self.queue,
+            expectations=self.expectations,
+            adopters=selecting_owners(self.ds_store),
+        )
+        self.pod_events.register(self.pod_informer)
         self.node_informer.add_handler(self.node_event, self.update_node, self.node_event)
         ctx.informer("controllerrevisions").add_handler(on_delete=self.delete_revision)
 
@@ -501,62 +495,10 @@ class DaemonSetController(Controller):
         if placement_inputs(old) != placement_inputs(new):
             self.node_event(new)
 
-    def _owner_key(self, pod: Obj, ref: Obj | None) -> str | None:
-        if ref is None or ref.get("kind") != "DaemonSet":
-            return None
-        key = f"{meta(pod).get('namespace')}/{ref.get('name')}"
-        ds = self.ds_store.get(key)
-        if ds is None or uid_of(ds) != ref.get("uid"):
-            return None
-        return key
-
-    def _matching_owners(self, pod: Obj) -> list[str]:
-        labels = meta(pod).get("labels") or {}
-        keys = []
-        for ds in self.ds_store.by_index(NAMESPACE_INDEX, meta(pod).get("namespace") or ""):
-            if LabelSelector.from_dict((ds.get("spec") or {}).get("selector")).matches(labels):
-                keys.append(key_of(ds))
-        return keys
-
-    def add_pod(self, pod: Obj) -> None:
-        key = self._owner_key(pod, controller_ref(pod))
-        if key is not None:
-            if is_deleting(pod):
-                self.expectations.deletion_observed(key, key_of(pod))
-            else:
-                self.expectations.creation_observed(key)
-            self.queue.add(key)
-        elif controller_ref(pod) is None:
-            for key in self._matching_owners(pod):
-                self.queue.add(key)
-
-    def update_pod(self, old: Obj, new: Obj) -> None:
-        if meta(old).get("resourceVersion") == meta(new).get("resourceVersion") and old is not new:
-            return
-        new_ref, old_ref = controller_ref(new), controller_ref(old)
-        key = self._owner_key(new, new_ref)
-        if key is not None and is_deleting(new) and not is_deleting(old):
-            self.expectations.deletion_observed(key, key_of(new))
-        if old_ref is not None and (new_ref is None or old_ref.get("uid") != new_ref.get("uid")):
-            old_key = self._owner_key(old, old_ref)
-            if old_key is not None:
-                self.queue.add(old_key)
-        if key is not None:
-            self.queue.add(key)
-        elif new_ref is None:
-            for key in self._matching_owners(new):
-                self.queue.add(key)
-
     def delete_revision(self, rev: Obj) -> None:
         # the current template's revision deleted by hand comes back on the next sync
-        key = self._owner_key(rev, controller_ref(rev))
+        key = self.pod_events.owner_key(rev, controller_ref(rev))
         if key is not None:
-            self.queue.add(key)
-
-    def delete_pod(self, pod: Obj) -> None:
-        key = self._owner_key(pod, controller_ref(pod))
-        if key is not None:
-            self.expectations.deletion_observed(key, key_of(pod))
             self.queue.add(key)
 
     # ---- sync

@@ -28,21 +28,27 @@ Pure helpers (`resolve_fenceposts`, `new_rs_replicas`, `old_rs_scale_down`,
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import math
 from typing import Any
 
 from minik8s.api import errors
 from minik8s.api.selectors import LabelSelector
+from minik8s.api.times import epoch_seconds, rfc3339
 from minik8s.client import copy_of, key_of
 from minik8s.client.events import NORMAL
 from minik8s.client.informer import NAMESPACE_INDEX
 
 from .base import Controller, ControllerContext, Obj, res
-from .podutil import controller_ref, format_time, is_deleting, meta, owner_ref, parse_time, uid_of
-from .replicaset import claim
+from .podutil import (
+    claim,
+    controller_ref,
+    is_deleting,
+    meta,
+    owner_ref,
+    template_hash,
+    uid_of,
+)
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +68,6 @@ COPIED_EXCLUDE = frozenset(
         "deployment.kubernetes.io/revision-history",
     }
 )
-_SAFE = "bcdfghjklmnpqrstvwxz2456789"
 
 
 # ---- rollout math (pure)
@@ -198,20 +203,6 @@ def proportional_scale(
     }
 
 
-def template_hash(template: Obj, collision_count: int = 0) -> str:
-    """A short name-safe hash of a pod template; `status.collisionCount` changes it, so a
-    name taken by a foreign ReplicaSet is avoided on the next try."""
-    text = json.dumps(template, sort_keys=True, separators=(",", ":"))
-    if collision_count:
-        text += f"#{collision_count}"
-    number = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big")
-    out = []
-    for _ in range(10):
-        number, digit = divmod(number, len(_SAFE))
-        out.append(_SAFE[digit])
-    return "".join(out)
-
-
 def _without_hash(template: Obj | None) -> Obj:
     template = dict(template or {})
     tmeta = dict(template.get("metadata") or {})
@@ -264,7 +255,7 @@ def compute_status(
     }
     if old.get("collisionCount"):
         status["collisionCount"] = old["collisionCount"]
-    stamp = format_time(now)
+    stamp = rfc3339(now)
 
     def cond(ctype: str, value: str, reason: str, message: str, keep_update: bool) -> Obj:
         previous = _condition(old, ctype)
@@ -334,7 +325,7 @@ def compute_status(
     elif previous.get("reason") == "ProgressDeadlineExceeded":
         prog = previous
     else:
-        since = parse_time(previous.get("lastUpdateTime")) or now
+        since = epoch_seconds(previous.get("lastUpdateTime")) or now
         if deadline is not None and since + int(deadline) < now:
             prog = cond(
                 "Progressing",
@@ -745,6 +736,6 @@ class DeploymentController(Controller):
             and prog.get("status") == "True"
             and prog.get("reason") != "NewReplicaSetAvailable"
         ):
-            since = parse_time(prog.get("lastUpdateTime")) or now
+            since = epoch_seconds(prog.get("lastUpdateTime")) or now
             return max(1.0, since + int(deadline) - now + 1.0)
         return None

@@ -17,12 +17,13 @@ import logging
 from typing import Any
 
 from minik8s.api import errors
+from minik8s.api.pods import is_pod_ready, is_pod_terminal
 from minik8s.api.selectors import LabelSelector
 from minik8s.client import copy_of, key_of
 from minik8s.client.informer import NAMESPACE_INDEX
 
 from .base import Controller, ControllerContext, Obj, res
-from .podutil import is_deleting, is_pod_ready, meta
+from .podutil import is_deleting, meta
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ def compute_subsets(service: Obj, pods: list[Obj]) -> list[Obj]:
         ip = (pod.get("status") or {}).get("podIP")
         if not ip or is_deleting(pod) or not selector.matches(meta(pod).get("labels")):
             continue
-        if (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
+        if is_pod_terminal(pod):
             continue
         ports = []
         for port in spec.get("ports") or []:

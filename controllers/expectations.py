@@ -39,6 +39,10 @@ class Expectations:
     def expect_deletions(self, key: str, pod_keys: list[str]) -> None:
         self._by_key[key] = _Expected(deletes=set(pod_keys), at=self._clock())
 
+    def expect(self, key: str, adds: int, pod_keys: list[str]) -> None:
+        """Creates and deletes issued together (one DaemonSet sync does both)."""
+        self._by_key[key] = _Expected(adds=adds, deletes=set(pod_keys), at=self._clock())
+
     def creation_observed(self, key: str) -> None:
         exp = self._by_key.get(key)
         if exp is not None and exp.adds > 0:

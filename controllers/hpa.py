@@ -35,14 +35,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from minik8s.api import errors
+from minik8s.api.pods import is_pod_ready, pod_phase
 from minik8s.api.quantity import parse_bytes, parse_cpu_millis
 from minik8s.api.resources import ResourceInfo, lookup_kind
 from minik8s.api.selectors import LabelSelector, SelectorError
+from minik8s.api.times import rfc3339
 from minik8s.client import copy_of
 from minik8s.client.informer import NAMESPACE_INDEX
 
 from .base import Controller, ControllerContext, Obj, res
-from .podutil import format_time, is_deleting, is_pod_ready, meta, set_condition
+from .podutil import is_deleting, is_pod_active, meta, set_condition
 
 log = logging.getLogger(__name__)
 
@@ -111,12 +113,11 @@ def group_pods(pods: list[Obj], usage: dict[str, int], resource: str) -> Groups:
     groups = Groups()
     for pod in pods:
         name = meta(pod).get("name", "")
-        phase = (pod.get("status") or {}).get("phase")
-        if is_deleting(pod) or phase in ("Failed", "Succeeded"):
+        if not is_pod_active(pod):
             continue
         if name not in usage:
             groups.missing.add(name)
-        elif phase == "Pending" or (resource == "cpu" and not is_pod_ready(pod)):
+        elif pod_phase(pod) == "Pending" or (resource == "cpu" and not is_pod_ready(pod)):
             groups.unready.add(name)
         else:
             groups.ready[name] = usage[name]
@@ -512,7 +513,7 @@ class HorizontalPodAutoscalerController(Controller):
             return period
         decision = await self.decide(hpa, key, scale)
         status = copy_of(hpa.get("status") or {})
-        now = format_time(self.ctx.clock())
+        now = rfc3339(self.ctx.clock())
         if decision.desired != decision.current:
             scale = copy_of(scale)
             scale["spec"]["replicas"] = decision.desired
@@ -725,7 +726,7 @@ class HorizontalPodAutoscalerController(Controller):
     async def _fail(self, hpa: Obj, reason: str, message: str) -> None:
         self.recorder.emit(hpa, "Warning", reason, message)
         status = copy_of(hpa.get("status") or {})
-        now = format_time(self.ctx.clock())
+        now = rfc3339(self.ctx.clock())
         status["conditions"] = set_condition(
             list(status.get("conditions") or []),
             condition("AbleToScale", False, reason, message),

@@ -34,26 +34,28 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from minik8s.api.pods import is_pod_ready
+from minik8s.api.times import epoch_seconds, rfc3339
 from minik8s.client import copy_of, key_of
 from minik8s.client.events import NORMAL, WARNING
 from minik8s.client.informer import OWNER_INDEX
 
 from .base import Controller, ControllerContext, Obj, res
 from .expectations import Expectations
+from .jobutil import finished_condition
+from .podevents import OwnerPodHandlers
 from .podutil import (
     controller_ref,
     delete_pods,
-    format_time,
+    deletion_order,
     is_deleting,
     is_pod_active,
-    is_pod_ready,
     meta,
     owner_ref,
-    parse_time,
     set_condition,
+    slow_start_batches,
     uid_of,
 )
-from .replicaset import deletion_order, slow_start_batches
 
 log = logging.getLogger(__name__)
 
@@ -70,14 +72,6 @@ DEFAULT_BACKOFF_LIMIT = 6
 
 
 # ---- small pure helpers
-
-
-def finished_condition(job: Obj) -> str | None:
-    """ "Complete" or "Failed" when the Job has finished, else None."""
-    for cond in (job.get("status") or {}).get("conditions") or []:
-        if cond.get("type") in ("Complete", "Failed") and cond.get("status") == "True":
-            return str(cond["type"])
-    return None
 
 
 def _condition_true(conditions: list[Obj], ctype: str) -> bool:
@@ -127,10 +121,10 @@ def finish_time(pod: Obj) -> float | None:
     latest: float | None = None
     for status in (pod.get("status") or {}).get("containerStatuses") or []:
         terminated = (status.get("state") or {}).get("terminated") or {}
-        t = parse_time(terminated.get("finishedAt"))
+        t = epoch_seconds(terminated.get("finishedAt"))
         if t is not None and (latest is None or t > latest):
             latest = t
-    return latest if latest is not None else parse_time(meta(pod).get("creationTimestamp"))
+    return latest if latest is not None else epoch_seconds(meta(pod).get("creationTimestamp"))
 
 
 def backoff_remaining(pods: list[Obj], now: float, base: float, cap: float) -> float:
@@ -267,7 +261,7 @@ def reconcile(job: Obj, pods: list[Obj], now: float, backoff: Backoff | None = N
     spec = job.get("spec") or {}
     old = job.get("status") or {}
     plan = JobPlan()
-    now_text = format_time(now)
+    now_text = rfc3339(now)
     completions = spec.get("completions")
     indexed = spec.get("completionMode") == "Indexed"
     template_spec = (spec.get("template") or {}).get("spec") or {}
@@ -320,7 +314,7 @@ def reconcile(job: Obj, pods: list[Obj], now: float, backoff: Backoff | None = N
         limit = _int(spec.get("backoffLimit"), DEFAULT_BACKOFF_LIMIT)
         restarts = restarts_of_active(pods) if on_failure else 0
         deadline = spec.get("activeDeadlineSeconds")
-        started = parse_time(start_time) or now
+        started = epoch_seconds(start_time) or now
         finish: tuple[str, str, str] | None = None
         if failed > limit or (on_failure and (restarts > 0 if limit == 0 else restarts >= limit)):
             finish = (
@@ -432,49 +426,15 @@ class JobController(Controller):
         self.pod_store = self.pod_informer.store
         self.backoff = Backoff(ctx.options.job_backoff_base, ctx.options.job_backoff_max)
         self.watch(self.job_informer)
-        self.pod_informer.add_handler(self.add_pod, self.update_pod, self.delete_pod)
+        # no adopters: this controller never adopts orphans, it counts the pods it made
+        self.pod_events = OwnerPodHandlers(
+            "Job", self.job_store, self.queue, expectations=self.expectations
+        )
+        self.pod_events.register(self.pod_informer)
 
     def on_update(self, old: Obj, new: Obj) -> None:
         if meta(old).get("resourceVersion") != meta(new).get("resourceVersion") or old is new:
             self.enqueue(new)
-
-    # ---- pod handlers: find the owning Job
-
-    def _owner_key(self, pod: Obj) -> str | None:
-        ref = controller_ref(pod)
-        if ref is None or ref.get("kind") != "Job":
-            return None
-        key = f"{meta(pod).get('namespace')}/{ref.get('name')}"
-        job = self.job_store.get(key)
-        if job is None or uid_of(job) != ref.get("uid"):
-            return None
-        return key
-
-    def add_pod(self, pod: Obj) -> None:
-        key = self._owner_key(pod)
-        if key is None:
-            return
-        if is_deleting(pod):
-            self.expectations.deletion_observed(key, key_of(pod))
-        else:
-            self.expectations.creation_observed(key)
-        self.queue.add(key)
-
-    def update_pod(self, old: Obj, new: Obj) -> None:
-        if meta(old).get("resourceVersion") == meta(new).get("resourceVersion") and old is not new:
-            return
-        key = self._owner_key(new)
-        if key is None:
-            return
-        if is_deleting(new) and not is_deleting(old):
-            self.expectations.deletion_observed(key, key_of(new))
-        self.queue.add(key)
-
-    def delete_pod(self, pod: Obj) -> None:
-        key = self._owner_key(pod)
-        if key is not None:
-            self.expectations.deletion_observed(key, key_of(pod))
-            self.queue.add(key)
 
     # ---- sync
 

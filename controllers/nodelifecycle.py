@@ -29,11 +29,12 @@ import logging
 from dataclasses import dataclass
 
 from minik8s.api import errors
+from minik8s.api.times import epoch_seconds, rfc3339
 from minik8s.client.events import NORMAL, WARNING
 from minik8s.client.informer import NODE_NAME_INDEX
 
 from .base import Controller, ControllerContext, Obj, res
-from .podutil import format_time, is_pod_active, meta, parse_time, set_condition
+from .podutil import is_pod_active, meta, set_condition
 
 log = logging.getLogger(__name__)
 
@@ -162,7 +163,7 @@ class NodeLifecycleController(Controller):
                     node, NORMAL, "NodeReachable", f"Node {name} renews its lease again"
                 )
             return max(0.5, opts.node_monitor_grace_period - silent + 0.5)
-        stamp = format_time(self.ctx.clock())
+        stamp = rfc3339(self.ctx.clock())
         ready: Obj = next(
             (
                 c
@@ -218,7 +219,7 @@ class NodeLifecycleController(Controller):
         )
         if no_execute is None:
             return opts.node_monitor_period
-        added = parse_time(no_execute.get("timeAdded")) or self.ctx.clock()
+        added = epoch_seconds(no_execute.get("timeAdded")) or self.ctx.clock()
         now = self.ctx.clock()
         soonest: float | None = None
         for pod in self.pod_informer.store.by_index(NODE_NAME_INDEX, node_name):

@@ -12,42 +12,39 @@ One sync of one ReplicaSet key:
 4. write `status` (replicas, fullyLabeledReplicas, readyReplicas, availableReplicas,
    observedGeneration, the ReplicaFailure condition) if it changed.
 
-The decisions (`claim`, `deletion_order`, `slow_start_batches`, `compute_status`) are pure
-functions; `sync` reads the cache, calls them and performs the writes.
+The decisions (`claim`, `deletion_order` and `slow_start_batches` from `podutil`, shared
+with the other workload controllers; `compute_status`) are pure functions; `sync` reads the
+cache, calls them and performs the writes. Pod events reach it through `podevents`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
-from dataclasses import dataclass, field
 
+from minik8s.api.pods import is_pod_available, is_pod_ready
 from minik8s.api.selectors import LabelSelector
+from minik8s.api.times import rfc3339
 from minik8s.client import copy_of, key_of
 from minik8s.client.events import NORMAL, WARNING
 from minik8s.client.informer import NAMESPACE_INDEX
 
 from .base import Controller, ControllerContext, Obj, res
 from .expectations import Expectations
+from .podevents import OwnerPodHandlers, selecting_owners
 from .podutil import (
     adopt_pods,
-    controller_ref,
+    claim,
     delete_pods,
-    format_time,
+    deletion_order,
     is_deleting,
     is_pod_active,
-    is_pod_available,
-    is_pod_ready,
     meta,
     next_available_check,
     owner_ref,
-    parse_time,
-    pod_condition,
     release_pods,
-    restarts,
     set_condition,
-    uid_of,
+    slow_start_batches,
 )
 
 log = logging.getLogger(__name__)
@@ -57,67 +54,6 @@ REPLICASETS = res("replicasets")
 
 
 # ---- pure decisions
-
-
-@dataclass
-class Claim:
-    owned: list[Obj] = field(default_factory=list)  # controlled and matching (incl. adopted)
-    adopt: list[Obj] = field(default_factory=list)
-    release: list[Obj] = field(default_factory=list)
-
-
-def claim(owner: Obj, candidates: Iterable[Obj], selector: LabelSelector) -> Claim:
-    """Which pods the owner keeps, adopts and releases (Kubernetes' ClaimPods)."""
-    result = Claim()
-    uid = uid_of(owner)
-    for pod in candidates:
-        ref = controller_ref(pod)
-        matches = selector.matches(meta(pod).get("labels"))
-        if ref is not None:
-            if ref.get("uid") != uid:
-                continue
-            if matches:
-                result.owned.append(pod)
-            elif not is_deleting(pod):
-                result.release.append(pod)
-        elif matches and not is_deleting(pod) and not is_deleting(owner):
-            result.adopt.append(pod)
-            result.owned.append(pod)
-    return result
-
-
-_PHASE_RANK = {"Pending": 0, "Unknown": 1, "Running": 2}
-
-
-def _deletion_key(pod: Obj) -> tuple[int, int, int, float, int, float]:
-    ready = is_pod_ready(pod)
-    ready_since = parse_time((pod_condition(pod, "Ready") or {}).get("lastTransitionTime")) or 0.0
-    created = parse_time(meta(pod).get("creationTimestamp")) or 0.0
-    return (
-        1 if (pod.get("spec") or {}).get("nodeName") else 0,  # unscheduled first
-        _PHASE_RANK.get((pod.get("status") or {}).get("phase") or "Pending", 0),
-        1 if ready else 0,  # not ready first
-        -ready_since if ready else 0.0,  # ready for a shorter time first
-        -restarts(pod),  # more restarts first
-        -created,  # newest first
-    )
-
-
-def deletion_order(pods: Iterable[Obj]) -> list[Obj]:
-    """Pods from the least to the most valuable: the first ones are deleted first."""
-    return sorted(pods, key=lambda p: (*_deletion_key(p), meta(p).get("name", "")))
-
-
-def slow_start_batches(count: int, initial: int = 1) -> list[int]:
-    """Batch sizes 1, 2, 4, … adding up to `count`."""
-    batches: list[int] = []
-    size = max(1, initial)
-    while count > 0:
-        batch = min(size, count)
-        batches.append(batch)
-        count -= batch
-        size *= 2
-    return batches
 
 
 def pod_from_template(owner: Obj) -> Obj:
@@ -173,7 +109,7 @@ def compute_status(
                 "reason": "FailedCreate",
                 "message": failure,
             },
-            format_time(now),
+            rfc3339(now),
         )
     if conditions:
         status["conditions"] = conditions
@@ -206,71 +142,20 @@ class ReplicaSetController(Controller):
         self.rs_store = self.rs_informer.store
         self.pod_store = self.pod_informer.store
         self.watch(self.rs_informer)
-        self.pod_informer.add_handler(self.add_pod, self.update_pod, self.delete_pod)
+        self.pod_events = OwnerPodHandlers(
+            "ReplicaSet",
+            self.rs_store,
+            self.queue,
+            expectations=self.expectations,
+            adopters=selecting_owners(self.rs_store),
+        )
+        self.pod_events.register(self.pod_informer)
 
     # ---- handlers
 
     def on_update(self, old: Obj, new: Obj) -> None:
         if meta(old).get("resourceVersion") != meta(new).get("resourceVersion") or old is new:
             self.enqueue(new)
-
-    def _owner_key(self, pod: Obj, ref: Obj | None) -> str | None:
-        if ref is None or ref.get("kind") != "ReplicaSet":
-            return None
-        key = f"{meta(pod).get('namespace')}/{ref.get('name')}"
-        rs = self.rs_store.get(key)
-        if rs is None or uid_of(rs) != ref.get("uid"):
-            return None
-        return key
-
-    def _matching_owners(self, pod: Obj) -> list[str]:
-        ns = meta(pod).get("namespace") or ""
-        labels = meta(pod).get("labels") or {}
-        keys = []
-        for rs in self.rs_store.by_index(NAMESPACE_INDEX, ns):
-            sel = LabelSelector.from_dict((rs.get("spec") or {}).get("selector"))
-            if sel.matches(labels):
-                keys.append(key_of(rs))
-        return keys
-
-    def add_pod(self, pod: Obj) -> None:
-        key = self._owner_key(pod, controller_ref(pod))
-        if key is not None:
-            if is_deleting(pod):
-                self.expectations.deletion_observed(key, key_of(pod))
-            else:
-                self.expectations.creation_observed(key)
-            self.queue.add(key)
-            return
-        if controller_ref(pod) is None:
-            for key in self._matching_owners(pod):
-                self.queue.add(key)
-
-    def update_pod(self, old: Obj, new: Obj) -> None:
-        if meta(old).get("resourceVersion") == meta(new).get("resourceVersion") and old is not new:
-            return
-        new_ref, old_ref = controller_ref(new), controller_ref(old)
-        if is_deleting(new) and not is_deleting(old):
-            key = self._owner_key(new, new_ref)
-            if key is not None:
-                self.expectations.deletion_observed(key, key_of(new))
-        if old_ref is not None and (new_ref is None or old_ref.get("uid") != new_ref.get("uid")):
-            old_key = self._owner_key(old, old_ref)
-            if old_key is not None:
-                self.queue.add(old_key)
-        key = self._owner_key(new, new_ref)
-        if key is not None:
-            self.queue.add(key)
-            return
-        if new_ref is None:
-            for key in self._matching_owners(new):
-                self.queue.add(key)
-
-    def delete_pod(self, pod: Obj) -> None:
-        key = self._owner_key(pod, controller_ref(pod))
-        if key is not None:
-            self.expectations.deletion_observed(key, key_of(pod))
-            self.queue.add(key)
 
     # ---- sync
 

@@ -53,24 +53,26 @@ import re
 from dataclasses import dataclass, field
 
 from minik8s.api import errors
+from minik8s.api.pods import is_pod_available, is_pod_ready, is_pod_terminal
 from minik8s.api.selectors import LabelSelector
 from minik8s.client import copy_of, key_of
 from minik8s.client.events import NORMAL, WARNING
 from minik8s.client.informer import NAMESPACE_INDEX, OWNER_INDEX
 
 from .base import Controller, ControllerContext, Obj, res
-from .deployment import template_hash
+from .podevents import OwnerPodHandlers
 from .podutil import (
+    adopt_pods,
     controller_ref,
     is_deleting,
-    is_pod_available,
-    is_pod_ready,
     meta,
     next_available_check,
     owner_ref,
+    release_pods,
+    template_hash,
     uid_of,
 )
-from .replicaset import claim as claim_pods
+from .podutil import claim as claim_pods
 
 log = logging.getLogger(__name__)
 
@@ -212,10 +214,6 @@ def pod_for(sts: Obj, ordinal: int, template: Obj, revision: str) -> Obj:
     return {"apiVersion": "v1", "kind": "Pod", "metadata": pod_meta, "spec": pod_spec}
 
 
-def is_failed(pod: Obj) -> bool:
-    return (pod.get("status") or {}).get("phase") in ("Failed", "Succeeded")
-
-
 def is_healthy(pod: Obj, min_ready: int, now: float) -> bool:
     """Running, Ready (for minReadySeconds) and not terminating: the next one may go."""
     running = (pod.get("status") or {}).get("phase") == "Running"
@@ -254,7 +252,7 @@ def plan(sts: Obj, pods: list[Obj], current_rev: str, update_rev: str, now: floa
         if found is None:
             below = rolling and ordinal - start < partition
             out.create.append((ordinal, current_rev if below else update_rev))
-        elif is_failed(found) and not is_deleting(found):
+        elif is_pod_terminal(found) and not is_deleting(found):
             out.delete.append(found)
         elif is_healthy(found, min_ready, now):
             continue
@@ -350,7 +348,11 @@ class StatefulSetController(Controller):
         self.pvc_store = self.pvc_informer.store
         self.rev_store = ctx.informer("controllerrevisions").store
         self.watch(self.sts_informer)
-        self.pod_informer.add_handler(self.pod_event, self.pod_update, self.pod_event)
+        # no expectations: pod names are fixed, so a stale cache cannot duplicate a pod
+        self.pod_events = OwnerPodHandlers(
+            "StatefulSet", self.sts_store, self.queue, adopters=self._adopters
+        )
+        self.pod_events.register(self.pod_informer)
 
     # ---- handlers
 
@@ -358,26 +360,14 @@ class StatefulSetController(Controller):
         if meta(old).get("resourceVersion") != meta(new).get("resourceVersion") or old is new:
             self.enqueue(new)
 
-    def _owner_key(self, pod: Obj) -> str | None:
-        ref = controller_ref(pod)
-        if ref is None or ref.get("kind") != "StatefulSet":
-            return None
-        return f"{meta(pod).get('namespace')}/{ref.get('name')}"
-
-    def pod_event(self, pod: Obj) -> None:
-        key = self._owner_key(pod)
-        if key is not None:
-            self.queue.add(key)
-        elif controller_ref(pod) is None:  # an orphan: a set of its name may adopt it
-            ns = meta(pod).get("namespace") or ""
-            for sts in self.sts_store.by_index(NAMESPACE_INDEX, ns):
-                if ordinal_of(meta(sts).get("name", ""), meta(pod).get("name", "")) is not None:
-                    self.queue.add(key_of(sts))
-
-    def pod_update(self, old: Obj, new: Obj) -> None:
-        if meta(old).get("resourceVersion") == meta(new).get("resourceVersion") and old is not new:
-            return
-        self.pod_event(new)
+    def _adopters(self, pod: Obj) -> list[str]:
+        """The sets of the orphan's namespace whose pod names it carries."""
+        ns = meta(pod).get("namespace") or ""
+        return [
+            key_of(sts)
+            for sts in self.sts_store.by_index(NAMESPACE_INDEX, ns)
+            if ordinal_of(meta(sts).get("name", ""), meta(pod).get("name", "")) is not None
+        ]
 
     # ---- sync
 
@@ -486,27 +476,9 @@ class StatefulSetController(Controller):
         selector = LabelSelector.from_dict((sts.get("spec") or {}).get("selector"))
         claimed = claim_pods(sts, candidates, selector)
         owned = [p for p in claimed.owned if p not in claimed.adopt]
-        for pod in claimed.adopt:
-            refs = [*(meta(pod).get("ownerReferences") or []), owner_ref(sts)]
-            adopted = await self._patch_owners(pod, refs)
-            if adopted is not None:
-                owned.append(adopted)
-        for pod in claimed.release:
-            refs = [
-                r for r in meta(pod).get("ownerReferences") or [] if r.get("uid") != uid_of(sts)
-            ]
-            await self._patch_owners(pod, refs or None)
+        owned += await adopt_pods(self.client, sts, claimed.adopt)
+        await release_pods(self.client, sts, claimed.release)
         return owned
-
-    async def _patch_owners(self, pod: Obj, refs: list[Obj] | None) -> Obj | None:
-        # resourceVersion in the patch: only the pod as the cache shows it is adopted/released
-        body = {
-            "metadata": {"ownerReferences": refs, "resourceVersion": meta(pod)["resourceVersion"]}
-        }
-        try:
-            return await self.client.patch(PODS, meta(pod)["name"], body, meta(pod)["namespace"])
-        except (errors.NotFound, errors.Conflict):
-            return None  # changed meanwhile: the next sync looks again
 
     async def _create_pod(self, sts: Obj, ordinal: int, template: Obj, revision: str) -> None:
         ns = meta(sts).get("namespace")

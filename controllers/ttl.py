@@ -14,9 +14,11 @@ from __future__ import annotations
 import logging
 
 from minik8s.api import errors
+from minik8s.api.times import epoch_seconds
 
 from .base import Controller, ControllerContext, Obj, res
-from .podutil import is_deleting, meta, parse_time, uid_of
+from .jobutil import finished
+from .podutil import is_deleting, meta, uid_of
 
 log = logging.getLogger(__name__)
 
@@ -25,12 +27,13 @@ JOBS = res("jobs")
 
 def finished_at(job: Obj) -> float | None:
     """When the Job finished, or None while it runs."""
-    status = job.get("status") or {}
-    for cond in status.get("conditions") or []:
-        if cond.get("type") in ("Complete", "Failed") and cond.get("status") == "True":
-            when = parse_time(cond.get("lastTransitionTime"))
-            return when if when is not None else parse_time(status.get("completionTime"))
-    return None
+    cond = finished(job)
+    if cond is None:
+        return None
+    when = epoch_seconds(cond.get("lastTransitionTime"))
+    if when is None:  # a hand-written condition: the Job's own completion time
+        when = epoch_seconds((job.get("status") or {}).get("completionTime"))
+    return when
 
 
 def expires_in(job: Obj, now: float) -> float | None:

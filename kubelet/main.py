@@ -18,6 +18,7 @@ from typing import Any
 
 import uvicorn
 
+from minik8s.api.quantity import parse_bytes, parse_cpu_millis
 from minik8s.client.config import ClientConfig, ConfigError
 from minik8s.client.daemon import Daemon, DaemonConfig, add_common_flags, parse_duration, run_daemon
 from minik8s.client.events import EventRecorder
@@ -32,7 +33,6 @@ from .probes import Prober
 from .server import KubeletServer
 from .specs import PodSettings
 from .status import StatusManager
-from .volumes import cpu_millis, memory_bytes
 
 log = logging.getLogger(__name__)
 Obj = dict[str, Any]
@@ -214,9 +214,9 @@ class Kubelet:
         self.runtime = Runtime(args.container_runtime_endpoint, args.runtime_request_timeout)
         reserved = {}
         if "cpu" in args.system_reserved:
-            reserved["cpu"] = str(cpu_millis(args.system_reserved["cpu"]))
+            reserved["cpu"] = str(parse_cpu_millis(args.system_reserved["cpu"]))
         if "memory" in args.system_reserved:
-            reserved["memory"] = str(memory_bytes(args.system_reserved["memory"]))
+            reserved["memory"] = str(parse_bytes(args.system_reserved["memory"]))
         self.node = NodeAgent(
             self.client,
             self.runtime,

@@ -12,7 +12,6 @@ When the Node gets a `spec.podCIDR` the runtime is told (UpdateRuntimeConfig) on
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
 import os
 import platform
@@ -25,6 +24,7 @@ from typing import Any
 
 from minik8s.api import errors
 from minik8s.api.resources import ResourceInfo, lookup
+from minik8s.api.times import now_rfc3339
 from minik8s.client.rest import AsyncClient
 
 from .cri import Runtime
@@ -52,14 +52,6 @@ class NodeConfig:
     lease_duration: int = 40
     status_period: float = 10.0
     root_dir: Path = Path("/var/lib/kubelet")
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _micro_now() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def default_ip() -> str:
@@ -114,7 +106,7 @@ def capacity(config: NodeConfig) -> tuple[Obj, Obj]:
 
 
 def conditions(old: list[Obj], ready: bool, ready_message: str) -> list[Obj]:
-    now = _now()
+    now = now_rfc3339()
     avail = memory_available()
     disk = shutil.disk_usage("/")
     wanted = [
@@ -350,7 +342,7 @@ class NodeAgent:
                 "spec": {
                     "holderIdentity": name,
                     "leaseDurationSeconds": self.config.lease_duration,
-                    "renewTime": _micro_now(),
+                    "renewTime": now_rfc3339(micro=True),
                 },
             }
             try:
@@ -361,7 +353,7 @@ class NodeAgent:
         lease.setdefault("spec", {}).update(
             holderIdentity=name,
             leaseDurationSeconds=self.config.lease_duration,
-            renewTime=_micro_now(),
+            renewTime=now_rfc3339(micro=True),
         )
         await self.client.update(LEASES, lease, LEASE_NAMESPACE)
 

@@ -43,7 +43,9 @@ import httpx
 from prometheus_client import Counter, Gauge, Histogram
 
 from minik8s.api import errors
+from minik8s.api.pods import is_phase_terminal, is_pod_terminal
 from minik8s.api.resources import ResourceInfo, lookup
+from minik8s.api.times import epoch_seconds
 from minik8s.client.events import EventRecorder
 from minik8s.client.rest import AsyncClient
 
@@ -54,7 +56,7 @@ from .env import ConfigError, resolve_env
 from .probes import Prober
 from .runtime_state import CREATED, EXITED, RUNNING, UNKNOWN, ContainerInfo, PodRuntime, observe
 from .specs import NODE_LABEL, PodSettings, VolumeMountError, container_config, sandbox_config
-from .status import TERMINAL, Observed, StatusManager, compute_status
+from .status import Observed, StatusManager, compute_status
 
 log = logging.getLogger(__name__)
 
@@ -216,7 +218,7 @@ class Worker:
         policy = spec.get("restartPolicy") or "Always"
         rt = await observe(ctx.runtime, self.uid)
         obs = Observed(host_ip=ctx.node_ip)
-        if (pod.get("status") or {}).get("phase") in TERMINAL:
+        if is_pod_terminal(pod):
             await self._finish(rt)
             obs.pod_ip = ""
             ctx.statuses.set(pod, compute_status(pod, rt, obs))
@@ -299,13 +301,10 @@ class Worker:
             and len(running) == len(spec.get("containers") or [])
         ):
             self._created_started = True
-            created = pod["metadata"].get("creationTimestamp")
-            if created:
-                import datetime as dt
-
-                t0 = dt.datetime.strptime(created, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
-                START_SECONDS.observe(max(0.0, time.time() - t0.timestamp()))
-        if status["phase"] in TERMINAL:
+            created = epoch_seconds(pod["metadata"].get("creationTimestamp"))
+            if created is not None:
+                START_SECONDS.observe(max(0.0, time.time() - created))
+        if is_phase_terminal(status["phase"]):
             status["podIP"] = status.get("podIP") or obs.pod_ip
             await self._finish(rt)
         ctx.statuses.set(pod, status)

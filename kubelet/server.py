@@ -15,7 +15,6 @@ Errors are plain text with the HTTP code (404 unknown pod/container, 400 bad que
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import json
 import os
 import time
@@ -27,6 +26,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
+
+from minik8s.api.times import epoch_seconds, now_rfc3339
 
 from .cri import CRIError, Runtime
 from .node import memory_available, memory_total
@@ -48,13 +49,8 @@ def parse_line(line: str) -> tuple[str, str, bool, str] | None:
 def _since_ok(ts: str, since: float | None) -> bool:
     if since is None:
         return True
-    try:
-        t = dt.datetime.fromisoformat(
-            ts[:26].rstrip("Z") + "+00:00" if "." in ts else ts.replace("Z", "+00:00")
-        )
-    except ValueError:
-        return True
-    return t.timestamp() >= since
+    when = epoch_seconds(ts)
+    return when is None or when >= since
 
 
 def render(lines: list[str], timestamps: bool, since: float | None) -> list[str]:
@@ -230,7 +226,7 @@ class KubeletServer:
         )
 
     async def summary(self, request: Request) -> Response:
-        now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        now = now_rfc3339()
         try:
             stats = await self.runtime.list_stats()
         except CRIError as e:

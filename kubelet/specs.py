@@ -13,8 +13,10 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
+from minik8s.api.quantity import parse_bytes, parse_cpu_millis
+
 from .cri import CONTAINER_KIND, CONTAINER_NAME, POD_NAME, POD_NAMESPACE, POD_UID, pb
-from .volumes import cpu_millis, memory_bytes, read_only_volumes
+from .volumes import read_only_volumes
 
 Obj = dict[str, Any]
 NODE_LABEL = "io.minik8s.kubelet.node"
@@ -125,12 +127,12 @@ def resources(container: Obj) -> pb.LinuxContainerResources:
     limits, requests = res.get("limits") or {}, res.get("requests") or {}
     out = pb.LinuxContainerResources()
     cpu_request = requests.get("cpu") or limits.get("cpu")
-    out.cpu_shares = max(2, cpu_millis(cpu_request) * 1024 // 1000) if cpu_request else 2
+    out.cpu_shares = max(2, parse_cpu_millis(cpu_request) * 1024 // 1000) if cpu_request else 2
     if limits.get("cpu"):
         out.cpu_period = CPU_PERIOD
-        out.cpu_quota = max(1000, cpu_millis(limits["cpu"]) * CPU_PERIOD // 1000)
+        out.cpu_quota = max(1000, parse_cpu_millis(limits["cpu"]) * CPU_PERIOD // 1000)
     if limits.get("memory"):
-        out.memory_limit_in_bytes = memory_bytes(str(limits["memory"]))
+        out.memory_limit_in_bytes = parse_bytes(limits["memory"])
     return out
 
 

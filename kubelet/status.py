@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from minik8s.api import errors
+from minik8s.api.pods import is_phase_terminal, is_pod_terminal, qos_class
 from minik8s.api.resources import ResourceInfo, lookup
+from minik8s.api.times import now_rfc3339, rfc3339
 from minik8s.client.rest import AsyncClient
 
 from .runtime_state import EXITED, RUNNING, ContainerInfo, PodRuntime
@@ -30,17 +31,11 @@ log = logging.getLogger(__name__)
 
 Obj = dict[str, Any]
 PODS: ResourceInfo = lookup("", "v1", "pods")  # type: ignore[assignment]
-TERMINAL = ("Succeeded", "Failed")
 
 
-def rfc3339(ns: int) -> str | None:
-    if ns <= 0:
-        return None
-    return dt.datetime.fromtimestamp(ns / 1e9, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def now_rfc3339() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+def _stamp(ns: int) -> str | None:
+    """A CRI time (nanoseconds since the epoch; 0: never) as a `Time`."""
+    return rfc3339(ns // 1_000_000_000) if ns > 0 else None
 
 
 @dataclass
@@ -62,10 +57,10 @@ def _terminated(c: ContainerInfo) -> Obj:
     }
     if c.message:
         out["message"] = c.message
-    if rfc3339(c.started_at):
-        out["startedAt"] = rfc3339(c.started_at)
-    if rfc3339(c.finished_at):
-        out["finishedAt"] = rfc3339(c.finished_at)
+    if _stamp(c.started_at):
+        out["startedAt"] = _stamp(c.started_at)
+    if _stamp(c.finished_at):
+        out["finishedAt"] = _stamp(c.finished_at)
     out["containerID"] = f"cri://{c.id}"
     return out
 
@@ -94,7 +89,7 @@ def container_status(
     out["imageID"] = latest.image_ref
     previous = rt.previous(name)
     if latest.state == RUNNING:
-        out["state"] = {"running": {"startedAt": rfc3339(latest.started_at)}}
+        out["state"] = {"running": {"startedAt": _stamp(latest.started_at)}}
         out["started"] = obs.started.get(name, True)
         out["ready"] = (not init) and obs.ready.get(name, True)
         if previous is not None and previous.state == EXITED:
@@ -150,23 +145,6 @@ def phase_of(pod: Obj, statuses: list[Obj], init_done: bool, failed_init: bool) 
     return "Pending"
 
 
-def qos_class(pod: Obj) -> str:
-    containers = (pod.get("spec") or {}).get("containers") or []
-    requests_any = False
-    guaranteed = True
-    for c in containers:
-        res = c.get("resources") or {}
-        limits, requests = res.get("limits") or {}, res.get("requests") or {}
-        if limits or requests:
-            requests_any = True
-        for r in ("cpu", "memory"):
-            if r not in limits or requests.get(r, limits[r]) != limits[r]:
-                guaranteed = False
-    if not requests_any:
-        return "BestEffort"
-    return "Guaranteed" if guaranteed else "Burstable"
-
-
 def _condition(kind: str, ok: bool, old: list[Obj], now: str, reason: str = "") -> Obj:
     value = "True" if ok else "False"
     previous = next((c for c in old if c.get("type") == kind), None)
@@ -199,10 +177,10 @@ def compute_status(
         for c in spec.get("containers") or []
     ]
     phase = phase_of(pod, statuses, init_done, obs.failed_init)
-    if old.get("phase") in TERMINAL:
+    if is_pod_terminal(pod):
         phase = old["phase"]  # a finished pod never runs again
     containers_ready = bool(statuses) and all(s["ready"] for s in statuses)
-    if phase in TERMINAL:
+    if is_phase_terminal(phase):
         containers_ready = False
     old_conditions = old.get("conditions") or []
     conditions = [

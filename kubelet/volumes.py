@@ -23,6 +23,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from minik8s.api.quantity import parse_bytes
+
 from .env import field_value, resource_value
 
 Obj = dict[str, Any]
@@ -127,7 +129,7 @@ def prepare(
             if ed.get("medium") == "Memory" and not _is_tmpfs(d):
                 opts = "mode=1777"
                 if ed.get("sizeLimit"):
-                    opts += f",size={_bytes(str(ed['sizeLimit']))}"
+                    opts += f",size={parse_bytes(ed['sizeLimit'])}"
                 result = subprocess.run(
                     ["mount", "-t", "tmpfs", "-o", opts, "tmpfs", str(d)],
                     capture_output=True,
@@ -258,33 +260,3 @@ def teardown(root: Path, uid: str) -> None:
             if _is_tmpfs(vol):
                 subprocess.run(["umount", str(vol)], capture_output=True)
     shutil.rmtree(d, ignore_errors=True)
-
-
-_UNITS = {
-    "Ki": 1024,
-    "Mi": 1024**2,
-    "Gi": 1024**3,
-    "Ti": 1024**4,
-    "k": 1000,
-    "M": 10**6,
-    "G": 10**9,
-    "T": 10**12,
-}
-
-
-def _bytes(quantity: str) -> int:
-    for unit, factor in sorted(_UNITS.items(), key=lambda kv: -len(kv[0])):
-        if quantity.endswith(unit):
-            return int(float(quantity[: -len(unit)]) * factor)
-    return int(float(quantity))
-
-
-def memory_bytes(quantity: str) -> int:
-    return _bytes(quantity)
-
-
-def cpu_millis(quantity: str) -> int:
-    q = str(quantity)
-    if q.endswith("m"):
-        return int(float(q[:-1]))
-    return int(float(q) * 1000)

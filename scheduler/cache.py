@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from minik8s.api.pods import is_pod_terminal
+
 from .nodeinfo import NodeInfo, NodeList, PodInfo, count_node_flags, pod_key
 
 Obj = dict[str, Any]
-TERMINAL_PHASES = ("Succeeded", "Failed")
 
 
 class SchedulerCache:
@@ -115,7 +116,7 @@ class SchedulerCache:
         """A pod the informer shows bound (confirms an assumed one)."""
         key = pod_key(pod)
         node_name = (pod.get("spec") or {}).get("nodeName")
-        if not node_name or (pod.get("status") or {}).get("phase") in TERMINAL_PHASES:
+        if not node_name or is_pod_terminal(pod):
             self.remove_pod(key)  # a finished pod holds nothing
             return
         placed = None

@@ -26,17 +26,18 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from minik8s import gctuning
 from minik8s.api import errors
+from minik8s.api.pods import is_pod_terminal
 from minik8s.api.resources import ResourceInfo, lookup
+from minik8s.api.times import now_rfc3339
 from minik8s.client import AsyncClient, EventRecorder, InformerFactory, SharedInformer
 from minik8s.client.events import NORMAL, WARNING
 
 from . import metrics
-from .cache import TERMINAL_PHASES, SchedulerCache
+from .cache import SchedulerCache
 from .config import SchedulerConfig
 from .framework import CycleState, FitError, Profile
 from .nodeinfo import PodInfo, node_ready, pod_key, subset_of
@@ -77,10 +78,6 @@ def select_host(scores: dict[str, int], rng: random.Random) -> str:
     """The best score; ties broken at random."""
     best = max(scores.values())
     return rng.choice([name for name, score in scores.items() if score == best])
-
-
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass
@@ -147,7 +144,7 @@ class Scheduler:
             name in self.config.profiles
             and not spec.get("nodeName")
             and not (pod.get("metadata") or {}).get("deletionTimestamp")
-            and (pod.get("status") or {}).get("phase") not in TERMINAL_PHASES
+            and not is_pod_terminal(pod)
         )
 
     def _pod_added(self, pod: Obj) -> None:
@@ -160,7 +157,7 @@ class Scheduler:
         if (new.get("spec") or {}).get("nodeName"):
             self.queue.delete(pod_key(new))
             self.cache.update_pod(new)
-            if (new.get("status") or {}).get("phase") in TERMINAL_PHASES:
+            if is_pod_terminal(new):
                 self.queue.move_all_to_active_or_backoff()  # it freed its resources
         elif self._responsible(new):
             self.queue.update(new)
@@ -372,7 +369,7 @@ class Scheduler:
                     "reason": "Unschedulable",
                     "message": message,
                     "lastProbeTime": None,
-                    "lastTransitionTime": _now(),
+                    "lastTransitionTime": now_rfc3339(),
                 }
             ]
         if nominated and status.get("nominatedNodeName") != nominated:

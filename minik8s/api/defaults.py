@@ -18,13 +18,11 @@ Not done here, because the API server or a controller owns them: `metadata.names
 from __future__ import annotations
 
 import copy
-from decimal import Decimal
 from typing import Any
 
 from minik8s.api.kind import ResourceInfo
-from minik8s.api.quantity import parse_quantity
 
-__all__ = ["apply_defaults", "pod_qos_class"]
+__all__ = ["apply_defaults"]
 
 Obj = dict[str, Any]
 
@@ -70,55 +68,6 @@ def _default_template(parent: Obj, *, restart_policy: str | None = "Always") -> 
     from minik8s.api.kinds import podspec
 
     podspec.default_template(parent, restart_policy=restart_policy)
-
-
-_QOS_RESOURCES = ("cpu", "memory")
-
-
-def _quantity(value: Any) -> Decimal | None:
-    try:
-        return parse_quantity(value)
-    except ValueError:
-        return None
-
-
-def _sum_resources(block: Any, totals: dict[str, Decimal]) -> set[str]:
-    """Add the non-zero cpu/memory amounts of `block` to `totals`; the names found."""
-    found: set[str] = set()
-    if not isinstance(block, dict):
-        return found
-    for name in _QOS_RESOURCES:
-        amount = _quantity(block.get(name)) if name in block else None
-        if amount is not None and amount != 0:
-            totals[name] = totals.get(name, Decimal(0)) + amount
-            found.add(name)
-    return found
-
-
-def pod_qos_class(spec: Any) -> str:
-    """Kubernetes' QoS class of a pod spec: BestEffort, Burstable or Guaranteed.
-
-    Guaranteed: every container limits both cpu and memory and requests equal limits.
-    BestEffort: no container requests or limits cpu or memory. Burstable: anything else.
-    """
-    requests: dict[str, Decimal] = {}
-    limits: dict[str, Decimal] = {}
-    guaranteed = True
-    containers: list[Obj] = []
-    if isinstance(spec, dict):
-        containers = dicts_at(spec, "containers") + dicts_at(spec, "initContainers")
-    for container in containers:
-        resources = container.get("resources")
-        if not isinstance(resources, dict):
-            resources = {}
-        _sum_resources(resources.get("requests"), requests)
-        limited = _sum_resources(resources.get("limits"), limits)
-        if limited != set(_QOS_RESOURCES):
-            guaranteed = False
-    if not requests and not limits:
-        return "BestEffort"
-    same = requests.keys() == limits.keys() and all(requests[n] == limits[n] for n in requests)
-    return "Guaranteed" if guaranteed and same else "Burstable"
 
 
 # --------------------------------------------------------------------------- per kind

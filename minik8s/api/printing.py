@@ -11,10 +11,11 @@ missing field prints as that default.
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from minik8s.api import times
+from minik8s.api.dig import dig
 from minik8s.api.kind import Cells, Column, Printer
 
 Obj = dict[str, Any]
@@ -23,40 +24,8 @@ Obj = dict[str, Any]
 
 
 def human_duration(delta: timedelta) -> str:
-    """Kubernetes' `duration.HumanDuration`: about two significant figures of a duration.
-
-    Up to two seconds in the future counts as "now" (clocks differ between machines); more
-    than that is `<invalid>`.
-    """
-    seconds = int(delta.total_seconds())  # truncates toward zero, like Go's int()
-    if seconds < -1:
-        return "<invalid>"
-    if seconds < 0:
-        return "0s"
-    if seconds < 120:
-        return f"{seconds}s"
-    minutes = seconds // 60
-    if minutes < 10:
-        rest = seconds % 60
-        return f"{minutes}m{rest}s" if rest else f"{minutes}m"
-    if minutes < 180:
-        return f"{minutes}m"
-    hours = minutes // 60
-    if hours < 8:
-        rest = minutes % 60
-        return f"{hours}h{rest}m" if rest else f"{hours}h"
-    if hours < 48:
-        return f"{hours}h"
-    if hours < 24 * 8:
-        days, rest = divmod(hours, 24)
-        return f"{days}d{rest}h" if rest else f"{days}d"
-    if hours < 24 * 365 * 2:
-        return f"{hours // 24}d"
-    if hours < 24 * 365 * 8:
-        days = hours // 24
-        years, rest = divmod(days, 365)
-        return f"{years}y{rest}d" if rest else f"{years}y"
-    return f"{hours // 24 // 365}y"
+    """Kubernetes' `duration.HumanDuration` (see `minik8s.api.times`)."""
+    return times.human_duration(delta)
 
 
 # --------------------------------------------------------------------------- safe access
@@ -101,33 +70,16 @@ def integer(value: Any, default: int = 0) -> int:
 
 def at(obj: Any, *path: str) -> Any:
     """`obj[path[0]][path[1]]...`, or None as soon as a step is missing or not a dict."""
-    current = obj
-    for key in path:
-        if not isinstance(current, dict):
-            return None
-        current = current.get(key)
-    return current
+    return dig(obj, path)
 
 
 def name_of(obj: Obj) -> str:
     return text(at(obj, "metadata", "name"))
 
 
-_FRACTION = re.compile(r"\.(\d+)")
-
-
 def parse_time(value: Any) -> datetime | None:
     """An RFC 3339 timestamp (`Time` or `MicroTime`) as an aware datetime; None if unusable."""
-    if not isinstance(value, str) or not value:
-        return None
-    text = _FRACTION.sub(lambda m: "." + m.group(1)[:6].ljust(6, "0"), value, count=1)
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return times.parse_rfc3339(value)
 
 
 def aware(moment: datetime) -> datetime:

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from minik8s.api.dig import dig
 from minik8s.api.kind import ResourceInfo
 
 __all__ = [
@@ -543,15 +544,6 @@ _COMMON: dict[str, _Source] = {
 }
 
 
-def _lookup(obj: Mapping[str, Any], path: str) -> Any:
-    node: Any = obj
-    for part in path.split("."):
-        if not isinstance(node, Mapping):
-            return None
-        node = node.get(part)
-    return node
-
-
 def _as_field_value(value: Any, default: str) -> str:
     if value is None:
         return default
@@ -572,7 +564,7 @@ def supported_fields(info: ResourceInfo) -> frozenset[str]:
 def selectable_fields(info: ResourceInfo, obj: Mapping[str, Any]) -> dict[str, str]:
     """Every selectable field of `obj` as a string; absent values are "" (or "0"/"false")."""
     return {
-        label: _as_field_value(_lookup(obj, path), default)
+        label: _as_field_value(dig(obj, path), default)
         for label, (path, default) in _sources(info).items()
     }
 

@@ -23,10 +23,12 @@ import secrets
 import string
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import yaml
+
+from minik8s.api.times import parse_rfc3339, rfc3339
 
 __all__ = [
     "CLUSTER_INFO",
@@ -101,15 +103,14 @@ def is_token_id(text: str) -> bool:
 
 def format_time(when: datetime) -> str:
     """RFC 3339 in UTC, seconds precision (`2026-11-24T01:30:00Z`)."""
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return rfc3339(when)
 
 
 def parse_time(text: str) -> datetime:
-    try:
-        parsed = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise TokenError(f'"{text}" is not an RFC 3339 time') from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    parsed = parse_rfc3339(text.strip())
+    if parsed is None:
+        raise TokenError(f'"{text}" is not an RFC 3339 time')
+    return parsed
 
 
 def _b64(text: str) -> str:

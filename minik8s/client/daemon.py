@@ -45,7 +45,6 @@ import argparse
 import asyncio
 import inspect
 import logging
-import re
 import signal
 import sys
 import threading
@@ -57,6 +56,7 @@ from urllib.parse import parse_qs, urlsplit
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
 from minik8s import logs
+from minik8s.api.times import parse_seconds
 
 __all__ = [
     "Daemon",
@@ -416,42 +416,16 @@ def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
 
 # ---- flags shared by every daemon
 
-_DURATION_UNITS = {
-    "ns": 1e-9,
-    "us": 1e-6,
-    "µs": 1e-6,
-    "ms": 1e-3,
-    "s": 1.0,
-    "m": 60.0,
-    "h": 3600.0,
-}
-_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
 _TRUE = {"1", "t", "true", "y", "yes", "on"}
 _FALSE = {"0", "f", "false", "n", "no", "off"}
 
 
 def parse_duration(text: str) -> float:
     """Seconds from a Go duration (`15s`, `1m30s`, `500ms`) or a plain number of seconds."""
-    text = text.strip()
     try:
-        seconds = float(text)
-    except ValueError:
-        seconds = _parse_go_duration(text)
-    if seconds < 0:
-        raise argparse.ArgumentTypeError(f"negative duration {text!r}")
-    return seconds
-
-
-def _parse_go_duration(text: str) -> float:
-    position, total = 0, 0.0
-    for match in _DURATION_PART.finditer(text):
-        if match.start() != position:
-            break
-        total += float(match.group(1)) * _DURATION_UNITS[match.group(2)]
-        position = match.end()
-    if position == 0 or position != len(text):
-        raise argparse.ArgumentTypeError(f"invalid duration {text!r} (e.g. 15s, 1m30s, 500ms)")
-    return total
+        return parse_seconds(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def parse_bool(text: str) -> bool:

@@ -23,11 +23,11 @@ import logging
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from minik8s.api import errors
 from minik8s.api.resources import ResourceInfo, lookup
+from minik8s.api.times import now_rfc3339
 
 from .rest import AsyncClient
 
@@ -62,10 +62,6 @@ def aggregation_key(ref: dict[str, Any], type_: str, reason: str, message: str) 
     """Events with the same key are one Event with a count (resourceVersion not included)."""
     parts = (ref.get(k, "") for k in ("apiVersion", "kind", "namespace", "name", "uid"))
     return (*parts, type_, reason, message)
-
-
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass
@@ -133,7 +129,7 @@ class EventRecorder:
     async def _write(
         self, key: _Key, ref: dict[str, Any], type_: str, reason: str, message: str
     ) -> None:
-        now = _now()
+        now = now_rfc3339()
         seen = self._recorded.get(key)
         if seen is not None:
             try:

@@ -46,11 +46,11 @@ import socket
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from minik8s.api import errors
 from minik8s.api.resources import ResourceInfo, lookup
+from minik8s.api.times import now_rfc3339
 
 from .rest import AsyncClient
 
@@ -65,11 +65,6 @@ LEASES: ResourceInfo = _leases
 
 def default_identity() -> str:
     return f"{socket.gethostname()}_{os.getpid()}_{secrets.token_hex(4)}"
-
-
-def micro_time(when: datetime | None = None) -> str:
-    """Kubernetes' MicroTime: RFC 3339 with microseconds, UTC."""
-    return (when or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 @dataclass
@@ -249,7 +244,7 @@ class LeaderElector:
         try:
             lease = await self.client.get(LEASES, cfg.lock_name, cfg.namespace)
         except errors.NotFound:
-            spec = decide({}, self.identity, True, micro_time(), self._duration())
+            spec = decide({}, self.identity, True, now_rfc3339(micro=True), self._duration())
             assert spec is not None
             body = {
                 "apiVersion": LEASES.api_version,
@@ -268,7 +263,7 @@ class LeaderElector:
         spec = lease.get("spec") or {}
         duration = spec.get("leaseDurationSeconds") or self._duration()
         expired = self._clock() >= self._observed_at + float(duration)
-        new_spec = decide(spec, self.identity, expired, micro_time(), self._duration())
+        new_spec = decide(spec, self.identity, expired, now_rfc3339(micro=True), self._duration())
         if new_spec is None:
             return False
         try:
@@ -285,7 +280,7 @@ class LeaderElector:
         lease = self._lease
         if lease is None or (lease.get("spec") or {}).get("holderIdentity") != self.identity:
             return
-        now = micro_time()
+        now = now_rfc3339(micro=True)
         spec = {
             **(lease.get("spec") or {}),
             "holderIdentity": "",

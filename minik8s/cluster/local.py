@@ -41,6 +41,8 @@ from typing import Any
 import httpx
 import yaml
 
+from minik8s.api.times import parse_rfc3339
+
 from . import processes
 
 ETCD_PORT = int(os.environ.get("MINIK8S_ETCD_PORT", "2379"))
@@ -367,15 +369,6 @@ def node_name() -> str:
     return socket.gethostname().lower()
 
 
-def _parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
 def node_ready_since(node: dict[str, Any], since: datetime) -> bool:
     """Ready=True reported at or after `since` (not a stale status kept in etcd), with a
     pod CIDR: the node can run pods."""
@@ -383,7 +376,7 @@ def node_ready_since(node: dict[str, Any], since: datetime) -> bool:
         return False
     for c in (node.get("status") or {}).get("conditions") or []:
         if c.get("type") == "Ready" and c.get("status") == "True":
-            beat = _parse_time(c.get("lastHeartbeatTime"))
+            beat = parse_rfc3339(c.get("lastHeartbeatTime"))
             return beat is not None and beat >= since
     return False
 

@@ -44,6 +44,7 @@ import yaml
 
 from minik8s.api import errors
 from minik8s.api.resources import ResourceInfo, resolve
+from minik8s.api.times import rfc3339
 from minik8s.bootstrap import units
 from minik8s.bootstrap.token import (
     CLUSTER_INFO,
@@ -275,7 +276,7 @@ def _token_infos(ctx: Context) -> list[TokenInfo]:
 def _ttl_text(info: TokenInfo, now: datetime) -> tuple[str, str]:
     if info.expiration is None:
         return "<forever>", "<never>"
-    expires = info.expiration.strftime("%Y-%m-%dT%H:%M:%SZ")
+    expires = rfc3339(info.expiration)
     if info.expired(now):
         return "<invalid>", expires
     return printers.human_duration(info.expiration - now), expires

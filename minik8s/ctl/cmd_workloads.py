@@ -34,8 +34,11 @@ from typing import Any, Protocol, TextIO
 import httpx
 
 from minik8s.api import errors
+from minik8s.api.dig import dig
+from minik8s.api.pods import is_pod_ready, is_pod_terminal, pod_phase
 from minik8s.api.resources import ResourceInfo
 from minik8s.api.selectors import LabelSelector, SelectorError
+from minik8s.api.times import format_go_duration
 from minik8s.client.config import ClientConfig
 from minik8s.client.rest import Unreachable, error_from_response, transport_error
 
@@ -52,7 +55,6 @@ __all__ = [
     "PodVerdict",
     "choose_container",
     "exec_transport",
-    "go_duration",
     "image_patch",
     "log_params",
     "pick_log_pod",
@@ -150,22 +152,6 @@ def _closing(stream: Iterator[Obj]) -> None:
         close()
 
 
-def go_duration(seconds: float) -> str:
-    """A duration as Go prints one: `3s`, `1m30s`, `1h0m0s`, `500ms`."""
-    if seconds < 1:
-        return f"{round(seconds * 1000)}ms" if seconds > 0 else "0s"
-    whole = int(seconds)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    frac = seconds - whole
-    sec_text = f"{secs + frac:g}s" if frac else f"{secs}s"
-    if hours:
-        return f"{hours}h{minutes}m{sec_text}"
-    if minutes:
-        return f"{minutes}m{sec_text}"
-    return sec_text
-
-
 # =========================================================================== set image
 
 _POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
@@ -205,9 +191,7 @@ def image_patch(kind: str, obj: Obj, images: dict[str, str]) -> tuple[Obj | None
     """The strategic merge patch setting the images (None: nothing changes) and the
     containers that were not found. `*` names every container, init containers included."""
     path = _POD_SPEC_PATHS[kind]
-    spec: Any = obj
-    for key in path:
-        spec = _d(_d(spec).get(key))
+    spec = _d(dig(obj, path))
     changes: Obj = {}
     missing: list[str] = []
     for container, image in images.items():
@@ -314,13 +298,6 @@ def choose_container(pod: Obj, wanted: str | None) -> tuple[str, str | None]:
     return chosen, f'Defaulted container "{chosen}" out of: {listed}'
 
 
-def _ready(pod: Obj) -> bool:
-    return any(
-        c.get("type") == "Ready" and c.get("status") == "True"
-        for c in _dl(_d(pod.get("status")).get("conditions"))
-    )
-
-
 def _restarts(pod: Obj) -> int:
     counts = [
         int(s.get("restartCount") or 0) for s in _dl(_d(pod.get("status")).get("containerStatuses"))
@@ -338,7 +315,7 @@ def _log_order(pod: Obj) -> tuple[bool, int, bool, int, str]:
     return (
         not _d(pod.get("spec")).get("nodeName"),
         _PHASE_RANK.get(str(_d(pod.get("status")).get("phase") or ""), 0),
-        not _ready(pod),
+        not is_pod_ready(pod),
         -_restarts(pod),
         created,
     )
@@ -587,9 +564,10 @@ def run_exec(args: argparse.Namespace, ctx: Context) -> int:
     command = tuple(args.words[1:])
     if not command:
         raise CtlError("you must specify at least one command for the container")
-    phase = _d(pod.get("status")).get("phase")
-    if phase in ("Succeeded", "Failed"):
-        raise CtlError(f"cannot exec into a container in a completed pod; current phase is {phase}")
+    if is_pod_terminal(pod):
+        raise CtlError(
+            f"cannot exec into a container in a completed pod; current phase is {pod_phase(pod)}"
+        )
     transport = exec_transport(ctx)
     if transport is None:
         raise CtlError(NO_KUBELET_EXEC)
@@ -684,10 +662,6 @@ def _controller(pod: Obj) -> Obj | None:
     return next((r for r in _dl(_meta(pod).get("ownerReferences")) if r.get("controller")), None)
 
 
-def _finished(pod: Obj) -> bool:
-    return _d(pod.get("status")).get("phase") in ("Succeeded", "Failed")
-
-
 def _deleted_long_ago(pod: Obj, seconds: int, now: datetime) -> bool:
     stamp = parse_time(_meta(pod).get("deletionTimestamp"))
     return seconds > 0 and stamp is not None and (now - stamp).total_seconds() > seconds
@@ -695,7 +669,7 @@ def _deleted_long_ago(pod: Obj, seconds: int, now: datetime) -> bool:
 
 def _daemonset_verdict(pod: Obj, opts: DrainOptions, lookup: DaemonSetLookup) -> PodVerdict:
     ref = _controller(pod)
-    if ref is None or ref.get("kind") != "DaemonSet" or _finished(pod):
+    if ref is None or ref.get("kind") != "DaemonSet" or is_pod_terminal(pod):
         return PodVerdict(pod, True)
     try:
         lookup(str(_meta(pod).get("namespace") or ""), str(ref.get("name") or ""))
@@ -716,7 +690,7 @@ def _mirror_verdict(pod: Obj) -> PodVerdict:
 
 def _local_storage_verdict(pod: Obj, opts: DrainOptions) -> PodVerdict:
     volumes = _dl(_d(pod.get("spec")).get("volumes"))
-    if not any("emptyDir" in v for v in volumes) or _finished(pod):
+    if not any("emptyDir" in v for v in volumes) or is_pod_terminal(pod):
         return PodVerdict(pod, True)
     if not opts.delete_emptydir_data:
         return PodVerdict(pod, False, "error", LOCAL_STORAGE_FATAL)
@@ -724,7 +698,7 @@ def _local_storage_verdict(pod: Obj, opts: DrainOptions) -> PodVerdict:
 
 
 def _unreplicated_verdict(pod: Obj, opts: DrainOptions) -> PodVerdict:
-    if _finished(pod) or _controller(pod) is not None:
+    if is_pod_terminal(pod) or _controller(pod) is not None:
         return PodVerdict(pod, True)
     if opts.force:
         return PodVerdict(pod, True, "warning", UNMANAGED_WARNING)
@@ -952,7 +926,7 @@ class _Drain:
         return [
             f'error when waiting for pod "{_name(p)}" in namespace '
             f'"{_meta(p).get("namespace", "")}" to terminate: global timeout reached: '
-            f"{go_duration(self.timeout)}"
+            f"{format_go_duration(self.timeout)}"
             for p in pending.values()
         ]
 

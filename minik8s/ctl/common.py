@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import argparse
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -22,6 +21,7 @@ from urllib.parse import urlsplit
 from minik8s.api import errors, resources
 from minik8s.api.patch import PatchError
 from minik8s.api.resources import ResourceInfo
+from minik8s.api.times import parse_seconds
 from minik8s.client.config import ConfigError
 from minik8s.client.rest import Unreachable
 
@@ -265,22 +265,10 @@ def for_each_manifest(
 
 # --------------------------------------------------------------------------- durations
 
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
-
 
 def parse_duration(text: str) -> float:
     """A Go-style duration (`30s`, `1m30s`, `500ms`, or plain seconds) in seconds."""
-    text = text.strip()
-    if re.fullmatch(r"\d+(\.\d+)?", text):
-        return float(text)
-    pos = 0
-    total = 0.0
-    scale = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
-    for match in _DURATION.finditer(text):
-        if match.start() != pos:
-            break
-        total += float(match.group(1)) * scale[match.group(2)]
-        pos = match.end()
-    if pos != len(text) or not text:
-        raise argparse.ArgumentTypeError(f"invalid duration {text!r} (use e.g. 30s, 2m, 1h)")
-    return total
+    try:
+        return parse_seconds(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None

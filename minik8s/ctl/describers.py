@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from minik8s.api.pods import is_pod_terminal
 from minik8s.api.quantity import parse_bytes, parse_cpu_millis
 
 from . import printers
@@ -401,11 +402,7 @@ def _node_pods(w: Writer, status: dict[str, Any], rel: Related) -> None:
         eph_cap = parse_bytes(alloc.get("ephemeral-storage", 0))
     except ValueError:
         cpu_cap = mem_cap = eph_cap = 0
-    pods = [
-        p
-        for p in rel.pods
-        if text_of(dict_of(p.get("status")).get("phase")) not in ("Succeeded", "Failed")
-    ]
+    pods = [p for p in rel.pods if not is_pod_terminal(p)]
     w.line(0, "Non-terminated Pods:", f"({len(pods)} in total)")
     # kubectl leaves an empty column after Name; it widens that column by the padding.
     w.line(

@@ -18,12 +18,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import yaml
 
 from minik8s.api import resources
+from minik8s.api.times import human_duration
+from minik8s.api.times import parse_rfc3339 as parse_time
 
 __all__ = [
     "TableOptions",
@@ -265,61 +267,12 @@ def to_yaml(obj: Any) -> str:
 # --------------------------------------------------------------------------- time
 
 
-def parse_time(value: Any) -> datetime | None:
-    """An RFC 3339 timestamp as an aware datetime; None when missing or malformed."""
-    if not isinstance(value, str) or not value:
-        return None
-    text = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
-    head, dot, rest = text.partition(".")
-    if dot:  # Python wants at most six fractional digits
-        digits = "".join(c for c in rest if c.isdigit())
-        text = f"{head}.{digits[:6].ljust(6, '0')}{rest[len(digits) :]}"
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def format_time(value: Any) -> str:
     """RFC 1123 with a numeric zone, as describe prints times: `Mon, 02 Jan 2006 15:04:05 +0000`."""
     moment = parse_time(value)
     if moment is None:
         return "<unknown>"
     return moment.strftime("%a, %d %b %Y %H:%M:%S %z")
-
-
-def human_duration(delta: timedelta) -> str:
-    """About two significant figures of a duration, as Kubernetes prints ages."""
-    seconds = int(delta.total_seconds())
-    if seconds < -1:
-        return "<invalid>"
-    if seconds < 0:
-        return "0s"
-    if seconds < 120:
-        return f"{seconds}s"
-    minutes = seconds // 60
-    if minutes < 10:
-        return _pair(minutes, "m", seconds % 60, "s")
-    if minutes < 180:
-        return f"{minutes}m"
-    hours = minutes // 60
-    if hours < 8:
-        return _pair(hours, "h", minutes % 60, "m")
-    if hours < 48:
-        return f"{hours}h"
-    if hours < 24 * 8:
-        return _pair(hours // 24, "d", hours % 24, "h")
-    if hours < 24 * 365 * 2:
-        return f"{hours // 24}d"
-    if hours < 24 * 365 * 8:
-        days = hours // 24
-        return _pair(days // 365, "y", days % 365, "d")
-    return f"{hours // 24 // 365}y"
-
-
-def _pair(big: int, big_unit: str, small: int, small_unit: str) -> str:
-    return f"{big}{big_unit}{small}{small_unit}" if small else f"{big}{big_unit}"
 
 
 def age(value: Any, now: datetime | None = None) -> str:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from minik8s.api.defaults import child, dicts_at, pod_qos_class, set_default
+from minik8s.api.defaults import child, dicts_at, set_default
 from minik8s.api.errors import forbidden, invalid
 from minik8s.api.kind import Cells, Errs, Obj, Printer, ResourceInfo, Strategy
 from minik8s.api.kinds.podspec import (
@@ -29,6 +29,7 @@ from minik8s.api.kinds.podspec import (
     validate_pod_spec,
     validate_template,
 )
+from minik8s.api.pods import compute_qos_class
 from minik8s.api.printing import (
     AGE,
     NAME,
@@ -155,7 +156,7 @@ class PodStrategy(Strategy):
         status = child(obj, "status")
         if status is not None and status.get("phase") is None:
             status["phase"] = "Pending"
-            status["qosClass"] = pod_qos_class(spec)
+            status["qosClass"] = compute_qos_class(spec)
 
     def validate(self, obj: Obj, errs: Errs) -> None:
         validate_pod_spec(obj.get("spec"), "spec", errs)

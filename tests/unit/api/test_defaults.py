@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from minik8s.api.defaults import apply_defaults, pod_qos_class
+from minik8s.api.defaults import apply_defaults
+from minik8s.api.pods import compute_qos_class as pod_qos_class
 from minik8s.api.resources import RESOURCES, ResourceInfo, resolve
 
 

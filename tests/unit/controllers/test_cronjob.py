@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from controllers.cronjob import CronJobController, job_name, plan
-from controllers.podutil import format_time
 from minik8s.api import errors
 from minik8s.api.resources import ResourceInfo
+from minik8s.api.times import rfc3339 as format_time
 from minik8s.ctl.cmd_apply import job_from_cronjob
 from tests.unit.controllers.fakes import FakeClient, context, seed
 

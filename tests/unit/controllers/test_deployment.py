@@ -15,9 +15,9 @@ from controllers.deployment import (
     old_rs_scale_down,
     proportional_scale,
     resolve_fenceposts,
-    template_hash,
 )
-from controllers.podutil import format_time
+from controllers.podutil import template_hash
+from minik8s.api.times import rfc3339 as format_time
 from tests.unit.controllers.fakes import context, seed
 
 Obj = dict[str, Any]

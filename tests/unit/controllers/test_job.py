@@ -15,8 +15,8 @@ from controllers.job import (
     pod_for,
     reconcile,
 )
-from controllers.podutil import format_time
 from controllers.ttl import TTLAfterFinishedController, expires_in
+from minik8s.api.times import rfc3339 as format_time
 from tests.unit.controllers.fakes import context, seed
 
 Obj = dict[str, Any]

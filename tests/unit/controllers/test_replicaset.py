@@ -5,13 +5,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from controllers.podutil import format_time
-from controllers.replicaset import (
-    ReplicaSetController,
-    compute_status,
-    deletion_order,
-    slow_start_batches,
-)
+from controllers.podutil import deletion_order, slow_start_batches
+from controllers.replicaset import ReplicaSetController, compute_status
+from minik8s.api.times import rfc3339 as format_time
 from tests.unit.controllers.fakes import context, seed
 
 Obj = dict[str, Any]
@@ -110,7 +106,7 @@ def test_creates_missing_pods_and_waits_for_them() -> None:
     for i in range(3):
         p = pod(f"p{i}")
         seed(ctx, "pods", p)
-        c.add_pod(p)
+        c.pod_events.add(p)
     assert c.expectations.satisfied("ns/web")
 
 

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from minik8s.api import errors
+from minik8s.api.times import format_go_duration as go_duration
 from minik8s.client.config import ClientConfig
 from minik8s.ctl import cmd_workloads
 from minik8s.ctl.cmd_top import node_metrics_rows, pod_metrics_rows
@@ -21,7 +22,6 @@ from minik8s.ctl.cmd_workloads import (
     ExecRequest,
     aggregate,
     choose_container,
-    go_duration,
     image_patch,
     log_params,
     pick_log_pod,

@@ -7,8 +7,10 @@ import copy
 from typing import Any
 
 from kubelet.runtime_state import EXITED, RUNNING, ContainerInfo, PodRuntime, SandboxInfo
-from kubelet.status import Observed, StatusManager, compute_status, qos_class
+from kubelet.status import PODS, Observed, StatusManager, compute_status
 from minik8s.api import errors
+from minik8s.api.defaults import apply_defaults
+from minik8s.api.pods import qos_class
 
 NOW = "2026-01-01T00:00:00Z"
 
@@ -105,6 +107,19 @@ def test_qos_class() -> None:
     assert qos_class(pod) == "Guaranteed"
     pod["spec"]["containers"][0]["resources"] = {"requests": {"memory": "1Gi"}}
     assert qos_class(pod) == "Burstable"
+
+
+def test_an_init_container_makes_the_pod_burstable_for_api_server_and_kubelet() -> None:
+    # the app container alone would be Guaranteed; Kubernetes counts init containers too
+    pod = _pod(init=True)
+    pod["spec"]["containers"][0]["resources"] = {"limits": {"cpu": "500m", "memory": "64Mi"}}
+    stored = copy.deepcopy(pod)
+    del stored["status"]
+    apply_defaults(PODS, stored)  # what the API server stores at creation
+    assert stored["status"]["qosClass"] == "Burstable"
+    rt = _rt(_c(EXITED, name="setup"), _c(RUNNING))
+    assert _status(stored, rt)["qosClass"] == "Burstable"
+    assert _status(pod, rt)["qosClass"] == "Burstable"  # from the spec alone, too
 
 
 def test_recomputing_on_the_newest_status_is_stable() -> None:
