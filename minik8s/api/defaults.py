@@ -331,40 +331,6 @@ def _default_daemonset(obj: Obj) -> None:
     _default_template(spec)
 
 
-def _default_job_spec(spec: Obj) -> None:
-    if spec.get("completions") is None and spec.get("parallelism") is None:
-        spec["completions"] = 1
-    set_default(spec, "parallelism", 1)
-    set_default(spec, "backoffLimit", 6)
-    set_default(spec, "completionMode", "NonIndexed")
-    set_default(spec, "suspend", False)
-    replacement = "TerminatingOrFailed" if spec.get("podFailurePolicy") is None else "Failed"
-    set_default(spec, "podReplacementPolicy", replacement)
-    _default_template(spec, restart_policy=None)
-
-
-def _default_job(obj: Obj) -> None:
-    spec = child(obj, "spec")
-    if spec is not None:
-        _default_job_spec(spec)
-
-
-def _default_cronjob(obj: Obj) -> None:
-    spec = child(obj, "spec")
-    if spec is None:
-        return
-    set_default(spec, "concurrencyPolicy", "Allow")
-    set_default(spec, "suspend", False)
-    set_default(spec, "successfulJobsHistoryLimit", 3)
-    set_default(spec, "failedJobsHistoryLimit", 1)
-    # Kubernetes defaults only the pod template inside the job template; the Job fields
-    # (backoffLimit, completions ...) are defaulted when the controller creates the Job.
-    job_template = child(spec, "jobTemplate", create=False)
-    job_spec = child(job_template, "spec", create=False) if job_template is not None else None
-    if job_spec is not None:
-        _default_template(job_spec, restart_policy=None)
-
-
 def _default_secret(obj: Obj) -> None:
     set_default(obj, "type", "Opaque")
 
