@@ -376,21 +376,6 @@ def _default_persistent_volume_claim(obj: Obj) -> None:
         set_default(status, "phase", "Pending")
 
 
-_DEFAULT_HPA_METRIC: Obj = {
-    "type": "Resource",
-    "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 80}},
-}
-
-
-def _default_hpa(obj: Obj) -> None:
-    spec = child(obj, "spec")
-    if spec is None:
-        return
-    set_default(spec, "minReplicas", 1)
-    if spec.get("metrics") is None or spec.get("metrics") == []:
-        spec["metrics"] = [copy.deepcopy(_DEFAULT_HPA_METRIC)]
-
-
 def _default_priority_class(obj: Obj) -> None:
     obj.setdefault("preemptionPolicy", "PreemptLowerPriority")
 

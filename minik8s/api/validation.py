@@ -48,7 +48,6 @@ from minik8s.api.names import (
     is_dns1123_label,
     is_dns1123_subdomain,
     label_value_errors,
-    path_segment_errors,
     port_name_errors,
     qualified_name_errors,
 )
@@ -1860,83 +1859,6 @@ def _validate_persistent_volume_claim_update(obj: Obj, old: Obj, errs: Errs) -> 
     unset = not old_spec.get("volumeName")
     if fixed(spec_of(obj), unset) != fixed(old_spec, unset):
         errs.append(forbidden("spec", _PVC_UPDATE_MSG))
-
-
-# --------------------------------------------------------------------------- autoscaling
-
-_METRIC_SOURCES = {
-    "ContainerResource": "containerResource",
-    "External": "external",
-    "Object": "object",
-    "Pods": "pods",
-    "Resource": "resource",
-}
-_TARGET_TYPES = ["AverageValue", "Utilization", "Value"]
-
-
-def _validate_metric_target(source: Obj, path: str, errs: Errs) -> None:
-    if source.get("target") is None:
-        errs.append(required(f"{path}.target"))
-        return
-    target_path = f"{path}.target"
-    target = as_object(source["target"], target_path, errs)
-    if target.get("type") in (None, ""):
-        errs.append(required(f"{target_path}.type"))
-    kind = one_of(target, "type", target_path, errs, _TARGET_TYPES)
-    if kind == "Utilization":
-        at_least(target, "averageUtilization", target_path, errs, 1)
-    for key in ("value", "averageValue"):
-        if target.get(key) is not None:
-            quantity(target[key], f"{target_path}.{key}", errs)
-
-
-def _validate_metric(metric: Obj, path: str, errs: Errs) -> None:
-    if metric.get("type") in (None, ""):
-        errs.append(required(f"{path}.type"))
-        return
-    kind = one_of(metric, "type", path, errs, sorted(_METRIC_SOURCES))
-    if kind is None:
-        return
-    source_key = _METRIC_SOURCES[kind]
-    source_path = f"{path}.{source_key}"
-    if metric.get(source_key) is None:
-        errs.append(required(source_path, "must populate information for the given metric source"))
-        return
-    source = as_object(metric[source_key], source_path, errs)
-    if kind in ("Resource", "ContainerResource"):
-        required_str(source, "name", source_path, errs)
-    else:
-        metric_id = as_object(source.get("metric"), f"{source_path}.metric", errs)
-        required_str(metric_id, "name", f"{source_path}.metric", errs)
-    if kind == "ContainerResource":
-        required_str(source, "container", source_path, errs)
-    if kind == "Object":
-        described = as_object(source.get("describedObject"), f"{source_path}.describedObject", errs)
-        for key in ("kind", "name"):
-            required_str(described, key, f"{source_path}.describedObject", errs)
-    _validate_metric_target(source, source_path, errs)
-
-
-def _validate_hpa(obj: Obj, errs: Errs) -> None:
-    spec = as_object(obj.get("spec"), "spec", errs)
-    ref_path = "spec.scaleTargetRef"
-    ref = as_object(spec.get("scaleTargetRef"), ref_path, errs)
-    required_str(ref, "kind", ref_path, errs)
-    name = required_str(ref, "name", ref_path, errs)
-    if name:
-        check(errs, f"{ref_path}.name", name, path_segment_errors(name))
-    str_field(ref, "apiVersion", ref_path, errs)
-    minimum = at_least(spec, "minReplicas", "spec", errs, 1)
-    if spec.get("maxReplicas") is None:
-        errs.append(required("spec.maxReplicas"))
-    maximum = at_least(spec, "maxReplicas", "spec", errs, 1)
-    if minimum is not None and maximum is not None and maximum < minimum:
-        errs.append(
-            invalid("spec.maxReplicas", maximum, "must be greater than or equal to `minReplicas`")
-        )
-    for metric_path, metric in items_of(spec, "metrics", "spec", errs):
-        _validate_metric(metric, metric_path, errs)
-    as_object(spec.get("behavior"), "spec.behavior", errs)
 
 
 # --------------------------------------------------------------------------- entry point
