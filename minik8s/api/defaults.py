@@ -376,10 +376,6 @@ def _default_persistent_volume_claim(obj: Obj) -> None:
         set_default(status, "phase", "Pending")
 
 
-def _default_priority_class(obj: Obj) -> None:
-    obj.setdefault("preemptionPolicy", "PreemptLowerPriority")
-
-
 def apply_defaults(info: ResourceInfo, obj: dict[str, Any]) -> None:
     """Fill Kubernetes' defaults into `obj` in place. Idempotent; never raises."""
     if not isinstance(obj, dict):

@@ -755,32 +755,6 @@ _CONTROLLERREVISION_COLUMNS = [
 ]
 
 
-def _lease_row(obj: Obj, now: datetime) -> Cells:
-    return [name_of(obj), text(at(obj, "spec", "holderIdentity")), age(obj, now)]
-
-
-_LEASE_COLUMNS = [NAME, column("Holder", "The identity of the current lease holder."), AGE]
-
-
-def _priorityclass_row(obj: Obj, now: datetime) -> Cells:
-    default = obj.get("globalDefault") is True
-    return [
-        name_of(obj),
-        obj.get("value", 0),
-        str(default).lower(),
-        age(obj, now),
-        text(obj.get("preemptionPolicy")),
-    ]
-
-
-_PRIORITYCLASS_COLUMNS = [
-    NAME,
-    column("Value", "The priority of pods of this class.", type_="integer"),
-    column("Global-Default", "Whether pods without a class get this one."),
-    AGE,
-    column("PreemptionPolicy", "Whether pods of this class may preempt others."),
-]
-
 _ACCESS_MODE_SHORT = {
     "ReadWriteOnce": "RWO",
     "ReadOnlyMany": "ROX",

@@ -1697,57 +1697,6 @@ def _validate_event(obj: Obj, errs: Errs) -> None:
     as_object(obj.get("source"), "source", errs)
 
 
-def _validate_lease(obj: Obj, errs: Errs) -> None:
-    spec = as_object(obj.get("spec"), "spec", errs)
-    str_field(spec, "holderIdentity", "spec", errs)
-    positive(spec, "leaseDurationSeconds", "spec", errs)
-    non_negative(spec, "leaseTransitions", "spec", errs)
-    for key in ("acquireTime", "renewTime"):
-        str_field(spec, key, "spec", errs)
-
-
-# --------------------------------------------------------------------------- scheduling
-
-# The classes the API server creates itself; other names starting "system-" are reserved.
-SYSTEM_PRIORITY_CLASSES = {
-    "system-cluster-critical": 2000000000,
-    "system-node-critical": 2000001000,
-}
-HIGHEST_USER_PRIORITY = 1000000000
-_PREEMPTION_POLICIES = ["Never", "PreemptLowerPriority"]
-
-
-def _validate_priority_class(obj: Obj, errs: Errs) -> None:
-    meta = obj.get("metadata")
-    name = str(meta.get("name") or "") if isinstance(meta, dict) else ""
-    value = obj.get("value")
-    if value is None:
-        errs.append(required("value"))
-    else:
-        value = int_field(obj, "value", "", errs)
-    if name in SYSTEM_PRIORITY_CLASSES:
-        if value is not None and value != SYSTEM_PRIORITY_CLASSES[name]:
-            errs.append(
-                invalid("value", value, f"must be {SYSTEM_PRIORITY_CLASSES[name]} for {name}")
-            )
-    elif name.startswith("system-"):
-        errs.append(
-            invalid("metadata.name", name, "the prefix 'system-' is reserved for system classes")
-        )
-    elif value is not None and value > HIGHEST_USER_PRIORITY:
-        errs.append(invalid("value", value, f"must not be greater than {HIGHEST_USER_PRIORITY}"))
-    bool_field(obj, "globalDefault", "", errs)
-    str_field(obj, "description", "", errs)
-    one_of(obj, "preemptionPolicy", "", errs, _PREEMPTION_POLICIES)
-
-
-def _validate_priority_class_update(obj: Obj, old: Obj, errs: Errs) -> None:
-    if obj.get("value") != old.get("value"):
-        errs.append(forbidden("value", "may not be changed in an update."))
-    if obj.get("preemptionPolicy") != old.get("preemptionPolicy"):
-        errs.append(forbidden("preemptionPolicy", "field is immutable"))
-
-
 # --------------------------------------------------------------------------- storage
 
 _ACCESS_MODES = ["ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod"]
