@@ -104,7 +104,7 @@ DEFINITIONS = {
                 "How many finished failed Jobs to keep; older ones are deleted. Defaults to 1.",
             ),
         },
-        "What a CronJob runs and when.",
+        "CronJobSpec is what a CronJob runs and when.",
     ),
     BATCH + "CronJobStatus": Struct(
         {
@@ -115,7 +115,7 @@ DEFINITIONS = {
             "lastScheduleTime": Field(TIME, "When a Job was last created for a scheduled time."),
             "lastSuccessfulTime": Field(TIME, "When a Job of this CronJob last completed."),
         },
-        "What the CronJob controller last observed of a CronJob.",
+        "CronJobStatus is what the CronJob controller last observed of a CronJob.",
     ),
 }
 

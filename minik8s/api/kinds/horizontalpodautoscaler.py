@@ -97,7 +97,8 @@ DEFINITIONS = {
                 "rules for each direction.",
             ),
         },
-        "What a HorizontalPodAutoscaler scales, between which bounds, on which metrics.",
+        "HorizontalPodAutoscalerSpec is what an autoscaler scales, between which bounds and "
+        "on which metrics.",
     ),
     AUTOSCALING_V2 + "CrossVersionObjectReference": Struct(
         {
@@ -105,7 +106,8 @@ DEFINITIONS = {
             "kind": Field("string", "The kind of the referred object (Deployment). Required."),
             "name": Field("string", "The name of the referred object. Required."),
         },
-        "A reference to an object in the same namespace, by kind, name and API version.",
+        "CrossVersionObjectReference names an object of the same namespace by kind, name and "
+        "API version.",
     ),
     AUTOSCALING_V2 + "MetricSpec": Struct(
         {
@@ -135,29 +137,31 @@ DEFINITIONS = {
                 "A metric of something outside the cluster (a queue length, say).",
             ),
         },
-        "One metric to scale on: its source type and that source.",
+        "MetricSpec is one metric to scale on: its source type and that source.",
     ),
     AUTOSCALING_V2 + "ResourceMetricSource": Struct(
         {"name": _RESOURCE_NAME, "target": _TARGET},
-        "Scale on a resource of the scaled pods as their requests and limits name it; the "
-        "pods' values are averaged before they are compared with the target.",
+        "ResourceMetricSource scales on a resource of the scaled pods as their requests and "
+        "limits name it (cpu, memory); the pods' values are averaged before they are compared "
+        "with the target.",
     ),
     AUTOSCALING_V2 + "ContainerResourceMetricSource": Struct(
         {"name": _RESOURCE_NAME, "target": _TARGET, "container": _CONTAINER},
-        "Scale on a resource of one container in each scaled pod, averaged over the pods.",
+        "ContainerResourceMetricSource scales on a resource of one container in each scaled "
+        "pod, averaged over the pods.",
     ),
     AUTOSCALING_V2 + "PodsMetricSource": Struct(
         {"metric": _METRIC_ID, "target": _TARGET},
-        "Scale on a custom metric of each scaled pod (requests per second, say), averaged "
-        "over the pods; only an AverageValue target applies.",
+        "PodsMetricSource scales on a custom metric of each scaled pod (requests per second, "
+        "say), averaged over the pods; only an AverageValue target applies.",
     ),
     AUTOSCALING_V2 + "ObjectMetricSource": Struct(
         {"describedObject": _DESCRIBED_OBJECT, "target": _TARGET, "metric": _METRIC_ID},
-        "Scale on a metric that describes one object of the namespace.",
+        "ObjectMetricSource scales on a metric that describes one object of the namespace.",
     ),
     AUTOSCALING_V2 + "ExternalMetricSource": Struct(
         {"metric": _METRIC_ID, "target": _TARGET},
-        "Scale on a metric that belongs to no object of the cluster.",
+        "ExternalMetricSource scales on a metric that belongs to no object of the cluster.",
     ),
     AUTOSCALING_V2 + "MetricIdentifier": Struct(
         {
@@ -167,7 +171,7 @@ DEFINITIONS = {
                 "Labels that narrow the metric to some of its series; unset uses the name alone.",
             ),
         },
-        "Which metric: a name and, optionally, a label selector.",
+        "MetricIdentifier names a metric and, optionally, selects some of its series.",
     ),
     AUTOSCALING_V2 + "MetricTarget": Struct(
         {
@@ -186,7 +190,8 @@ DEFINITIONS = {
                 "type Utilization (Resource and ContainerResource metrics only); at least 1.",
             ),
         },
-        "The value a metric is held at: a raw value, an average per pod or a utilisation.",
+        "MetricTarget is the value a metric is held at: a raw value, an average per pod or a "
+        "utilisation.",
     ),
     AUTOSCALING_V2 + "HorizontalPodAutoscalerBehavior": Struct(
         {
@@ -201,7 +206,8 @@ DEFINITIONS = {
                 "seconds, after a 300-second stabilization window.",
             ),
         },
-        "How fast a HorizontalPodAutoscaler may scale up (scaleUp) and down (scaleDown).",
+        "HorizontalPodAutoscalerBehavior limits how fast the target is scaled up (scaleUp) "
+        "and down (scaleDown).",
     ),
     AUTOSCALING_V2 + "HPAScalingRules": Struct(
         {
@@ -222,8 +228,8 @@ DEFINITIONS = {
                 "selectPolicy for how they combine.",
             ),
         },
-        "The scaling rules of one direction: rate limits and a stabilization window, "
-        "applied after the desired replica count is computed from the metrics.",
+        "HPAScalingRules are the rules of one direction: rate limits and a stabilization "
+        "window, applied after the desired replica count is computed from the metrics.",
     ),
     AUTOSCALING_V2 + "HPAScalingPolicy": Struct(
         {
@@ -237,7 +243,7 @@ DEFINITIONS = {
                 "The length of the period the change is counted over, in seconds; 1 to 1800.",
             ),
         },
-        "A limit on the change of the replica count within a sliding period.",
+        "HPAScalingPolicy limits the change of the replica count within a sliding period.",
     ),
     AUTOSCALING_V2 + "HorizontalPodAutoscalerStatus": Struct(
         {
@@ -264,7 +270,7 @@ DEFINITIONS = {
                 "ScalingActive and ScalingLimited.",
             ),
         },
-        "What the autoscaler last observed and decided.",
+        "HorizontalPodAutoscalerStatus is what the autoscaler last observed and decided.",
     ),
     AUTOSCALING_V2 + "HorizontalPodAutoscalerCondition": Struct(
         {
@@ -277,7 +283,7 @@ DEFINITIONS = {
             "reason": Field("string", "A one-word CamelCase reason for the last change."),
             "message": Field("string", "A human-readable account of the last change."),
         },
-        "One observed condition of a HorizontalPodAutoscaler.",
+        "HorizontalPodAutoscalerCondition is one observed condition of an autoscaler.",
     ),
     AUTOSCALING_V2 + "MetricStatus": Struct(
         {
@@ -307,27 +313,30 @@ DEFINITIONS = {
                 "The current value of an external metric.",
             ),
         },
-        "The value of one metric when the autoscaler last read it.",
+        "MetricStatus is the value of one metric when the autoscaler last read it.",
     ),
     AUTOSCALING_V2 + "ResourceMetricStatus": Struct(
         {"name": _RESOURCE_NAME, "current": _CURRENT},
-        "The current value of a resource of the scaled pods, averaged over them.",
+        "ResourceMetricStatus is the current value of a resource of the scaled pods, averaged "
+        "over them.",
     ),
     AUTOSCALING_V2 + "ContainerResourceMetricStatus": Struct(
         {"name": _RESOURCE_NAME, "current": _CURRENT, "container": _CONTAINER},
-        "The current value of a resource of one container, averaged over the scaled pods.",
+        "ContainerResourceMetricStatus is the current value of a resource of one container, "
+        "averaged over the scaled pods.",
     ),
     AUTOSCALING_V2 + "PodsMetricStatus": Struct(
         {"metric": _METRIC_ID, "current": _CURRENT},
-        "The current value of a custom metric of the scaled pods, averaged over them.",
+        "PodsMetricStatus is the current value of a custom metric of the scaled pods, averaged "
+        "over them.",
     ),
     AUTOSCALING_V2 + "ObjectMetricStatus": Struct(
         {"metric": _METRIC_ID, "current": _CURRENT, "describedObject": _DESCRIBED_OBJECT},
-        "The current value of a metric that describes one object.",
+        "ObjectMetricStatus is the current value of a metric that describes one object.",
     ),
     AUTOSCALING_V2 + "ExternalMetricStatus": Struct(
         {"metric": _METRIC_ID, "current": _CURRENT},
-        "The current value of a metric from outside the cluster.",
+        "ExternalMetricStatus is the current value of a metric from outside the cluster.",
     ),
     AUTOSCALING_V2 + "MetricValueStatus": Struct(
         {
@@ -341,7 +350,7 @@ DEFINITIONS = {
                 "The current average usage as a percentage of the pods' requests.",
             ),
         },
-        "The current value of a metric, in the form its target uses.",
+        "MetricValueStatus is the current value of a metric, in the form its target uses.",
     ),
 }
 

@@ -161,7 +161,7 @@ DEFINITIONS = {
                 "Job controller; any other value makes it leave the Job alone. Immutable.",
             ),
         },
-        "What a Job runs and how its successes and failures are counted.",
+        "JobSpec is the desired behaviour of a Job.",
     ),
     BATCH + "PodFailurePolicy": Struct(
         {
@@ -172,7 +172,8 @@ DEFINITIONS = {
                 "backoffLimit. At most 20.",
             ),
         },
-        "How failed pods affect a Job: a list of rules matched against each failure.",
+        "PodFailurePolicy decides how failed pods affect a Job, by rules matched against "
+        "each failure.",
     ),
     BATCH + "PodFailurePolicyRule": Struct(
         {
@@ -191,8 +192,8 @@ DEFINITIONS = {
                 "Matches when any of these patterns matches a condition of the pod. At most 20.",
             ),
         },
-        "One pod failure policy rule: an action and what must match (exactly one of "
-        "onExitCodes and onPodConditions).",
+        "PodFailurePolicyRule is an action and what a failed pod must match for it (exactly "
+        "one of onExitCodes and onPodConditions).",
     ),
     BATCH + "PodFailurePolicyOnExitCodesRequirement": Struct(
         {
@@ -212,8 +213,8 @@ DEFINITIONS = {
                 "and 0 is not allowed with In.",
             ),
         },
-        "A requirement on the exit codes (`state.terminated.exitCode`) of a failed pod's "
-        "containers.",
+        "PodFailurePolicyOnExitCodesRequirement matches a failed pod by the exit codes "
+        "(`state.terminated.exitCode`) of its containers.",
     ),
     BATCH + "PodFailurePolicyOnPodConditionsPattern": Struct(
         {
@@ -223,7 +224,7 @@ DEFINITIONS = {
                 "The condition status to match: True (the default), False or Unknown.",
             ),
         },
-        "A pattern matched against the conditions of a failed pod.",
+        "PodFailurePolicyOnPodConditionsPattern matches a failed pod by one of its conditions.",
     ),
     BATCH + "SuccessPolicy": Struct(
         {
@@ -234,7 +235,7 @@ DEFINITIONS = {
                 "Complete. At most 20.",
             ),
         },
-        "When an Indexed Job counts as succeeded before all its indexes have.",
+        "SuccessPolicy says when an Indexed Job counts as succeeded before all its indexes have.",
     ),
     BATCH + "SuccessPolicyRule": Struct(
         {
@@ -249,7 +250,7 @@ DEFINITIONS = {
                 "positive. Unset: not checked.",
             ),
         },
-        "One success rule; at least one of its two fields is set.",
+        "SuccessPolicyRule is one success rule; at least one of its two fields is set.",
     ),
     BATCH + "JobStatus": Struct(
         {
@@ -298,7 +299,7 @@ DEFINITIONS = {
                 "Active pods whose Ready condition is true and that are not terminating.",
             ),
         },
-        "What the Job controller last observed of a Job.",
+        "JobStatus is what the Job controller last observed of a Job.",
     ),
     BATCH + "JobCondition": Struct(
         {
@@ -315,14 +316,15 @@ DEFINITIONS = {
             ),
             "message": Field("string", "A human-readable account of the last change."),
         },
-        "One observed condition of a Job.",
+        "JobCondition is one observed condition of a Job.",
     ),
     BATCH + "UncountedTerminatedPods": Struct(
         {
             "succeeded": Field(_UID_SET, "UIDs of succeeded pods not counted yet."),
             "failed": Field(_UID_SET, "UIDs of failed pods not counted yet."),
         },
-        "UIDs of pods that have ended but are not yet counted in the Job's status.",
+        "UncountedTerminatedPods lists the pods that have ended but are not yet counted in "
+        "the Job's status.",
     ),
     BATCH + "JobTemplateSpec": Struct(
         {
@@ -332,7 +334,7 @@ DEFINITIONS = {
             ),
             "spec": Field(Ref(BATCH + "JobSpec"), "The spec of each Job made from the template."),
         },
-        "The Job a CronJob creates at each scheduled time.",
+        "JobTemplateSpec is the Job a CronJob creates at each scheduled time.",
     ),
 }
 

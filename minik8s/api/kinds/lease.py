@@ -46,7 +46,7 @@ DEFINITIONS = {
                 "up; only set together with strategy.",
             ),
         },
-        "Who holds a lease, since when, and for how long without renewal.",
+        "LeaseSpec is who holds a lease, since when, and for how long without renewal.",
     ),
 }
 

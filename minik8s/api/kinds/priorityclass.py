@@ -37,8 +37,8 @@ _SCHEMA = KindSchema(
         ),
         "globalDefault": Field(
             "boolean",
-            "True makes this the class of pods that name none. Only one class should set "
-            "it; if several do, the lowest of their values is used.",
+            "True makes this the class of pods that name none; only one class may be the "
+            "global default.",
         ),
         "description": Field(
             "string",
