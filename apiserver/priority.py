@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from minik8s.api import errors
-from minik8s.api.validation import SYSTEM_PRIORITY_CLASSES
+from minik8s.api.kinds.priorityclass import SYSTEM_PRIORITY_CLASSES
 
 Obj = dict[str, Any]
 

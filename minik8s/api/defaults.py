@@ -64,12 +64,6 @@ def set_default(obj: Obj, key: str, value: Any) -> None:
 # (imported late: the kind modules build on this one).
 
 
-def _default_template(parent: Obj, *, restart_policy: str | None = "Always") -> None:
-    from minik8s.api.kinds import podspec
-
-    podspec.default_template(parent, restart_policy=restart_policy)
-
-
 # --------------------------------------------------------------------------- per kind
 
 
@@ -100,40 +94,6 @@ def _default_service(obj: Obj) -> None:
         set_default(spec, "allocateLoadBalancerNodePorts", True)
 
 
-def _default_job_spec(spec: Obj) -> None:
-    if spec.get("completions") is None and spec.get("parallelism") is None:
-        spec["completions"] = 1
-    set_default(spec, "parallelism", 1)
-    set_default(spec, "backoffLimit", 6)
-    set_default(spec, "completionMode", "NonIndexed")
-    set_default(spec, "suspend", False)
-    replacement = "TerminatingOrFailed" if spec.get("podFailurePolicy") is None else "Failed"
-    set_default(spec, "podReplacementPolicy", replacement)
-    _default_template(spec, restart_policy=None)
-
-
-def _default_job(obj: Obj) -> None:
-    spec = child(obj, "spec")
-    if spec is not None:
-        _default_job_spec(spec)
-
-
-def _default_cronjob(obj: Obj) -> None:
-    spec = child(obj, "spec")
-    if spec is None:
-        return
-    set_default(spec, "concurrencyPolicy", "Allow")
-    set_default(spec, "suspend", False)
-    set_default(spec, "successfulJobsHistoryLimit", 3)
-    set_default(spec, "failedJobsHistoryLimit", 1)
-    # Kubernetes defaults only the pod template inside the job template; the Job fields
-    # (backoffLimit, completions ...) are defaulted when the controller creates the Job.
-    job_template = child(spec, "jobTemplate", create=False)
-    job_spec = child(job_template, "spec", create=False) if job_template is not None else None
-    if job_spec is not None:
-        _default_template(job_spec, restart_policy=None)
-
-
 def _default_namespace(obj: Obj) -> None:
     spec = child(obj, "spec")
     if spec is not None:
@@ -154,25 +114,6 @@ def _default_endpoints(obj: Obj) -> None:
     for subset in dicts_at(obj, "subsets"):
         for port in dicts_at(subset, "ports"):
             set_default(port, "protocol", "TCP")
-
-
-_DEFAULT_HPA_METRIC: Obj = {
-    "type": "Resource",
-    "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 80}},
-}
-
-
-def _default_hpa(obj: Obj) -> None:
-    spec = child(obj, "spec")
-    if spec is None:
-        return
-    set_default(spec, "minReplicas", 1)
-    if spec.get("metrics") is None or spec.get("metrics") == []:
-        spec["metrics"] = [copy.deepcopy(_DEFAULT_HPA_METRIC)]
-
-
-def _default_priority_class(obj: Obj) -> None:
-    obj.setdefault("preemptionPolicy", "PreemptLowerPriority")
 
 
 def apply_defaults(info: ResourceInfo, obj: dict[str, Any]) -> None:

@@ -22,7 +22,6 @@ import ipaddress
 import re
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from minik8s.api.errors import (
     Cause,
@@ -42,7 +41,6 @@ from minik8s.api.names import (
     is_dns1123_label,
     is_dns1123_subdomain,
     label_value_errors,
-    path_segment_errors,
     port_name_errors,
     qualified_name_errors,
 )
@@ -468,24 +466,6 @@ _TAINT_EFFECTS = ["NoExecute", "NoSchedule", "PreferNoSchedule"]
 # template checks by their old names (imported late: podspec builds on this module).
 
 
-def _validate_template(
-    value: Any, path: str, errs: Errs, *, restart: list[str], restart_required: bool = False
-) -> Obj | None:
-    from minik8s.api.kinds import podspec
-
-    return podspec.validate_template(
-        value, path, errs, restart=restart, restart_required=restart_required
-    )
-
-
-def _check_template_matches(
-    selector: Obj | None, labels: Obj | None, path: str, errs: Errs
-) -> None:
-    from minik8s.api.kinds import podspec
-
-    podspec.check_template_matches(selector, labels, path, errs)
-
-
 # --------------------------------------------------------------------------- updates & rollouts
 
 
@@ -524,167 +504,7 @@ def validate_selector_update(obj: Obj, old: Obj, errs: Errs) -> None:
 # --------------------------------------------------------------------------- batch/v1
 
 
-def _validate_job_spec(value: Any, path: str, errs: Errs) -> None:
-    spec = as_object(value, path, errs)
-    for key in (
-        "parallelism",
-        "completions",
-        "backoffLimit",
-        "backoffLimitPerIndex",
-        "maxFailedIndexes",
-        "ttlSecondsAfterFinished",
-    ):
-        non_negative(spec, key, path, errs)
-    positive(spec, "activeDeadlineSeconds", path, errs)
-    mode = one_of(spec, "completionMode", path, errs, ["Indexed", "NonIndexed"])
-    if mode == "Indexed" and spec.get("completions") is None:
-        errs.append(required(f"{path}.completions", "when completion mode is Indexed"))
-    one_of(spec, "podReplacementPolicy", path, errs, ["Failed", "TerminatingOrFailed"])
-    bool_field(spec, "suspend", path, errs)
-    manual = bool_field(spec, "manualSelector", path, errs)
-    as_object(spec.get("podFailurePolicy"), f"{path}.podFailurePolicy", errs)
-    selector: Obj | None = None
-    if spec.get("selector") is None:
-        if manual:
-            errs.append(required(f"{path}.selector"))
-    else:
-        before = len(errs)
-        validate_label_selector(spec["selector"], f"{path}.selector", errs)
-        if len(errs) == before and isinstance(spec["selector"], dict):
-            selector = spec["selector"]
-    labels = _validate_template(
-        spec.get("template"),
-        f"{path}.template",
-        errs,
-        restart=["OnFailure", "Never"],
-        restart_required=True,
-    )
-    _check_template_matches(selector, labels, f"{path}.template", errs)
-
-
-def _validate_job(obj: Obj, errs: Errs) -> None:
-    _validate_job_spec(obj.get("spec"), "spec", errs)
-
-
-def _validate_job_update(obj: Obj, old: Obj, errs: Errs) -> None:
-    spec, old_spec = spec_of(obj), spec_of(old)
-    for key in ("selector", "template", "completionMode", "completions"):
-        immutable(spec.get(key), old_spec.get(key), f"spec.{key}", errs)
-
-
-_MONTHS = {
-    name: i + 1
-    for i, name in enumerate(
-        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-    )
-}
-_WEEKDAYS = {name: i for i, name in enumerate(("sun", "mon", "tue", "wed", "thu", "fri", "sat"))}
 # (lowest, highest, names, whether "?" may stand for "*") of each field, in order.
-_CRON_FIELDS: tuple[tuple[int, int, dict[str, int], bool], ...] = (
-    (0, 59, {}, False),  # minute
-    (0, 23, {}, False),  # hour
-    (1, 31, {}, True),  # day of month
-    (1, 12, _MONTHS, False),  # month
-    (0, 6, _WEEKDAYS, True),  # day of week
-)
-_CRON_MACROS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
-_GO_DURATION_RE = re.compile(r"(?:[0-9]*\.?[0-9]+(?:ns|us|µs|ms|s|m|h))+")
-
-
-def _cron_number(text: str, names: dict[str, int]) -> int | None:
-    if re.fullmatch("[0-9]+", text):
-        return int(text)
-    return names.get(text.lower())
-
-
-def _cron_field_error(
-    text: str, low: int, high: int, names: dict[str, int], question_ok: bool
-) -> str | None:
-    """The problem with one field of a cron schedule, or None."""
-    for part in text.split(","):
-        range_text, slash, step = part.partition("/")
-        if slash and not (re.fullmatch("[0-9]+", step) and int(step) > 0):
-            return f"step of range should be a positive number: {part}"
-        if range_text == "*" or (question_ok and range_text == "?"):
-            continue
-        first, dash, last = range_text.partition("-")
-        start = _cron_number(first, names)
-        end = _cron_number(last, names) if dash else (high if slash else start)
-        if start is None or end is None:
-            return f"failed to parse int from {first if start is None else last!r}: {part}"
-        if start < low:
-            return f"beginning of range ({start}) below minimum ({low}): {part}"
-        if end > high:
-            return f"end of range ({end}) above maximum ({high}): {part}"
-        if start > end:
-            return f"beginning of range ({start}) beyond end of range ({end}): {part}"
-    return None
-
-
-def _cron_error(schedule: str) -> str | None:
-    """Why `schedule` is not a standard 5-field cron expression (or macro); None when fine."""
-    text = schedule.strip()
-    if text.startswith("@"):
-        if text in _CRON_MACROS:
-            return None
-        every = text.removeprefix("@every").strip()
-        if text.startswith("@every ") and _GO_DURATION_RE.fullmatch(every):
-            return None
-        return f"unrecognized descriptor: {text}"
-    fields = text.split()
-    if len(fields) != len(_CRON_FIELDS):
-        return f"expected exactly 5 fields, found {len(fields)}: {text}"
-    for field, (low, high, names, question_ok) in zip(fields, _CRON_FIELDS, strict=True):
-        error = _cron_field_error(field, low, high, names, question_ok)
-        if error:
-            return error
-    return None
-
-
-def _valid_time_zone(name: str) -> bool:
-    try:
-        ZoneInfo(name)
-    except (ValueError, OSError, KeyError):
-        return False
-    return True
-
-
-def _validate_schedule(spec: Obj, errs: Errs) -> None:
-    schedule = required_str(spec, "schedule", "spec", errs)
-    if schedule is None:
-        return
-    if "TZ=" in schedule:
-        errs.append(
-            invalid(
-                "spec.schedule",
-                schedule,
-                "cannot use TZ or CRON_TZ in schedule, use timeZone field instead",
-            )
-        )
-        return
-    error = _cron_error(schedule)
-    if error:
-        errs.append(invalid("spec.schedule", schedule, error))
-    zone = str_field(spec, "timeZone", "spec", errs)
-    if zone is not None and (not zone or not _valid_time_zone(zone)):
-        errs.append(invalid("spec.timeZone", zone, f"unknown time zone {zone}"))
-
-
-def _validate_cronjob(obj: Obj, errs: Errs) -> None:
-    spec = as_object(obj.get("spec"), "spec", errs)
-    _validate_schedule(spec, errs)
-    one_of(spec, "concurrencyPolicy", "spec", errs, ["Allow", "Forbid", "Replace"])
-    for key in ("startingDeadlineSeconds", "successfulJobsHistoryLimit", "failedJobsHistoryLimit"):
-        non_negative(spec, key, "spec", errs)
-    bool_field(spec, "suspend", "spec", errs)
-    if spec.get("jobTemplate") is None:
-        errs.append(required("spec.jobTemplate"))
-        return
-    template = as_object(spec["jobTemplate"], "spec.jobTemplate", errs)
-    meta = as_object(template.get("metadata"), "spec.jobTemplate.metadata", errs)
-    errs.extend(validate_labels(meta.get("labels"), "spec.jobTemplate.metadata.labels"))
-    _validate_annotations(meta.get("annotations"), "spec.jobTemplate.metadata.annotations", errs)
-    _validate_job_spec(template.get("spec"), "spec.jobTemplate.spec", errs)
 
 
 # --------------------------------------------------------------------------- services
@@ -929,132 +749,12 @@ def _validate_event(obj: Obj, errs: Errs) -> None:
     as_object(obj.get("source"), "source", errs)
 
 
-def _validate_lease(obj: Obj, errs: Errs) -> None:
-    spec = as_object(obj.get("spec"), "spec", errs)
-    str_field(spec, "holderIdentity", "spec", errs)
-    positive(spec, "leaseDurationSeconds", "spec", errs)
-    non_negative(spec, "leaseTransitions", "spec", errs)
-    for key in ("acquireTime", "renewTime"):
-        str_field(spec, key, "spec", errs)
-
-
 # --------------------------------------------------------------------------- scheduling
 
 # The classes the API server creates itself; other names starting "system-" are reserved.
-SYSTEM_PRIORITY_CLASSES = {
-    "system-cluster-critical": 2000000000,
-    "system-node-critical": 2000001000,
-}
-HIGHEST_USER_PRIORITY = 1000000000
-_PREEMPTION_POLICIES = ["Never", "PreemptLowerPriority"]
-
-
-def _validate_priority_class(obj: Obj, errs: Errs) -> None:
-    meta = obj.get("metadata")
-    name = str(meta.get("name") or "") if isinstance(meta, dict) else ""
-    value = obj.get("value")
-    if value is None:
-        errs.append(required("value"))
-    else:
-        value = int_field(obj, "value", "", errs)
-    if name in SYSTEM_PRIORITY_CLASSES:
-        if value is not None and value != SYSTEM_PRIORITY_CLASSES[name]:
-            errs.append(
-                invalid("value", value, f"must be {SYSTEM_PRIORITY_CLASSES[name]} for {name}")
-            )
-    elif name.startswith("system-"):
-        errs.append(
-            invalid("metadata.name", name, "the prefix 'system-' is reserved for system classes")
-        )
-    elif value is not None and value > HIGHEST_USER_PRIORITY:
-        errs.append(invalid("value", value, f"must not be greater than {HIGHEST_USER_PRIORITY}"))
-    bool_field(obj, "globalDefault", "", errs)
-    str_field(obj, "description", "", errs)
-    one_of(obj, "preemptionPolicy", "", errs, _PREEMPTION_POLICIES)
-
-
-def _validate_priority_class_update(obj: Obj, old: Obj, errs: Errs) -> None:
-    if obj.get("value") != old.get("value"):
-        errs.append(forbidden("value", "may not be changed in an update."))
-    if obj.get("preemptionPolicy") != old.get("preemptionPolicy"):
-        errs.append(forbidden("preemptionPolicy", "field is immutable"))
 
 
 # --------------------------------------------------------------------------- autoscaling
-
-_METRIC_SOURCES = {
-    "ContainerResource": "containerResource",
-    "External": "external",
-    "Object": "object",
-    "Pods": "pods",
-    "Resource": "resource",
-}
-_TARGET_TYPES = ["AverageValue", "Utilization", "Value"]
-
-
-def _validate_metric_target(source: Obj, path: str, errs: Errs) -> None:
-    if source.get("target") is None:
-        errs.append(required(f"{path}.target"))
-        return
-    target_path = f"{path}.target"
-    target = as_object(source["target"], target_path, errs)
-    if target.get("type") in (None, ""):
-        errs.append(required(f"{target_path}.type"))
-    kind = one_of(target, "type", target_path, errs, _TARGET_TYPES)
-    if kind == "Utilization":
-        at_least(target, "averageUtilization", target_path, errs, 1)
-    for key in ("value", "averageValue"):
-        if target.get(key) is not None:
-            quantity(target[key], f"{target_path}.{key}", errs)
-
-
-def _validate_metric(metric: Obj, path: str, errs: Errs) -> None:
-    if metric.get("type") in (None, ""):
-        errs.append(required(f"{path}.type"))
-        return
-    kind = one_of(metric, "type", path, errs, sorted(_METRIC_SOURCES))
-    if kind is None:
-        return
-    source_key = _METRIC_SOURCES[kind]
-    source_path = f"{path}.{source_key}"
-    if metric.get(source_key) is None:
-        errs.append(required(source_path, "must populate information for the given metric source"))
-        return
-    source = as_object(metric[source_key], source_path, errs)
-    if kind in ("Resource", "ContainerResource"):
-        required_str(source, "name", source_path, errs)
-    else:
-        metric_id = as_object(source.get("metric"), f"{source_path}.metric", errs)
-        required_str(metric_id, "name", f"{source_path}.metric", errs)
-    if kind == "ContainerResource":
-        required_str(source, "container", source_path, errs)
-    if kind == "Object":
-        described = as_object(source.get("describedObject"), f"{source_path}.describedObject", errs)
-        for key in ("kind", "name"):
-            required_str(described, key, f"{source_path}.describedObject", errs)
-    _validate_metric_target(source, source_path, errs)
-
-
-def _validate_hpa(obj: Obj, errs: Errs) -> None:
-    spec = as_object(obj.get("spec"), "spec", errs)
-    ref_path = "spec.scaleTargetRef"
-    ref = as_object(spec.get("scaleTargetRef"), ref_path, errs)
-    required_str(ref, "kind", ref_path, errs)
-    name = required_str(ref, "name", ref_path, errs)
-    if name:
-        check(errs, f"{ref_path}.name", name, path_segment_errors(name))
-    str_field(ref, "apiVersion", ref_path, errs)
-    minimum = at_least(spec, "minReplicas", "spec", errs, 1)
-    if spec.get("maxReplicas") is None:
-        errs.append(required("spec.maxReplicas"))
-    maximum = at_least(spec, "maxReplicas", "spec", errs, 1)
-    if minimum is not None and maximum is not None and maximum < minimum:
-        errs.append(
-            invalid("spec.maxReplicas", maximum, "must be greater than or equal to `minReplicas`")
-        )
-    for metric_path, metric in items_of(spec, "metrics", "spec", errs):
-        _validate_metric(metric, metric_path, errs)
-    as_object(spec.get("behavior"), "spec.behavior", errs)
 
 
 # --------------------------------------------------------------------------- entry point

@@ -38,10 +38,6 @@ NOT_YET_DESCRIBED = frozenset(
         "Service",
         "Endpoints",
         "Event",
-        "Job",
-        "CronJob",
-        "Lease",
-        "HorizontalPodAutoscaler",
     }
 )
 
