@@ -240,33 +240,6 @@ def _default_pod(obj: Obj) -> None:
         status["qosClass"] = pod_qos_class(spec)
 
 
-def _default_service(obj: Obj) -> None:
-    spec = child(obj, "spec")
-    if spec is None:
-        return
-    set_default(spec, "type", "ClusterIP")
-    set_default(spec, "sessionAffinity", "None")
-    svc_type = spec.get("type")
-    if spec.get("sessionAffinity") == "ClientIP":
-        config = child(spec, "sessionAffinityConfig")
-        client_ip = child(config, "clientIP") if config is not None else None
-        if client_ip is not None:
-            set_default(client_ip, "timeoutSeconds", 10800)
-    for port in dicts_at(spec, "ports"):
-        set_default(port, "protocol", "TCP")
-        if port.get("targetPort") is None and port.get("port") is not None:
-            port["targetPort"] = port["port"]
-    if svc_type == "ExternalName":
-        return
-    set_default(spec, "ipFamilyPolicy", "SingleStack")
-    set_default(spec, "ipFamilies", ["IPv4"])
-    set_default(spec, "internalTrafficPolicy", "Cluster")
-    if svc_type in ("NodePort", "LoadBalancer"):
-        set_default(spec, "externalTrafficPolicy", "Cluster")
-    if svc_type == "LoadBalancer":
-        set_default(spec, "allocateLoadBalancerNodePorts", True)
-
-
 def _default_rolling_update(
     spec: Obj, key: str, default_type: str, rolling: dict[str, Any]
 ) -> None:

@@ -623,67 +623,6 @@ _CRONJOB_COLUMNS = [
     selector_column("pods"),
 ]
 
-# --------------------------------------------------------------------------- services
-
-
-def _service_external_ip(spec: dict[str, Any], status: dict[str, Any]) -> str:
-    svc_type = text(spec.get("type")) or "ClusterIP"
-    external = [text(ip) for ip in as_list(spec.get("externalIPs"))]
-    if svc_type in ("ClusterIP", "NodePort"):
-        return ",".join(external) if external else "<none>"
-    if svc_type == "LoadBalancer":
-        ingress = set()
-        for entry in dicts(at(status, "loadBalancer", "ingress")):
-            address = text(entry.get("ip")) or text(entry.get("hostname"))
-            if address:
-                ingress.add(address)
-        addresses = sorted(ingress) + external
-        return ",".join(addresses) if addresses else "<pending>"
-    if svc_type == "ExternalName":
-        return text(spec.get("externalName"))
-    return "<unknown>"
-
-
-def _service_ports(spec: dict[str, Any]) -> str:
-    pieces = []
-    for port in dicts(spec.get("ports")):
-        protocol = text(port.get("protocol")) or "TCP"
-        node_port = integer(port.get("nodePort"))
-        if node_port > 0:
-            pieces.append(f"{integer(port.get('port'))}:{node_port}/{protocol}")
-        else:
-            pieces.append(f"{integer(port.get('port'))}/{protocol}")
-    return ",".join(pieces) or "<none>"
-
-
-def _service_row(obj: Obj, now: datetime) -> Cells:
-    spec, status = as_dict(obj.get("spec")), as_dict(obj.get("status"))
-    cluster_ips = as_list(spec.get("clusterIPs"))
-    cluster_ip = text(cluster_ips[0]) if cluster_ips else text(spec.get("clusterIP"))
-    return [
-        name_of(obj),
-        text(spec.get("type")) or "ClusterIP",
-        cluster_ip or "<none>",
-        _service_external_ip(spec, status),
-        _service_ports(spec),
-        age(obj, now),
-        format_labels(spec.get("selector")),
-    ]
-
-
-_SERVICE_COLUMNS = [
-    NAME,
-    column(
-        "Type", "How the service is exposed: ClusterIP, NodePort, LoadBalancer or ExternalName."
-    ),
-    column("Cluster-IP", "The IP address of the service inside the cluster."),
-    column("External-IP", "The addresses the service is reachable at from outside."),
-    column("Port(s)", "The ports the service exposes."),
-    AGE,
-    column("Selector", "The labels of the pods the service sends traffic to.", priority=1),
-]
-
-
 def _endpoints_text(obj: Obj) -> str:
     """`formatEndpoints`: up to three `ip:port`, then ` + N more...`."""
     subsets = dicts(obj.get("subsets"))
