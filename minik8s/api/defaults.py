@@ -358,12 +358,6 @@ def _default_node(obj: Obj) -> None:
         set_default(status, "allocatable", copy.deepcopy(status["capacity"]))
 
 
-def _default_endpoints(obj: Obj) -> None:
-    for subset in dicts_at(obj, "subsets"):
-        for port in dicts_at(subset, "ports"):
-            set_default(port, "protocol", "TCP")
-
-
 def _default_persistent_volume(obj: Obj) -> None:
     spec = child(obj, "spec")
     if spec is not None:

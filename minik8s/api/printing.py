@@ -623,41 +623,6 @@ _CRONJOB_COLUMNS = [
     selector_column("pods"),
 ]
 
-def _endpoints_text(obj: Obj) -> str:
-    """`formatEndpoints`: up to three `ip:port`, then ` + N more...`."""
-    subsets = dicts(obj.get("subsets"))
-    if not subsets:
-        return "<none>"
-    shown: list[str] = []
-    total = 0
-    for subset in subsets:
-        addresses = [text(a.get("ip")) for a in dicts(subset.get("addresses"))]
-        ports = dicts(subset.get("ports"))
-        if not ports:
-            total += len(addresses)
-            shown.extend(addresses)
-            continue
-        for port in ports:
-            total += len(addresses)
-            number = integer(port.get("port"))
-            shown.extend(_join_host_port(ip, number) for ip in addresses)
-    return with_more(shown, total, 3)
-
-
-def _join_host_port(host: str, port: int) -> str:
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-
-
-def _endpoints_row(obj: Obj, now: datetime) -> Cells:
-    return [name_of(obj), _endpoints_text(obj), age(obj, now)]
-
-
-_ENDPOINTS_COLUMNS = [
-    NAME,
-    column("Endpoints", "The ready addresses and ports of the service's pods."),
-    AGE,
-]
-
 # --------------------------------------------------------------------------- nodes
 
 

@@ -1518,52 +1518,6 @@ def _validate_cronjob(obj: Obj, errs: Errs) -> None:
     _validate_job_spec(template.get("spec"), "spec.jobTemplate.spec", errs)
 
 
-def _validate_endpoint_address(address: Obj, path: str, errs: Errs) -> None:
-    ip = required_str(address, "ip", path, errs)
-    if ip:
-        error = ip_error(ip)
-        if error:
-            errs.append(invalid(f"{path}.ip", ip, error))
-        else:
-            parsed = ipaddress.ip_address(ip)
-            if parsed.is_unspecified:
-                errs.append(invalid(f"{path}.ip", ip, "may not be unspecified (0.0.0.0)"))
-            elif parsed.is_loopback:
-                errs.append(
-                    invalid(
-                        f"{path}.ip", ip, "may not be in the loopback range (127.0.0.0/8, ::1/128)"
-                    )
-                )
-    hostname = str_field(address, "hostname", path, errs)
-    if hostname:
-        check(errs, f"{path}.hostname", hostname, dns1123_label_errors(hostname))
-    str_field(address, "nodeName", path, errs)
-    as_object(address.get("targetRef"), f"{path}.targetRef", errs)
-
-
-def _validate_endpoints(obj: Obj, errs: Errs) -> None:
-    for subset_path, subset in items_of(obj, "subsets", "", errs):
-        for key in ("addresses", "notReadyAddresses"):
-            for address_path, address in items_of(subset, key, subset_path, errs):
-                _validate_endpoint_address(address, address_path, errs)
-        ports = items_of(subset, "ports", subset_path, errs)
-        names: set[str] = set()
-        for port_path, port in ports:
-            if port.get("port") is None:
-                errs.append(required(f"{port_path}.port"))
-            else:
-                port_number(port["port"], f"{port_path}.port", errs)
-            one_of(port, "protocol", port_path, errs, _PROTOCOLS)
-            name = str_field(port, "name", port_path, errs)
-            if len(ports) > 1 and not name:
-                errs.append(required(f"{port_path}.name"))
-            if name:
-                check(errs, f"{port_path}.name", name, dns1123_label_errors(name))
-                if name in names:
-                    errs.append(duplicate(f"{port_path}.name", name))
-                names.add(name)
-
-
 # --------------------------------------------------------------------------- cluster & config
 
 
