@@ -351,13 +351,6 @@ def _default_namespace(obj: Obj) -> None:
         set_default(status, "phase", "Active")
 
 
-def _default_node(obj: Obj) -> None:
-    child(obj, "spec")
-    status = child(obj, "status", create=False)
-    if status is not None and isinstance(status.get("capacity"), dict):
-        set_default(status, "allocatable", copy.deepcopy(status["capacity"]))
-
-
 def _default_persistent_volume(obj: Obj) -> None:
     spec = child(obj, "spec")
     if spec is not None:

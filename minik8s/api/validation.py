@@ -1521,40 +1521,6 @@ def _validate_cronjob(obj: Obj, errs: Errs) -> None:
 # --------------------------------------------------------------------------- cluster & config
 
 
-def _validate_taints(spec: Obj, errs: Errs) -> None:
-    seen: set[tuple[str, str]] = set()
-    for path, taint in items_of(spec, "taints", "spec", errs):
-        key = required_str(taint, "key", path, errs)
-        if key:
-            check(errs, f"{path}.key", key, qualified_name_errors(key))
-        value = str_field(taint, "value", path, errs)
-        if value:
-            check(errs, f"{path}.value", value, label_value_errors(value))
-        effect = required_str(taint, "effect", path, errs)
-        if effect and effect not in _TAINT_EFFECTS:
-            errs.append(not_supported(f"{path}.effect", effect, _TAINT_EFFECTS))
-        if key and effect:
-            if (key, effect) in seen:
-                errs.append(duplicate(f"{path}.effect", effect))
-            seen.add((key, effect))
-
-
-def _validate_node(obj: Obj, errs: Errs) -> None:
-    spec = as_object(obj.get("spec"), "spec", errs)
-    cidr = str_field(spec, "podCIDR", "spec", errs)
-    if cidr and cidr_error(cidr):
-        errs.append(invalid("spec.podCIDR", cidr, CIDR_EXAMPLE))
-    cidrs = string_list(spec, "podCIDRs", "spec", errs)
-    for i, value in enumerate(cidrs):
-        if cidr_error(value):
-            errs.append(invalid(f"spec.podCIDRs[{i}]", value, CIDR_EXAMPLE))
-    if len(cidrs) > 2:
-        errs.append(too_long("spec.podCIDRs", cidrs, 2))
-    _validate_taints(spec, errs)
-    bool_field(spec, "unschedulable", "spec", errs)
-    str_field(spec, "providerID", "spec", errs)
-
-
 def _validate_namespace(obj: Obj, errs: Errs) -> None:
     spec = as_object(obj.get("spec"), "spec", errs)
     for i, name in enumerate(string_list(spec, "finalizers", "spec", errs)):
