@@ -342,15 +342,6 @@ def _default_secret(obj: Obj) -> None:
     set_default(obj, "type", "Opaque")
 
 
-def _default_namespace(obj: Obj) -> None:
-    spec = child(obj, "spec")
-    if spec is not None:
-        set_default(spec, "finalizers", ["kubernetes"])
-    status = child(obj, "status")
-    if status is not None:
-        set_default(status, "phase", "Active")
-
-
 def _default_persistent_volume(obj: Obj) -> None:
     spec = child(obj, "spec")
     if spec is not None:

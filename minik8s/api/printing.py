@@ -626,13 +626,6 @@ _CRONJOB_COLUMNS = [
 # --------------------------------------------------------------------------- config & misc
 
 
-def _namespace_row(obj: Obj, now: datetime) -> Cells:
-    return [name_of(obj), text(at(obj, "status", "phase")) or "Active", age(obj, now)]
-
-
-_NAMESPACE_COLUMNS = [NAME, column("Status", "The status of the namespace"), AGE]
-
-
 def _configmap_row(obj: Obj, now: datetime) -> Cells:
     count = len(as_dict(obj.get("data"))) + len(as_dict(obj.get("binaryData")))
     return [name_of(obj), count, age(obj, now)]

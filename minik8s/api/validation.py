@@ -1521,14 +1521,6 @@ def _validate_cronjob(obj: Obj, errs: Errs) -> None:
 # --------------------------------------------------------------------------- cluster & config
 
 
-def _validate_namespace(obj: Obj, errs: Errs) -> None:
-    spec = as_object(obj.get("spec"), "spec", errs)
-    for i, name in enumerate(string_list(spec, "finalizers", "spec", errs)):
-        check(errs, f"spec.finalizers[{i}]", name, qualified_name_errors(name))
-    status = as_object(obj.get("status"), "status", errs)
-    one_of(status, "phase", "status", errs, ["Active", "Terminating"])
-
-
 def _decoded_size(value: Any, path: str, errs: Errs) -> int:
     """Size of a base64 value after decoding; reports (without echoing it) an invalid one."""
     if isinstance(value, str):
