@@ -768,57 +768,6 @@ _PERSISTENTVOLUMECLAIM_COLUMNS = [
     AGE,
 ]
 
-# --------------------------------------------------------------------------- events
-
-
-def _event_source(obj: Obj) -> str:
-    source = as_dict(obj.get("source"))
-    component = text(source.get("component")) or text(obj.get("reportingController"))
-    host = text(source.get("host")) or text(obj.get("reportingInstance"))
-    return f"{component}, {host}" if host else component
-
-
-def _event_row(obj: Obj, now: datetime) -> Cells:
-    first = obj.get("firstTimestamp")
-    first_seen = since(first if first else obj.get("eventTime"), now)
-    last = obj.get("lastTimestamp")
-    last_seen = since(last, now) if last else first_seen
-    count = integer(obj.get("count"))
-    series = obj.get("series")
-    if isinstance(series, dict):
-        last_seen = since(series.get("lastObservedTime"), now)
-        count = integer(series.get("count"))
-    elif count == 0:
-        count = 1  # singleton events of the events.k8s.io API carry no count
-    involved = as_dict(obj.get("involvedObject"))
-    kind, name = text(involved.get("kind")).lower(), text(involved.get("name"))
-    return [
-        last_seen,
-        text(obj.get("type")),
-        text(obj.get("reason")),
-        f"{kind}/{name}" if name else kind,
-        text(involved.get("fieldPath")),
-        _event_source(obj),
-        text(obj.get("message")).strip(),
-        first_seen,
-        count,
-        name_of(obj),
-    ]
-
-
-_EVENT_COLUMNS = [
-    column("Last Seen", "The time at which the most recent occurrence of this event was recorded."),
-    column("Type", "Type of this event (Normal, Warning)."),
-    column("Reason", "A short, machine understandable string for the event."),
-    column("Object", "The object that this event is about."),
-    column("Subobject", "The part of the object the event is about.", priority=1),
-    column("Source", "The component reporting this event.", priority=1),
-    column("Message", "A human-readable description of the event."),
-    column("First Seen", "The time at which the event was first recorded.", priority=1),
-    column("Count", "The number of times this event has occurred.", priority=1),
-    column("Name", "Name must be unique within a namespace.", priority=1, fmt="name"),
-]
-
 # --------------------------------------------------------------------------- autoscaling
 
 

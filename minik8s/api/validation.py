@@ -1626,14 +1626,6 @@ def _validate_service_account(obj: Obj, errs: Errs) -> None:
     bool_field(obj, "automountServiceAccountToken", "", errs)
 
 
-def _validate_event(obj: Obj, errs: Errs) -> None:
-    as_object(obj.get("involvedObject"), "involvedObject", errs)
-    for key in ("reason", "message", "type", "firstTimestamp", "lastTimestamp"):
-        str_field(obj, key, "", errs)
-    non_negative(obj, "count", "", errs)
-    as_object(obj.get("source"), "source", errs)
-
-
 def _validate_lease(obj: Obj, errs: Errs) -> None:
     spec = as_object(obj.get("spec"), "spec", errs)
     str_field(spec, "holderIdentity", "spec", errs)
