@@ -30,8 +30,7 @@ DEFINITIONS = {
         {
             "component": Field(
                 "string",
-                "The component that reported the event, such as `kubelet` or "
-                "`default-scheduler`.",
+                "The component that reported the event, such as `kubelet` or `default-scheduler`.",
             ),
             "host": Field("string", "The node the reporting component runs on."),
         },
