@@ -134,7 +134,7 @@ EVENT = ResourceInfo(
             "involvedObject": Field(
                 Ref(CORE + "ObjectReference"),
                 "The object the event is about; `fieldPath` may name a part of it, such as "
-                "one container. Required.",
+                "one container.",
             ),
             "reason": Field(
                 "string",

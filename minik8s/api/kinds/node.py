@@ -114,8 +114,8 @@ DEFINITIONS = {
     ),
     CORE + "ConfigMapNodeConfigSource": Struct(
         {
-            "namespace": Field("string", "The ConfigMap's namespace. Required."),
-            "name": Field("string", "The ConfigMap's name. Required."),
+            "namespace": Field("string", "The ConfigMap's namespace."),
+            "name": Field("string", "The ConfigMap's name."),
             "uid": Field("string", "The ConfigMap's UID, as observed by the kubelet."),
             "resourceVersion": Field(
                 "string",
@@ -123,7 +123,7 @@ DEFINITIONS = {
             ),
             "kubeletConfigKey": Field(
                 "string",
-                "The key of the ConfigMap's data that held the kubelet configuration. Required.",
+                "The key of the ConfigMap's data that held the kubelet configuration.",
             ),
         },
         "Deprecated: a ConfigMap holding a kubelet configuration.",
@@ -188,7 +188,8 @@ DEFINITIONS = {
                 "Optional features the node implements.",
             ),
         },
-        "The observed state of a node, reported by its kubelet.",
+        "What the kubelet last reported about its node: resources, conditions, addresses and "
+        "software.",
     ),
     CORE + "NodeCondition": Struct(
         {
@@ -226,7 +227,7 @@ DEFINITIONS = {
         "The ports of the daemons running on a node.",
     ),
     CORE + "DaemonEndpoint": Struct(
-        {"Port": Field("integer", "The port the daemon listens on. Required.")},
+        {"Port": Field("integer", "The port the daemon listens on.")},
         "Where a daemon on the node listens.",
     ),
     CORE + "NodeSystemInfo": Struct(
@@ -270,10 +271,10 @@ DEFINITIONS = {
     ),
     CORE + "AttachedVolume": Struct(
         {
-            "name": Field("string", "The unique name of the volume. Required."),
+            "name": Field("string", "The unique name of the volume."),
             "devicePath": Field(
                 "string",
-                "Where on the node the volume's device should appear. Required.",
+                "Where on the node the volume's device should appear.",
             ),
         },
         "A volume attached to a node.",
@@ -288,7 +289,7 @@ DEFINITIONS = {
             ),
             "error": Field("string", "Why the assigned configuration could not be used."),
         },
-        "Deprecated: the state of a node's dynamic kubelet configuration.",
+        "Deprecated: the kubelet configuration a node was assigned, runs with and falls back to.",
     ),
     CORE + "NodeRuntimeHandler": Struct(
         {
@@ -320,7 +321,7 @@ DEFINITIONS = {
                 "Whether the node honours a pod's `securityContext.supplementalGroupsPolicy`.",
             ),
         },
-        "Optional features a node implements.",
+        "Optional features, each true when the node supports it.",
     ),
 }
 

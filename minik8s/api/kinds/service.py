@@ -147,7 +147,7 @@ DEFINITIONS = {
             ),
             "sessionAffinityConfig": Field(
                 Ref(CORE + "SessionAffinityConfig"),
-                "Settings of session affinity.",
+                "Settings of the chosen session affinity (the ClientIP timeout).",
             ),
             "ipFamilies": Field(
                 _ATOMIC_STRINGS,
@@ -218,7 +218,7 @@ DEFINITIONS = {
         {
             "clientIP": Field(
                 Ref(CORE + "ClientIPConfig"),
-                "Settings of ClientIP session affinity.",
+                "Settings used when `sessionAffinity` is ClientIP.",
             ),
         },
         "Settings of a service's session affinity.",
@@ -231,7 +231,7 @@ DEFINITIONS = {
                 "seconds; 10800 (three hours) by default.",
             ),
         },
-        "Settings of ClientIP session affinity.",
+        "How long ClientIP session affinity lasts.",
     ),
     CORE + "ServiceStatus": Struct(
         {
