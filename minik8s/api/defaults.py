@@ -17,7 +17,6 @@ Not done here, because the API server or a controller owns them: `metadata.names
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from minik8s.api.kind import ResourceInfo
@@ -65,55 +64,6 @@ def set_default(obj: Obj, key: str, value: Any) -> None:
 
 
 # --------------------------------------------------------------------------- per kind
-
-
-def _default_service(obj: Obj) -> None:
-    spec = child(obj, "spec")
-    if spec is None:
-        return
-    set_default(spec, "type", "ClusterIP")
-    set_default(spec, "sessionAffinity", "None")
-    svc_type = spec.get("type")
-    if spec.get("sessionAffinity") == "ClientIP":
-        config = child(spec, "sessionAffinityConfig")
-        client_ip = child(config, "clientIP") if config is not None else None
-        if client_ip is not None:
-            set_default(client_ip, "timeoutSeconds", 10800)
-    for port in dicts_at(spec, "ports"):
-        set_default(port, "protocol", "TCP")
-        if port.get("targetPort") is None and port.get("port") is not None:
-            port["targetPort"] = port["port"]
-    if svc_type == "ExternalName":
-        return
-    set_default(spec, "ipFamilyPolicy", "SingleStack")
-    set_default(spec, "ipFamilies", ["IPv4"])
-    set_default(spec, "internalTrafficPolicy", "Cluster")
-    if svc_type in ("NodePort", "LoadBalancer"):
-        set_default(spec, "externalTrafficPolicy", "Cluster")
-    if svc_type == "LoadBalancer":
-        set_default(spec, "allocateLoadBalancerNodePorts", True)
-
-
-def _default_namespace(obj: Obj) -> None:
-    spec = child(obj, "spec")
-    if spec is not None:
-        set_default(spec, "finalizers", ["kubernetes"])
-    status = child(obj, "status")
-    if status is not None:
-        set_default(status, "phase", "Active")
-
-
-def _default_node(obj: Obj) -> None:
-    child(obj, "spec")
-    status = child(obj, "status", create=False)
-    if status is not None and isinstance(status.get("capacity"), dict):
-        set_default(status, "allocatable", copy.deepcopy(status["capacity"]))
-
-
-def _default_endpoints(obj: Obj) -> None:
-    for subset in dicts_at(obj, "subsets"):
-        for port in dicts_at(subset, "ports"):
-            set_default(port, "protocol", "TCP")
 
 
 def apply_defaults(info: ResourceInfo, obj: dict[str, Any]) -> None:

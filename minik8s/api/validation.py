@@ -25,7 +25,6 @@ from typing import Any
 
 from minik8s.api.errors import (
     Cause,
-    duplicate,
     forbidden,
     invalid,
     not_supported,
@@ -37,7 +36,6 @@ from minik8s.api.names import (
     PERCENT_MSG,
     PERCENT_RE,
     dns1123_label_errors,
-    dns1123_subdomain_errors,
     is_dns1123_label,
     is_dns1123_subdomain,
     label_value_errors,
@@ -271,7 +269,7 @@ def validate_labels(labels: Any, field: str) -> list[Cause]:
     return errs
 
 
-def _validate_annotations(value: Any, path: str, errs: Errs) -> None:
+def validate_annotations(value: Any, path: str, errs: Errs) -> None:
     total = 0
     for key, text in as_object(value, path, errs).items():
         lowered = key.lower() if isinstance(key, str) else key
@@ -322,7 +320,7 @@ def _validate_metadata(info: ResourceInfo, obj: Obj, errs: Errs) -> None:
     elif namespace:
         check(errs, "metadata.namespace", namespace, dns1123_label_errors(namespace))
     errs.extend(validate_labels(meta.get("labels"), "metadata.labels"))
-    _validate_annotations(meta.get("annotations"), "metadata.annotations", errs)
+    validate_annotations(meta.get("annotations"), "metadata.annotations", errs)
     _validate_owner_references(meta.get("ownerReferences"), "metadata.ownerReferences", errs)
     _validate_finalizers(meta.get("finalizers"), "metadata.finalizers", errs)
 
@@ -412,58 +410,10 @@ def selector_matches(selector: Obj, labels: Obj) -> bool:
     return all(_requirement_matches(e, labels) for e in selector.get("matchExpressions") or [])
 
 
-# --------------------------------------------------------------------------- pods
-# The pod spec and pod template rules live in minik8s.api.kinds.podspec. Kept here: the
-# facts other kinds share with them.
+# --------------------------------------------------------------------------- shared enumerations
 
-_PROTOCOLS = ["SCTP", "TCP", "UDP"]
-_VOLUME_SOURCES = (  # every VolumeSource member of a Kubernetes Volume
-    "hostPath",
-    "emptyDir",
-    "gcePersistentDisk",
-    "awsElasticBlockStore",
-    "gitRepo",
-    "secret",
-    "nfs",
-    "iscsi",
-    "glusterfs",
-    "persistentVolumeClaim",
-    "rbd",
-    "flexVolume",
-    "cinder",
-    "cephfs",
-    "flocker",
-    "downwardAPI",
-    "fc",
-    "azureFile",
-    "configMap",
-    "vsphereVolume",
-    "quobyte",
-    "azureDisk",
-    "photonPersistentDisk",
-    "projected",
-    "portworxVolume",
-    "scaleIO",
-    "storageos",
-    "csi",
-    "ephemeral",
-    "image",
-)
-_HOST_PATH_TYPES = [
-    "",
-    "BlockDevice",
-    "CharDevice",
-    "Directory",
-    "DirectoryOrCreate",
-    "File",
-    "FileOrCreate",
-    "Socket",
-]
-_TAINT_EFFECTS = ["NoExecute", "NoSchedule", "PreferNoSchedule"]
-
-
-# Until the workload and job sections below move to their kinds, they reach the pod
-# template checks by their old names (imported late: podspec builds on this module).
+PROTOCOLS = ["SCTP", "TCP", "UDP"]  # ports of containers, Services and Endpoints
+TAINT_EFFECTS = ["NoExecute", "NoSchedule", "PreferNoSchedule"]  # node taints, tolerations
 
 
 # --------------------------------------------------------------------------- updates & rollouts
@@ -499,262 +449,6 @@ def immutable(new: Any, old: Any, path: str, errs: Errs) -> None:
 
 def validate_selector_update(obj: Obj, old: Obj, errs: Errs) -> None:
     immutable(spec_of(obj).get("selector"), spec_of(old).get("selector"), "spec.selector", errs)
-
-
-# --------------------------------------------------------------------------- batch/v1
-
-
-# (lowest, highest, names, whether "?" may stand for "*") of each field, in order.
-
-
-# --------------------------------------------------------------------------- services
-
-_SERVICE_TYPES = ["ClusterIP", "ExternalName", "LoadBalancer", "NodePort"]
-_NODE_PORT_MIN, _NODE_PORT_MAX = 30000, 32767
-
-
-def _validate_service_port(port: Obj, path: str, errs: Errs, svc_type: str) -> None:
-    if port.get("port") is None:
-        errs.append(required(f"{path}.port"))
-    else:
-        port_number(port["port"], f"{path}.port", errs)
-    one_of(port, "protocol", path, errs, _PROTOCOLS)
-    if port.get("targetPort") is not None:
-        int_or_name_port(port["targetPort"], f"{path}.targetPort", errs)
-    str_field(port, "appProtocol", path, errs)
-    node_port = int_field(port, "nodePort", path, errs)
-    if not node_port:
-        return
-    if svc_type not in ("NodePort", "LoadBalancer"):
-        errs.append(forbidden(f"{path}.nodePort", f"may not be used when `type` is '{svc_type}'"))
-    elif not _NODE_PORT_MIN <= node_port <= _NODE_PORT_MAX:
-        errs.append(
-            invalid(
-                f"{path}.nodePort",
-                node_port,
-                "provided port is not in the valid "
-                f"range. The range of valid ports is {_NODE_PORT_MIN}-"
-                f"{_NODE_PORT_MAX}",
-            )
-        )
-
-
-def _validate_service_ports(spec: Obj, errs: Errs, svc_type: str) -> None:
-    ports = items_of(spec, "ports", "spec", errs)
-    names: set[str] = set()
-    seen: set[tuple[Any, Any]] = set()
-    node_ports: set[tuple[Any, Any]] = set()
-    for path, port in ports:
-        name = str_field(port, "name", path, errs)
-        if len(ports) > 1 and not name:
-            errs.append(required(f"{path}.name"))
-        if name:
-            check(errs, f"{path}.name", name, dns1123_label_errors(name))
-            if name in names:
-                errs.append(duplicate(f"{path}.name", name))
-            names.add(name)
-        _validate_service_port(port, path, errs, svc_type)
-        protocol = port.get("protocol") or "TCP"
-        key = (port.get("port"), protocol)
-        if isinstance(key[0], int) and isinstance(protocol, str):
-            if key in seen:
-                errs.append(duplicate(path, {"port": key[0], "protocol": protocol}))
-            seen.add(key)
-        node_port = port.get("nodePort")
-        if isinstance(node_port, int) and node_port and isinstance(protocol, str):
-            if (node_port, protocol) in node_ports:
-                errs.append(duplicate(f"{path}.nodePort", node_port))
-            node_ports.add((node_port, protocol))
-
-
-def _validate_cluster_ip(spec: Obj, errs: Errs, svc_type: str) -> None:
-    cluster_ip = str_field(spec, "clusterIP", "spec", errs)
-    if cluster_ip not in (None, "", "None") and not is_ipv4(cluster_ip):
-        errs.append(invalid("spec.clusterIP", cluster_ip, IP_EXAMPLE))
-    if cluster_ip == "None" and svc_type in ("NodePort", "LoadBalancer"):
-        errs.append(
-            invalid(
-                "spec.clusterIP", cluster_ip, f"may not be set to 'None' for {svc_type} services"
-            )
-        )
-    if svc_type == "ExternalName" and cluster_ip:
-        errs.append(forbidden("spec.clusterIP", "may not be set for ExternalName services"))
-    cluster_ips = string_list(spec, "clusterIPs", "spec", errs)
-    if cluster_ips and cluster_ip and cluster_ips[0] != cluster_ip:
-        errs.append(
-            invalid("spec.clusterIPs", spec["clusterIPs"], "first value must match `clusterIP`")
-        )
-
-
-def _validate_service_policies(spec: Obj, errs: Errs, svc_type: str) -> None:
-    affinity = one_of(spec, "sessionAffinity", "spec", errs, ["ClientIP", "None"])
-    affinity_config = as_object(
-        spec.get("sessionAffinityConfig"), "spec.sessionAffinityConfig", errs
-    )
-    config_path = "spec.sessionAffinityConfig.clientIP"
-    config = as_object(affinity_config.get("clientIP"), config_path, errs)
-    timeout = int_field(config, "timeoutSeconds", config_path, errs)
-    if affinity == "ClientIP" and timeout is not None and not 0 < timeout <= 86400:
-        errs.append(
-            invalid(
-                f"{config_path}.timeoutSeconds",
-                timeout,
-                "must be greater than 0 and less than 86400",
-            )
-        )
-    external = one_of(spec, "externalTrafficPolicy", "spec", errs, ["Cluster", "Local"])
-    if external and svc_type not in ("NodePort", "LoadBalancer"):
-        errs.append(
-            invalid(
-                "spec.externalTrafficPolicy",
-                external,
-                "may only be set when `type` is 'NodePort' or 'LoadBalancer'",
-            )
-        )
-    one_of(spec, "internalTrafficPolicy", "spec", errs, ["Cluster", "Local"])
-    one_of(
-        spec, "ipFamilyPolicy", "spec", errs, ["PreferDualStack", "RequireDualStack", "SingleStack"]
-    )
-    for i, family in enumerate(string_list(spec, "ipFamilies", "spec", errs)):
-        if family not in ("IPv4", "IPv6"):
-            errs.append(not_supported(f"spec.ipFamilies[{i}]", family, ["IPv4", "IPv6"]))
-
-
-def _validate_service(obj: Obj, errs: Errs) -> None:
-    spec = as_object(obj.get("spec"), "spec", errs)
-    svc_type = one_of(spec, "type", "spec", errs, _SERVICE_TYPES) or "ClusterIP"
-    _validate_cluster_ip(spec, errs, svc_type)
-    if svc_type == "ExternalName":
-        name = required_str(spec, "externalName", "spec", errs)
-        if name:
-            check(errs, "spec.externalName", name, dns1123_subdomain_errors(name.rstrip(".")))
-    headless = spec.get("clusterIP") == "None"
-    if not spec.get("ports") and svc_type != "ExternalName" and not headless:
-        errs.append(required("spec.ports"))
-    _validate_service_ports(spec, errs, svc_type)
-    errs.extend(validate_labels(spec.get("selector"), "spec.selector"))
-    _validate_service_policies(spec, errs, svc_type)
-    for i, ip in enumerate(string_list(spec, "externalIPs", "spec", errs)):
-        error = ip_error(ip)
-        if error:
-            errs.append(invalid(f"spec.externalIPs[{i}]", ip, error))
-
-
-def _validate_service_update(obj: Obj, old: Obj, errs: Errs) -> None:
-    spec, old_spec = spec_of(obj), spec_of(old)
-    old_ip, new_ip = old_spec.get("clusterIP"), spec.get("clusterIP")
-    if not isinstance(old_ip, str) or not old_ip or new_ip == old_ip:
-        return
-    if spec.get("type") == "ExternalName" and new_ip in (None, ""):
-        return  # switching to ExternalName releases the cluster IP
-    errs.append(invalid("spec.clusterIP", new_ip, IMMUTABLE))
-
-
-def _validate_endpoint_address(address: Obj, path: str, errs: Errs) -> None:
-    ip = required_str(address, "ip", path, errs)
-    if ip:
-        error = ip_error(ip)
-        if error:
-            errs.append(invalid(f"{path}.ip", ip, error))
-        else:
-            parsed = ipaddress.ip_address(ip)
-            if parsed.is_unspecified:
-                errs.append(invalid(f"{path}.ip", ip, "may not be unspecified (0.0.0.0)"))
-            elif parsed.is_loopback:
-                errs.append(
-                    invalid(
-                        f"{path}.ip", ip, "may not be in the loopback range (127.0.0.0/8, ::1/128)"
-                    )
-                )
-    hostname = str_field(address, "hostname", path, errs)
-    if hostname:
-        check(errs, f"{path}.hostname", hostname, dns1123_label_errors(hostname))
-    str_field(address, "nodeName", path, errs)
-    as_object(address.get("targetRef"), f"{path}.targetRef", errs)
-
-
-def _validate_endpoints(obj: Obj, errs: Errs) -> None:
-    for subset_path, subset in items_of(obj, "subsets", "", errs):
-        for key in ("addresses", "notReadyAddresses"):
-            for address_path, address in items_of(subset, key, subset_path, errs):
-                _validate_endpoint_address(address, address_path, errs)
-        ports = items_of(subset, "ports", subset_path, errs)
-        names: set[str] = set()
-        for port_path, port in ports:
-            if port.get("port") is None:
-                errs.append(required(f"{port_path}.port"))
-            else:
-                port_number(port["port"], f"{port_path}.port", errs)
-            one_of(port, "protocol", port_path, errs, _PROTOCOLS)
-            name = str_field(port, "name", port_path, errs)
-            if len(ports) > 1 and not name:
-                errs.append(required(f"{port_path}.name"))
-            if name:
-                check(errs, f"{port_path}.name", name, dns1123_label_errors(name))
-                if name in names:
-                    errs.append(duplicate(f"{port_path}.name", name))
-                names.add(name)
-
-
-# --------------------------------------------------------------------------- cluster & config
-
-
-def _validate_taints(spec: Obj, errs: Errs) -> None:
-    seen: set[tuple[str, str]] = set()
-    for path, taint in items_of(spec, "taints", "spec", errs):
-        key = required_str(taint, "key", path, errs)
-        if key:
-            check(errs, f"{path}.key", key, qualified_name_errors(key))
-        value = str_field(taint, "value", path, errs)
-        if value:
-            check(errs, f"{path}.value", value, label_value_errors(value))
-        effect = required_str(taint, "effect", path, errs)
-        if effect and effect not in _TAINT_EFFECTS:
-            errs.append(not_supported(f"{path}.effect", effect, _TAINT_EFFECTS))
-        if key and effect:
-            if (key, effect) in seen:
-                errs.append(duplicate(f"{path}.effect", effect))
-            seen.add((key, effect))
-
-
-def _validate_node(obj: Obj, errs: Errs) -> None:
-    spec = as_object(obj.get("spec"), "spec", errs)
-    cidr = str_field(spec, "podCIDR", "spec", errs)
-    if cidr and cidr_error(cidr):
-        errs.append(invalid("spec.podCIDR", cidr, CIDR_EXAMPLE))
-    cidrs = string_list(spec, "podCIDRs", "spec", errs)
-    for i, value in enumerate(cidrs):
-        if cidr_error(value):
-            errs.append(invalid(f"spec.podCIDRs[{i}]", value, CIDR_EXAMPLE))
-    if len(cidrs) > 2:
-        errs.append(too_long("spec.podCIDRs", cidrs, 2))
-    _validate_taints(spec, errs)
-    bool_field(spec, "unschedulable", "spec", errs)
-    str_field(spec, "providerID", "spec", errs)
-
-
-def _validate_namespace(obj: Obj, errs: Errs) -> None:
-    spec = as_object(obj.get("spec"), "spec", errs)
-    for i, name in enumerate(string_list(spec, "finalizers", "spec", errs)):
-        check(errs, f"spec.finalizers[{i}]", name, qualified_name_errors(name))
-    status = as_object(obj.get("status"), "status", errs)
-    one_of(status, "phase", "status", errs, ["Active", "Terminating"])
-
-
-def _validate_event(obj: Obj, errs: Errs) -> None:
-    as_object(obj.get("involvedObject"), "involvedObject", errs)
-    for key in ("reason", "message", "type", "firstTimestamp", "lastTimestamp"):
-        str_field(obj, key, "", errs)
-    non_negative(obj, "count", "", errs)
-    as_object(obj.get("source"), "source", errs)
-
-
-# --------------------------------------------------------------------------- scheduling
-
-# The classes the API server creates itself; other names starting "system-" are reserved.
-
-
-# --------------------------------------------------------------------------- autoscaling
 
 
 # --------------------------------------------------------------------------- entry point

@@ -242,7 +242,7 @@ def _validate_job_template(value: object, errs: Errs) -> None:
     template = as_object(value, path, errs)
     meta = as_object(template.get("metadata"), f"{path}.metadata", errs)
     errs.extend(validate_labels(meta.get("labels"), f"{path}.metadata.labels"))
-    validation._validate_annotations(meta.get("annotations"), f"{path}.metadata.annotations", errs)
+    validation.validate_annotations(meta.get("annotations"), f"{path}.metadata.annotations", errs)
     validate_job_spec(template.get("spec"), f"{path}.spec", errs)
 
 

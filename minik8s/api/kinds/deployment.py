@@ -82,8 +82,7 @@ DEFINITIONS = {
             # (an allOf and the retainKeys strategy); explain shows DeploymentStrategy's text.
             "strategy": Field(
                 Ref(APPS + "DeploymentStrategy", strategy="retainKeys"),
-                "How old pods are replaced by new ones: RollingUpdate (the default) or "
-                "Recreate.",
+                "How old pods are replaced by new ones: RollingUpdate (the default) or Recreate.",
             ),
             "minReadySeconds": Field(
                 "integer",

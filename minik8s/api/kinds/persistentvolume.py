@@ -16,10 +16,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from minik8s.api import validation
 from minik8s.api.defaults import child, set_default
 from minik8s.api.errors import forbidden, invalid, not_supported, required
 from minik8s.api.kind import Cells, Errs, Obj, Printer, ResourceInfo, Strategy
+from minik8s.api.kinds.podspec import HOST_PATH_TYPES
 from minik8s.api.printing import AGE, NAME, age, as_dict, as_list, at, column, name_of, text
 from minik8s.api.schema import (
     CORE,
@@ -477,8 +477,6 @@ VOLUME_MODES = ["Block", "Filesystem"]
 _RECLAIM_POLICIES = ["Delete", "Recycle", "Retain"]
 _MOUNTABLE = ("hostPath", "local")  # the sources a node of this cluster can mount
 _NOT_MOUNTABLE = tuple(k for k in _SOURCES if k not in _MOUNTABLE)
-# The HostPathType values, which pod volumes check too: one list, kept with the pod's code.
-_HOST_PATH_TYPES = validation._HOST_PATH_TYPES
 
 
 def validate_access_modes(spec: Obj, errs: Errs) -> None:
@@ -519,7 +517,7 @@ def _validate_source(spec: Obj, errs: Errs) -> None:
         if target and ".." in target.split("/"):
             errs.append(invalid(f"{source_path}.path", target, "must not contain '..'"))
         if sources[0] == "hostPath":
-            one_of(source, "type", source_path, errs, _HOST_PATH_TYPES)
+            one_of(source, "type", source_path, errs, HOST_PATH_TYPES)
 
 
 def _validate(obj: Obj, errs: Errs) -> None:

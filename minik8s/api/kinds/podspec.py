@@ -101,6 +101,50 @@ _PROBE_HANDLERS = ("exec", "httpGet", "tcpSocket", "grpc")
 _HOOK_HANDLERS = ("exec", "httpGet", "tcpSocket", "sleep")
 
 
+VOLUME_SOURCES = (  # every VolumeSource member of a Kubernetes Volume
+    "hostPath",
+    "emptyDir",
+    "gcePersistentDisk",
+    "awsElasticBlockStore",
+    "gitRepo",
+    "secret",
+    "nfs",
+    "iscsi",
+    "glusterfs",
+    "persistentVolumeClaim",
+    "rbd",
+    "flexVolume",
+    "cinder",
+    "cephfs",
+    "flocker",
+    "downwardAPI",
+    "fc",
+    "azureFile",
+    "configMap",
+    "vsphereVolume",
+    "quobyte",
+    "azureDisk",
+    "photonPersistentDisk",
+    "projected",
+    "portworxVolume",
+    "scaleIO",
+    "storageos",
+    "csi",
+    "ephemeral",
+    "image",
+)
+HOST_PATH_TYPES = [
+    "",
+    "BlockDevice",
+    "CharDevice",
+    "Directory",
+    "DirectoryOrCreate",
+    "File",
+    "FileOrCreate",
+    "Socket",
+]
+
+
 def _validate_ports(container: Obj, path: str, errs: Errs, host_ports: set[str]) -> None:
     names: set[str] = set()
     for port_path, port in items_of(container, "ports", path, errs):
@@ -111,7 +155,7 @@ def _validate_ports(container: Obj, path: str, errs: Errs, host_ports: set[str])
         host_port = int_field(port, "hostPort", port_path, errs)
         if host_port is not None and not 0 <= host_port <= 65535:
             errs.append(invalid(f"{port_path}.hostPort", host_port, PORT_RANGE))
-        protocol = one_of(port, "protocol", port_path, errs, validation._PROTOCOLS) or "TCP"
+        protocol = one_of(port, "protocol", port_path, errs, validation.PROTOCOLS) or "TCP"
         str_field(port, "hostIP", port_path, errs)
         if host_port:
             key = f"{protocol}/{port.get('hostIP') or ''}/{host_port}"
@@ -351,7 +395,7 @@ def _validate_volume_source(volume: Obj, source_key: str, path: str, errs: Errs)
     source = as_object(volume[source_key], source_path, errs)
     if source_key == "hostPath":
         required_str(source, "path", source_path, errs)
-        one_of(source, "type", source_path, errs, validation._HOST_PATH_TYPES)
+        one_of(source, "type", source_path, errs, HOST_PATH_TYPES)
     elif source_key == "persistentVolumeClaim":
         required_str(source, "claimName", source_path, errs)
     elif source_key == "emptyDir" and source.get("sizeLimit") is not None:
@@ -379,7 +423,7 @@ def _validate_volumes(spec: Obj, path: str, errs: Errs) -> set[str]:
             if name in names:
                 errs.append(duplicate(f"{volume_path}.name", name))
             names.add(name)
-        sources = [k for k in validation._VOLUME_SOURCES if volume.get(k) is not None]
+        sources = [k for k in VOLUME_SOURCES if volume.get(k) is not None]
         if not sources:
             errs.append(required(volume_path, "must specify a volume type"))
         for extra in sources[1:]:
@@ -423,8 +467,8 @@ def _validate_tolerations(spec: Obj, path: str, errs: Errs) -> None:
         elif value:
             check(errs, f"{tol_path}.value", value, label_value_errors(value))
         effect = str_field(toleration, "effect", tol_path, errs)
-        if effect and effect not in validation._TAINT_EFFECTS:
-            errs.append(not_supported(f"{tol_path}.effect", effect, validation._TAINT_EFFECTS))
+        if effect and effect not in validation.TAINT_EFFECTS:
+            errs.append(not_supported(f"{tol_path}.effect", effect, validation.TAINT_EFFECTS))
         seconds = int_field(toleration, "tolerationSeconds", tol_path, errs)
         if seconds is not None and effect != "NoExecute":
             errs.append(
@@ -627,7 +671,7 @@ def validate_template(
     meta = as_object(template.get("metadata"), f"{path}.metadata", errs)
     label_errors = validate_labels(meta.get("labels"), f"{path}.metadata.labels")
     errs.extend(label_errors)
-    validation._validate_annotations(meta.get("annotations"), f"{path}.metadata.annotations", errs)
+    validation.validate_annotations(meta.get("annotations"), f"{path}.metadata.annotations", errs)
     validate_pod_spec(
         template.get("spec"),
         f"{path}.spec",

@@ -29,18 +29,6 @@ from minik8s.api.schema import (
     prop_of,
 )
 
-# Kinds whose schema is not yet complete and described: their test is expected to fail.
-# Remove a kind from here once its schema is done; the lead empties this set.
-NOT_YET_DESCRIBED = frozenset(
-    {
-        "Namespace",
-        "Node",
-        "Service",
-        "Endpoints",
-        "Event",
-    }
-)
-
 DEFINITIONS = BUILTIN_CATALOG.definitions()
 # Each kind's own definition (and its list's) is rendered from its declaration, not named.
 KIND_ROOTS = {
@@ -119,13 +107,7 @@ def problems(top_level: dict[str, Member], roots: Iterable[str]) -> list[str]:
     return found
 
 
-def kind_param(info: ResourceInfo) -> object:
-    pending = info.kind in NOT_YET_DESCRIBED
-    marks = [pytest.mark.xfail(reason="in NOT_YET_DESCRIBED", strict=False)] if pending else []
-    return pytest.param(info, id=info.kind, marks=marks)
-
-
-@pytest.mark.parametrize("info", [kind_param(info) for info in BUILTIN])
+@pytest.mark.parametrize("info", [pytest.param(info, id=info.kind) for info in BUILTIN])
 def test_kind_schema_is_complete_and_described(info: ResourceInfo) -> None:
     assert info.schema is not None, f"{info.kind} declares no schema"
     fields = dict(info.schema.fields)
