@@ -2,17 +2,17 @@
 
 Clients read back what the server stored (`kubectl get -o yaml`, controllers comparing
 templates, the kubelet deciding when to pull), so the stored object must carry the same
-defaults a real cluster would add: a Deployment gets `replicas: 1` and a 25% rolling update,
-a container gets an `imagePullPolicy`, a Service port gets `protocol: TCP`, a new Pod gets
-`status.phase: Pending` and its QoS class.
+defaults a real cluster would add. Each kind's defaults are its strategy's `default()`
+(`minik8s.api.kinds`); this module is their entry point and the guarded access they share.
 
 Defaulting runs before validation and must therefore survive anything a client sends: every
 access is guarded, a field of the wrong type is left untouched for validation to report,
 and applying the defaults twice changes nothing.
 
 Not done here, because the API server or a controller owns them: `metadata.namespace`,
-`metadata.name` from `generateName`, Service `clusterIP`/`nodePort` allocation, the Job
-`controller-uid` selector and template labels.
+`metadata.name` from `generateName`, Service `clusterIP`/`nodePort` allocation (the
+registry's write extension), the Job `controller-uid` selector (the Job strategy's
+`prepare_for_create`).
 """
 
 from __future__ import annotations
@@ -57,13 +57,7 @@ def set_default(obj: Obj, key: str, value: Any) -> None:
         obj[key] = value
 
 
-# --------------------------------------------------------------------------- pods
-# The pod spec and pod template defaults live in minik8s.api.kinds.podspec; the workload
-# and job defaulters below reach them by their old name until they move to their kinds
-# (imported late: the kind modules build on this one).
-
-
-# --------------------------------------------------------------------------- per kind
+# --------------------------------------------------------------------------- entry point
 
 
 def apply_defaults(info: ResourceInfo, obj: dict[str, Any]) -> None:

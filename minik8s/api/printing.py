@@ -1,12 +1,11 @@
-"""What `kubectl get` prints for each built-in kind: columns and cells.
+"""The toolkit of server-side table cells: what every kind's printer builds its rows from.
 
-The columns and cells are kube-apiserver's (`pkg/printers/internalversion/printers.go`), so
-users see the `kubectl get` they know. Everything here is a pure function of an object and
-a clock. Stored objects can be partial or odd (a pod before the kubelet reported anything, a
-hand-written status); every accessor tolerates missing fields and wrong types rather than
-fail a whole `kubectl get`. Where kube-apiserver relies on a default it always applies
-(`spec.replicas` = 1, a Service's `type` = ClusterIP, a port's protocol = TCP, ...), a
-missing field prints as that default.
+A kind's columns and row function live with the kind (`minik8s.api.kinds`); the cells
+here are the formats they share, as kube-apiserver's printers write them (ages like
+`5m12s`, label selectors as text, `<none>`, lists cut with `+ N more...`), and the
+fallback printer (Name, Created At) of a kind without columns of its own. Stored objects
+can be partial or odd (a pod before its kubelet reported anything, a hand-written status),
+so every accessor tolerates missing fields and wrong types and never raises.
 """
 
 from __future__ import annotations
@@ -191,27 +190,12 @@ def condition_true(conditions: Any, type_: str) -> bool:
     return False
 
 
-# --------------------------------------------------------------------------- workloads
+# --------------------------------------------------------------------------- replicas
 
 
 def replicas_of(obj: Obj) -> int:
     """`spec.replicas`, which the API server defaults to 1 when it is absent."""
     return integer(at(obj, "spec", "replicas"), 1)
-
-
-# --------------------------------------------------------------------------- services
-
-
-# --------------------------------------------------------------------------- nodes
-
-
-# --------------------------------------------------------------------------- config & misc
-
-
-# --------------------------------------------------------------------------- events
-
-
-# --------------------------------------------------------------------------- autoscaling
 
 
 # --------------------------------------------------------------------------- fallback

@@ -9,11 +9,14 @@ notation, and words its messages the way Kubernetes does.
 Input comes straight from clients, so nothing here trusts a type: a field of the wrong JSON
 type becomes a Cause (`must be an integer`), never an exception.
 
-Organisation: small checkers append to a shared error list; `validate()` checks the
+Organisation: small checkers append to a shared error list. `validate()` checks the
 metadata every kind shares and then calls the kind's strategy (`validate`, and
-`validate_update` for the extra rules an update must obey, such as immutable fields).
-Label selectors are matched by a small local matcher on purpose: this module must not
-depend on the query-side selector module.
+`validate_update` for the extra rules an update must obey, such as immutable fields);
+each kind's checks live with the kind (`minik8s.api.kinds`). This module is the toolkit
+they are written with: typed field access that reports a wrong type as a Cause, metadata
+and label checks, label selectors, shared enumerations. Label selectors are matched by a
+small local matcher on purpose: this module must not depend on the query-side selector
+module.
 """
 
 from __future__ import annotations
