@@ -13,6 +13,8 @@ import httpx
 import pytest
 import yaml
 
+from minik8s.api.resources import lookup
+from minik8s.api.schema import description_of
 from tests.conftest import APIServerProcess
 
 DEPLOYMENT = """\
@@ -212,3 +214,16 @@ def test_api_resources_and_version(kubectl: Kubectl) -> None:
         assert line in out
     version = json.loads(kubectl("version", "-o", "json").stdout)
     assert version["serverVersion"]["major"] == "1"
+
+
+def test_explain_prints_each_kinds_declared_descriptions(kubectl: Kubectl) -> None:
+    """`kubectl explain` reads OpenAPI v3, which every kind's declaration describes."""
+    deployment = lookup("apps", "v1", "deployments")
+    assert deployment is not None and deployment.schema is not None
+    spec = " ".join(kubectl("explain", "deployment.spec").stdout.split())
+    assert " ".join(description_of(deployment.schema.fields["spec"]).split()) in spec
+    assert "How old pods are replaced by new ones" in spec  # a field's own description
+    for field in ("replicas", "selector", "template", "progressDeadlineSeconds"):
+        assert f"{field} <" in spec
+    probe = kubectl("explain", "pods.spec.containers.livenessProbe.httpGet").stdout
+    assert "FIELDS:" in probe and "port\t<IntOrString>" in probe
