@@ -344,9 +344,12 @@ class Kubelet:
     async def run_pods(self) -> None:
         if not await self._registered():
             return
-        self._informer_task = asyncio.create_task(self.informer.run(), name="pod informer")
         services = asyncio.create_task(self.service_informer.run(), name="service informer")
         try:
+            # Containers need the Service variables: let the Services arrive first (bounded;
+            # a container started before then waits with CreateContainerConfigError).
+            await self.service_informer.wait_synced(10)
+            self._informer_task = asyncio.create_task(self.informer.run(), name="pod informer")
             await self._informer_task
         except asyncio.CancelledError:
             if not self.daemon.stopping.is_set():
