@@ -20,7 +20,7 @@ from typing import Any
 from minik8s.api import errors
 
 from .registry import WritePlan as Plan
-from .storage.etcd import Etcd, cmp_absent, op_delete, op_put, prefix_end
+from .storage.etcd import Etcd, cmp_absent, cmp_mod_revision, op_delete, op_put, prefix_end
 
 NEEDS_NODE_PORT = ("NodePort", "LoadBalancer")
 
@@ -186,6 +186,17 @@ class ServiceAllocator:
         if ip:
             ops.append(op_delete(self.ip_key(ip)))
         return ops
+
+    async def release_orphan_ip(self, ip: str, owner: str) -> bool:
+        """Free `ip` when its key still names `owner`, whose Service the caller found gone
+        (an object deleted straight from etcd leaves its allocation behind). The delete
+        is guarded by the key's revision, so a claim made meanwhile is never freed."""
+        key = self.ip_key(ip)
+        kv, _ = await self.etcd.get(key)
+        if kv is None or kv.value != owner.encode():
+            return False
+        result = await self.etcd.txn([cmp_mod_revision(key, kv.mod_revision)], [op_delete(key)])
+        return bool(result.succeeded)
 
     def _claim(
         self, plan: Plan, key: bytes, owner: str, requested: tuple[str, str] | None = None

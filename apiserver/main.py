@@ -1,9 +1,11 @@
 """`mk-apiserver`: the API server daemon.
 
-Startup: connect to etcd, start one watch cache per resource, make sure the built-in
-namespaces exist, then serve HTTP with uvicorn on the same event loop. Nothing is kept
-outside etcd, so a restarted API server rebuilds everything from it. SIGTERM/SIGINT stop
-accepting requests, give open requests a few seconds, close watches, then exit.
+Startup: connect to etcd, start one watch cache per resource, start the bootstrap loop
+that keeps the objects the server owns (`bootstrap.py`), then serve HTTP with uvicorn on
+the same event loop, behind the overload guard (`overload.py`) and the slow-client
+deadlines (`slowclient.py`). Nothing is kept outside etcd, so a restarted API server
+rebuilds everything from it. SIGTERM/SIGINT stop accepting requests, give open requests a
+few seconds, take this server out of the `kubernetes` Endpoints, close watches, then exit.
 """
 
 from __future__ import annotations
@@ -11,34 +13,35 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import ipaddress
 import logging
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 import uvicorn
 
 from minik8s import gctuning, logs
-from minik8s.api import errors
 from minik8s.api.kinds.service import SERVICE
-from minik8s.api.resources import RESOURCES, lookup
+from minik8s.api.resources import RESOURCES
 
 from .allocator import ServiceAllocator
 from .app import APIServer
+from .bootstrap import Bootstrap, BootstrapConfig, first_address
 from .metrics import Metrics
-from .priority import SYSTEM_CLASSES
+from .overload import Limits, Overload
 from .registry import Registry
+from .slowclient import GuardedHttpTools
 from .storage.cached import CachedStorage
 from .storage.cacher import WatchCache
 from .storage.compactor import Compactor
-from .storage.etcd import Etcd, EtcdError
+from .storage.etcd import Etcd
 from .storage.store import Store
 
 log = logging.getLogger("apiserver")
-
-BUILTIN_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -51,7 +54,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--etcd-servers", default="http://127.0.0.1:2379", help="comma-separated etcd client URLs"
     )
     p.add_argument("--etcd-prefix", default="/registry", help="key prefix of every object")
-    p.add_argument("--bind-address", default="127.0.0.1", help="address to listen on")
+    p.add_argument(
+        "--bind-address",
+        default="127.0.0.1",
+        help="address to listen on; a comma-separated list listens on each (`make up`: "
+        "loopback for the daemons and a host-only address for pods)",
+    )
+    p.add_argument(
+        "--advertise-address",
+        default="",
+        help="the address other API servers and pods reach this one at (the `kubernetes` "
+        "Service's endpoint); default: the first bind address that is neither a wildcard "
+        "nor loopback, else the machine's first non-loopback IPv4 address",
+    )
     p.add_argument(
         "--port",
         "--secure-port",
@@ -133,6 +148,45 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         metavar="HOST:PORT",
         help="where the controller manager's /healthz is, probed for componentstatuses",
     )
+    p.add_argument(
+        "--max-requests-inflight",
+        type=int,
+        default=400,
+        help="read requests served at once; more answer 429 (0: no limit; watches and "
+        "streams are not counted)",
+    )
+    p.add_argument(
+        "--max-mutating-requests-inflight",
+        type=int,
+        default=200,
+        help="writes (POST, PUT, PATCH, DELETE) served at once; more answer 429 (0: no limit)",
+    )
+    p.add_argument(
+        "--request-timeout",
+        type=float,
+        default=60.0,
+        help="seconds a request (not a watch or stream) may run before it answers 504 (0: none)",
+    )
+    p.add_argument(
+        "--max-watches-per-client",
+        type=int,
+        default=100,
+        help="watches and streams one client (address + User-Agent) may hold open; more "
+        "answer 429 (0: no limit)",
+    )
+    p.add_argument(
+        "--read-header-timeout",
+        type=float,
+        default=32.0,
+        help="seconds a connection has to send a request's headers (0: no limit)",
+    )
+    p.add_argument(
+        "--write-stall-timeout",
+        type=float,
+        default=60.0,
+        help="seconds a client may stop reading its answer before its connection is cut "
+        "(0: no limit)",
+    )
     p.add_argument("--v", type=int, default=0, help="log verbosity (0 = info, 1+ = debug)")
     args = p.parse_args(argv)
     try:
@@ -145,35 +199,48 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             f"--service-node-port-range must look like 30000-32767, "
             f"not {args.service_node_port_range!r}"
         )
-    import ipaddress
-
     try:
         ipaddress.ip_network(args.service_cluster_ip_range, strict=False)
     except ValueError as e:
         p.error(f"--service-cluster-ip-range: {e}")
+    args.bind_addresses = [a.strip() for a in args.bind_address.split(",") if a.strip()]
+    try:
+        for address in [*args.bind_addresses, *filter(None, [args.advertise_address])]:
+            ipaddress.ip_address(address)
+    except ValueError as e:
+        p.error(f"--bind-address/--advertise-address: {e}")
+    if not args.bind_addresses:
+        p.error("--bind-address needs an address")
     return args
 
 
-async def ensure_namespaces(registry: Registry) -> None:
-    """Create the built-in namespaces and priority classes, retrying until etcd answers."""
-    ns_info = lookup("", "v1", "namespaces")
-    pc_info = lookup("scheduling.k8s.io", "v1", "priorityclasses")
-    assert ns_info is not None and pc_info is not None
-    delay = 0.2
-    pending = [(ns_info, {"metadata": {"name": name}}) for name in BUILTIN_NAMESPACES]
-    pending += [(pc_info, body) for body in SYSTEM_CLASSES]
-    while pending:
-        info, body = pending[0]
-        try:
-            await registry.create(info, None, body)
-        except errors.AlreadyExists:
-            pass
-        except (EtcdError, errors.APIError) as e:
-            log.warning("creating %s %s: %s; retrying", info.singular, body["metadata"]["name"], e)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 5.0)
-            continue
-        pending.pop(0)
+def advertise_address(bind_addresses: list[str], explicit: str = "") -> str:
+    """`--advertise-address`, else the first specific non-loopback bind address, else the
+    machine's first non-loopback IPv4 address (127.0.0.1 when it has none)."""
+    if explicit:
+        return explicit
+    for address in bind_addresses:
+        ip = ipaddress.ip_address(address)
+        if not (ip.is_unspecified or ip.is_loopback):
+            return address
+    return first_host_ipv4()
+
+
+def first_host_ipv4() -> str:
+    try:
+        out = subprocess.run(
+            ["ip", "-o", "-4", "addr", "show", "scope", "global"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        out = ""
+    for line in out.splitlines():
+        words = line.split()
+        if "inet" in words:
+            return words[words.index("inet") + 1].split("/")[0]
+    return "127.0.0.1"
 
 
 async def serve(args: argparse.Namespace) -> None:
@@ -195,18 +262,34 @@ async def serve(args: argparse.Namespace) -> None:
         component_addresses=components,
     )
     tasks = [asyncio.create_task(c.run(), name=f"cache-{c.info.plural}") for c in caches]
-    tasks.append(asyncio.create_task(ensure_namespaces(registry), name="namespaces"))
+    bootstrap = Bootstrap(
+        registry,
+        BootstrapConfig(
+            service_ip=first_address(args.service_cluster_ip_range),
+            advertise_address=advertise_address(args.bind_addresses, args.advertise_address),
+            port=args.port,
+            hostname=socket.gethostname().lower(),
+        ),
+        allocator=allocator,
+    )
+    tasks.append(asyncio.create_task(bootstrap.run(), name="bootstrap"))
     server.metrics_api.collector.resolution = args.metric_resolution
     tasks.append(asyncio.create_task(server.metrics_api.collector.run(), name="metrics"))
     if args.etcd_compaction_interval > 0:
         compactor = Compactor(etcd, args.etcd_prefix, args.etcd_compaction_interval)
         tasks.append(asyncio.create_task(compactor.run(), name="compactor"))
+    limits = Limits(
+        max_requests_inflight=args.max_requests_inflight,
+        max_mutating_requests_inflight=args.max_mutating_requests_inflight,
+        request_timeout=args.request_timeout,
+        max_watches_per_client=args.max_watches_per_client,
+    )
     config = uvicorn.Config(
-        server.asgi,
-        host=args.bind_address,
+        Overload(server.asgi, limits),
+        host=args.bind_addresses[0],
         port=args.port,
         loop="none",
-        http="httptools",
+        http=GuardedHttpTools.configure(args.read_header_timeout, args.write_stall_timeout),
         lifespan="off",
         access_log=False,
         log_config=None,
@@ -215,11 +298,28 @@ async def serve(args: argparse.Namespace) -> None:
         backlog=2048,
     )
     http = uvicorn.Server(config)
-    log.info("serving on http://%s:%d, etcd %s", args.bind_address, args.port, args.etcd_servers)
+    log.info(
+        "serving on %s, advertised as %s:%d, etcd %s",
+        ", ".join(f"http://{a}:{args.port}" for a in args.bind_addresses),
+        bootstrap.config.advertise_address,
+        args.port,
+        args.etcd_servers,
+    )
     gctuning.tune()
+    reuse = args.workers > 1
+    sockets = [listen_socket(a, args.port, reuse) for a in args.bind_addresses]
+    # uvicorn raises the SIGTERM it caught again once it stopped serving; with the default
+    # handler that would end the process before the cleanup below.
+    quiet = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, lambda *_: None) if quiet else None
     try:
-        await http.serve(sockets=[listen_socket(args.bind_address, args.port, args.workers > 1)])
+        await http.serve(sockets=sockets)
     finally:
+        try:
+            async with asyncio.timeout(2.0):
+                await bootstrap.shutdown()
+        except Exception as e:
+            log.warning("could not leave the kubernetes Endpoints: %r", e)
         for c in caches:
             c._reset()
         for t in tasks:
@@ -228,6 +328,8 @@ async def serve(args: argparse.Namespace) -> None:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await t
         await etcd.close()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
         log.info("stopped")
 
 

@@ -10,8 +10,9 @@ kind (Kubernetes' generic registry), with a few per-kind rules:
   `status` subresource changes only `status`; generation moves on spec changes only; an
   object marked for deletion goes away when its last finalizer does;
 - patch: read, apply the patch, then an update at that resourceVersion, retried on conflict;
-- delete: preconditions, finalizers and deletionTimestamp, pod grace periods,
-  propagationPolicy as the Kubernetes finalizers `orphan` and `foregroundDeletion`.
+- delete: admission (the stored object), preconditions, finalizers and deletionTimestamp,
+  pod grace periods, propagationPolicy as the Kubernetes finalizers `orphan` and
+  `foregroundDeletion`.
 
 Every write is one etcd transaction, so a failed request never leaves half an object.
 """
@@ -40,7 +41,7 @@ from minik8s.api.selectors import (
 from minik8s.api.times import now_rfc3339, rfc3339
 from minik8s.api.validation import validate
 
-from .admission import CREATE, Admission, Attributes
+from .admission import CREATE, DELETE, Admission, Attributes
 from .storage.cached import CachedStorage, ListResult, Mutate, Preconditions
 from .storage.store import conflict
 
@@ -390,6 +391,7 @@ class Registry:
             current = await self.storage.get(info, namespace, name)
             meta = current["metadata"]
             preconditions.check(info, current)
+            await self.admission.validate(Attributes(DELETE, info, namespace, current))
             marked = mark_for_deletion(info, current, opts)
             try:
                 if marked is None:
@@ -419,6 +421,7 @@ class Registry:
     ) -> list[dict[str, Any]]:
         listed = await self.list_objects(info, namespace, selectors)
         deleted = []
+        refused: errors.Forbidden | None = None
         for obj in listed.items:
             meta = obj["metadata"]
             try:
@@ -426,6 +429,10 @@ class Registry:
                 deleted.append(gone)
             except errors.NotFound:
                 continue
+            except errors.Forbidden as e:
+                refused = refused or e  # the others still go, as Kubernetes' DeleteCollection
+        if refused is not None:
+            raise refused
         return deleted
 
 

@@ -1,9 +1,11 @@
-"""A container's environment: env, envFrom, valueFrom and $(VAR) expansion.
+"""A container's environment: env, envFrom, valueFrom, $(VAR) expansion and the Service
+variables (`svcenv.py`).
 
 `resolve_env()` is pure apart from `fetch(kind, namespace, name)`, which answers a
 ConfigMap or Secret (or None when it does not exist). A missing object or key that is not
 `optional` raises `ConfigError`, which keeps the container waiting with
-CreateContainerConfigError.
+CreateContainerConfigError. As in Kubernetes, `$(VAR)` may name a Service variable, and
+the Service variables come last, each unless the container sets that name itself.
 """
 
 from __future__ import annotations
@@ -75,7 +77,13 @@ def resource_value(container: Obj, resource: str, divisor: str | None = None) ->
 
 
 async def resolve_env(
-    pod: Obj, container: Obj, fetch: Fetch, *, pod_ip: str = "", host_ip: str = ""
+    pod: Obj,
+    container: Obj,
+    fetch: Fetch,
+    *,
+    pod_ip: str = "",
+    host_ip: str = "",
+    service_env: dict[str, str] | None = None,
 ) -> list[tuple[str, str]]:
     ns = pod["metadata"].get("namespace", "default")
     env: dict[str, str] = {}
@@ -102,7 +110,8 @@ async def resolve_env(
     for item in container.get("env") or []:
         name = item["name"]
         if "valueFrom" not in item:
-            env[name] = expand(str(item.get("value", "")), env)
+            known = {**service_env, **env} if service_env else env
+            env[name] = expand(str(item.get("value", "")), known)
             continue
         source = item["valueFrom"] or {}
         if "fieldRef" in source:
@@ -127,4 +136,5 @@ async def resolve_env(
                     raise ConfigError(f"couldn't find key {key} in {kind} {ns}/{ref.get('name')}")
                 env[name] = data[key]
                 break
-    return list(env.items())
+    extra = [(k, v) for k, v in (service_env or {}).items() if k not in env]
+    return list(env.items()) + extra

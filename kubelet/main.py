@@ -1,11 +1,12 @@
 """mk-kubelet: flags, wiring, and the daemon's root tasks.
 
 Root tasks (one event loop, see `minik8s.client.daemon`): node registration then the Lease
-and Node status loops (`kubelet.node`), the pod informer on
-`fieldSelector=spec.nodeName=<node>` whose handlers only hand pods to their workers
-(`kubelet.pods`), the PLEG relist, the status writer (`kubelet.status`), and the HTTP
-server on `--port` (`kubelet.server`). Shutdown stops the workers but leaves the pods
-running: the next kubelet adopts them.
+and Node status loops (`kubelet.node`, which registers the Node again if it is deleted),
+the pod informer on `fieldSelector=spec.nodeName=<node>` whose handlers only hand pods to
+their workers (`kubelet.pods`), the Service informer whose cache gives containers their
+Service variables (`kubelet.svcenv`), the PLEG relist, the status writer
+(`kubelet.status`), and the HTTP server on `--port` (`kubelet.server`). Shutdown stops
+the workers but leaves the pods running: the next kubelet adopts them.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 
 import uvicorn
 
+from minik8s.api.kinds.service import SERVICE
 from minik8s.api.quantity import parse_bytes, parse_cpu_millis
 from minik8s.client.config import ClientConfig, ConfigError
 from minik8s.client.daemon import Daemon, DaemonConfig, add_common_flags, parse_duration, run_daemon
@@ -27,12 +29,14 @@ from minik8s.client.rest import AsyncClient
 
 from .backoff import Backoff
 from .cri import Runtime
+from .env import ConfigError as EnvConfigError
 from .node import NODES, NodeAgent, NodeConfig, default_ip, hostname
 from .pods import PODS, Context, PodWorkers, pleg
 from .probes import Prober
 from .server import KubeletServer
 from .specs import PodSettings
 from .status import StatusManager
+from .svcenv import service_env
 
 log = logging.getLogger(__name__)
 Obj = dict[str, Any]
@@ -253,6 +257,8 @@ class Kubelet:
             pull_backoff=Backoff(args.restart_backoff, args.restart_backoff_max),
             resync_period=args.sync_frequency,
         )
+        self.service_informer = SharedInformer(self.client, SERVICE)
+        self.ctx.service_env = self._service_env
         self.workers = PodWorkers(self.ctx)
         self.ctx.prober = Prober(self.runtime, lambda uid, _msg: self.workers.wake(uid))
         self.informer = SharedInformer(
@@ -263,7 +269,9 @@ class Kubelet:
             self.client, NODES, field_selector=f"metadata.name={self.node_name}"
         )
         self.node_informer.add_handler(
-            self.node.node_changed, lambda _old, new: self.node.node_changed(new)
+            self.node.node_changed,
+            lambda _old, new: self.node.node_changed(new),
+            self.node.node_deleted,
         )
         self.server = KubeletServer(self.runtime, self._find_pod, self._pods)
         self._informer_task: asyncio.Task[None] | None = None
@@ -280,6 +288,13 @@ class Kubelet:
 
     def _on_delete(self, pod: Obj) -> None:
         self.workers.removed(pod)
+
+    def _service_env(self, pod: Obj) -> dict[str, str]:
+        if not self.service_informer.has_synced():
+            raise EnvConfigError(
+                "services have not yet been read at least once, cannot construct envvars"
+            )
+        return service_env(self.service_informer.store.list(), pod)
 
     def _find_pod(self, namespace: str, name: str) -> Obj | None:
         return self.informer.store.get_by_name(namespace, name)
@@ -329,12 +344,19 @@ class Kubelet:
     async def run_pods(self) -> None:
         if not await self._registered():
             return
-        self._informer_task = asyncio.create_task(self.informer.run(), name="pod informer")
+        services = asyncio.create_task(self.service_informer.run(), name="service informer")
         try:
+            # Containers need the Service variables: let the Services arrive first (bounded;
+            # a container started before then waits with CreateContainerConfigError).
+            await self.service_informer.wait_synced(10)
+            self._informer_task = asyncio.create_task(self.informer.run(), name="pod informer")
             await self._informer_task
         except asyncio.CancelledError:
             if not self.daemon.stopping.is_set():
                 raise
+        finally:
+            services.cancel()
+            await asyncio.gather(services, return_exceptions=True)
 
     async def run_status(self) -> None:
         writer = asyncio.create_task(self.statuses.run(), name="status writer")

@@ -7,6 +7,11 @@ lease-duration / 4 (10 s by default), and the Node's status (conditions Ready,
 MemoryPressure, DiskPressure, PIDPressure, addresses, node info, daemon endpoint) every
 `--node-status-update-frequency`, written through the status subresource (409 → re-read).
 When the Node gets a `spec.podCIDR` the runtime is told (UpdateRuntimeConfig) once.
+
+If the Node is deleted while the kubelet runs, the next status update (at once: the Node
+informer's delete handler wakes the status loop) finds it gone and registers it again.
+Kubernetes' kubelet does not: it registers once per process (`registrationCompleted`) and
+then only logs "error getting node" until it is restarted.
 """
 
 from __future__ import annotations
@@ -258,7 +263,11 @@ class NodeAgent:
 
     async def update_status(self) -> Obj:
         for _ in range(5):
-            node = await self.client.get(NODES, self.config.name)
+            try:
+                node = await self.client.get(NODES, self.config.name)
+            except errors.NotFound:
+                log.warning("node %s was deleted; registering it again", self.config.name)
+                return await self.register()
             await self._apply_pod_cidr(node)
             node["status"] = await self._status(node.get("status") or {})
             try:
@@ -276,6 +285,10 @@ class NodeAgent:
                 log.info("pod CIDR %s passed to the runtime", cidr)
             except Exception as e:
                 log.warning("runtime refused pod CIDR %s: %s", cidr, e)
+
+    def node_deleted(self, node: Obj) -> None:
+        """The Node informer's delete handler: register again without waiting."""
+        self._changed.set()
 
     def node_changed(self, node: Obj) -> None:
         """The Node informer's handler: a new podCIDR gets a status update at once."""

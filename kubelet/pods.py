@@ -110,6 +110,9 @@ class Context:
     resync_period: float = 10.0
     prober: Prober | None = None
     pulls: dict[str, asyncio.Lock] = field(default_factory=dict)
+    # The Service variables of a pod's containers (`svcenv.service_env` over the kubelet's
+    # Service informer); raises ConfigError before that informer has synced.
+    service_env: Callable[[Obj], dict[str, str]] | None = None
 
     async def fetch(self, kind: str, namespace: str, name: str) -> Obj | None:
         """A ConfigMap, Secret, PersistentVolumeClaim or PersistentVolume; None if absent."""
@@ -455,7 +458,15 @@ class Worker:
         if not await self._ensure_image(c, obs):
             return False
         try:
-            env = await resolve_env(self.pod, c, ctx.fetch, pod_ip=obs.pod_ip, host_ip=ctx.node_ip)
+            services = ctx.service_env(self.pod) if ctx.service_env is not None else None
+            env = await resolve_env(
+                self.pod,
+                c,
+                ctx.fetch,
+                pod_ip=obs.pod_ip,
+                host_ip=ctx.node_ip,
+                service_env=services,
+            )
             config = container_config(
                 self.pod,
                 c,

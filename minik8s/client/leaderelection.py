@@ -28,6 +28,14 @@ has stopped before anyone else may take over. A standby therefore takes over at 
 about L + 2P after the leader died (it may have seen the last renewal up to P late, and
 checks every P).
 
+Recovery: a Lease that disappears is created again. The leader does it at its next renewal
+and keeps leading; a standby that saw another holder treats the missing record like an
+unchanged one and creates the Lease only once that holder's duration has passed since it
+last saw it change, so a deleted Lease never hands the leadership to a standby while the
+leader is alive. When the Lease's namespace is missing (or being deleted), every contender
+keeps trying every P and says once that it waits for the namespace (the API server
+re-creates its system namespaces); a leader that cannot renew for D steps down as usual.
+
 Concurrency model: `run()` is one asyncio task; while leading it runs two child tasks,
 the caller's work and the renew loop, and whichever ends first ends the other.
 """
@@ -130,6 +138,8 @@ class LeaderElector:
         self._lease: dict[str, Any] | None = None  # the Lease as last read or written
         self._observed_key: tuple[Any, ...] | None = None
         self._observed_at = 0.0
+        self._observed_duration = 0.0
+        self._waiting_for_namespace = False
         self._renewed_at = 0.0  # when the last successful acquire/renew started
         self._on_new_leader: Callable[[str], Any] | None = None
 
@@ -231,6 +241,7 @@ class LeaderElector:
         if key != self._observed_key:
             self._observed_key = key
             self._observed_at = self._clock()
+        self._observed_duration = float(spec.get("leaseDurationSeconds") or self._duration())
         holder = spec.get("holderIdentity") or ""
         if holder and holder != self.observed_leader and self._on_new_leader is not None:
             try:
@@ -244,6 +255,8 @@ class LeaderElector:
         try:
             lease = await self.client.get(LEASES, cfg.lock_name, cfg.namespace)
         except errors.NotFound:
+            if self._other_holder_may_be_alive():
+                return False
             spec = decide({}, self.identity, True, now_rfc3339(micro=True), self._duration())
             assert spec is not None
             body = {
@@ -256,6 +269,16 @@ class LeaderElector:
                 created = await self.client.create(LEASES, body, cfg.namespace)
             except errors.AlreadyExists:
                 return False
+            except (errors.NotFound, errors.Forbidden) as e:
+                if e.kind != "namespaces":
+                    raise
+                if not self._waiting_for_namespace:
+                    log.warning("%s: waiting for namespace %s: %s", self.identity, cfg.namespace, e)
+                self._waiting_for_namespace = True
+                return False
+            if self._waiting_for_namespace:
+                log.info("%s: namespace %s is back", self.identity, cfg.namespace)
+                self._waiting_for_namespace = False
             self._lease = created
             self._observe(created)
             return True
@@ -275,6 +298,15 @@ class LeaderElector:
         self._lease = updated
         self._observe(updated)
         return True
+
+    def _other_holder_may_be_alive(self) -> bool:
+        """The Lease is gone: may someone else still be leading on the record we last saw?"""
+        if self.is_leader or self._observed_key is None:
+            return False
+        holder = self._observed_key[0] or ""
+        if holder in ("", self.identity):
+            return False
+        return self._clock() < self._observed_at + self._observed_duration
 
     async def _release(self) -> None:
         lease = self._lease

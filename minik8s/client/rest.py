@@ -12,8 +12,11 @@ not be made (refused, DNS, connect timeout) is retried for every verb, since the
 saw the request; a broken connection, a timeout, or an answer of 429 / 5xx is retried for the
 idempotent verbs GET, PUT, DELETE, PATCH only (and 429 for POST too: the server did not act
 on it). The wait doubles from `backoff` up to `max_backoff`, with jitter, and is at least what a
-`Retry-After` header asks. Every call has `config.timeout`; a watch's read timeout is
-its `timeout_seconds` plus that (or none without `timeout_seconds`).
+`Retry-After` header asks. A 429 that carries `Retry-After` (the API server's overload
+answer) is retried as client-go does: up to `THROTTLE_RETRIES` (10) times whatever
+`retries` says, each after the seconds it asks (capped at 30). Every call has
+`config.timeout`; a watch's read timeout is its `timeout_seconds` plus that (or none
+without `timeout_seconds`).
 
 Errors: a non-2xx answer raises the `minik8s.api.errors.APIError` subclass its `Status`
 body names (`NotFound`, `Conflict`, `AlreadyExists`, `Gone`, `Invalid` with `.causes`, …),
@@ -56,6 +59,7 @@ PATCH_TYPES = {
 TABLE_ACCEPT = "application/json;as=Table;v=v1;g=meta.k8s.io, application/json"
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "PATCH"})
 _RETRY_AFTER_CAP = 30.0
+THROTTLE_RETRIES = 10  # client-go's maxRetries for answers with Retry-After
 
 # `list` is also a method name in the client classes, so their annotations use this.
 Objects = list[dict[str, Any]]
@@ -407,7 +411,8 @@ class _Base:
         """Seconds to wait before trying again after a failed `attempt` (a transport
         `failure` or an answer with status `code`), or None to give up: the module
         docstring's policy, shared by every send loop."""
-        if attempt >= self.retries:
+        throttled = failure is None and code == 429 and retry_after is not None
+        if attempt >= (max(self.retries, THROTTLE_RETRIES) if throttled else self.retries):
             return None
         if failure is not None:
             retry = _retryable_error(method, failure)

@@ -69,6 +69,13 @@ KUBELET_ARGS = shlex.split(os.environ.get("MINIK8S_KUBELET_ARGS", ""))
 PROXY_ARGS = shlex.split(os.environ.get("MINIK8S_PROXY_ARGS", ""))
 APISERVER_ARGS = shlex.split(os.environ.get("MINIK8S_APISERVER_ARGS", ""))
 NODE_READY_TIMEOUT = float(os.environ.get("MINIK8S_NODE_READY_TIMEOUT", "120"))
+# Pods reach the API server through the `kubernetes` Service, whose endpoint is the address
+# the API server advertises. Loopback does not work from a pod and eth0's address would
+# expose the API server to the network, so `make up` gives it a host-only address of its
+# own: a /32 on an empty bridge (reachable from this machine's pods and namespaces, never
+# routed off the machine). MINIK8S_API_POD_ADDRESS="" turns this off.
+API_LINK = os.environ.get("MINIK8S_API_LINK", "mk-api0")
+API_POD_ADDRESS = os.environ.get("MINIK8S_API_POD_ADDRESS", "10.250.254.1")
 
 # Start order; `down` stops in reverse, so clients go before what they depend on.
 COMPONENTS = ("etcd", "apiserver", "controller-manager", "scheduler", "cri", "kubelet", "proxy")
@@ -273,6 +280,7 @@ def _command(state: Path, name: str) -> tuple[list[str], Callable[[], bool]]:
         extra = [
             "--scheduler-health-address", f"127.0.0.1:{SCHEDULER_HEALTH_PORT}",
             "--controller-manager-health-address", f"127.0.0.1:{CM_HEALTH_PORT}",
+            *api_address_flags(ensure_api_link()),
             *APISERVER_ARGS,
         ]  # fmt: skip
         cmd = processes.apiserver_command(etcd_url, API_PORT, extra)
@@ -319,6 +327,37 @@ def _command(state: Path, name: str) -> tuple[list[str], Callable[[], bool]]:
         url = f"http://127.0.0.1:{PROXY_HEALTH_PORT}/healthz"
         return cmd, lambda: processes.http_ok(url)
     raise ValueError(name)
+
+
+def api_address_flags(pod_address: str | None) -> list[str]:
+    """The API server listens on loopback (the daemons, kubectl) and on the host-only
+    address it advertises to pods; without one it stays on loopback alone."""
+    if not pod_address:
+        return ["--bind-address", "127.0.0.1"]
+    return ["--bind-address", f"127.0.0.1,{pod_address}", "--advertise-address", pod_address]
+
+
+def ensure_api_link() -> str | None:
+    """Make the host-only link and address of `API_POD_ADDRESS` (idempotent); None when
+    switched off or impossible here (not root), and pods then cannot reach the API."""
+    if not API_POD_ADDRESS:
+        return None
+    steps = [
+        ["ip", "link", "add", API_LINK, "type", "bridge"],
+        ["ip", "link", "set", API_LINK, "up"],
+        ["ip", "addr", "replace", f"{API_POD_ADDRESS}/32", "dev", API_LINK],
+    ]
+    exists = subprocess.run(["ip", "link", "show", API_LINK], capture_output=True).returncode == 0
+    for cmd in steps[1:] if exists else steps:
+        done = subprocess.run(cmd, capture_output=True, text=True)
+        if done.returncode != 0:
+            _say(
+                "apiserver",
+                f"cannot give pods an address of the API server ({' '.join(cmd)}: "
+                f"{done.stderr.strip()}); it listens on loopback only",
+            )
+            return None
+    return API_POD_ADDRESS
 
 
 def _start(state: Path, name: str) -> int:

@@ -343,3 +343,49 @@ def test_async_watch_is_an_async_iterator() -> None:
             return [ev["type"] async for ev in c.watch(CMS)]
 
     assert asyncio.run(main()) == ["ADDED", "DELETED"]
+
+
+# ---------------------------------------------------------------------------- overload (429)
+
+
+def _throttled(after: str = "1") -> httpx.Response:
+    body = status(429, "TooManyRequests", "Too many requests, please try again later.")
+    return httpx.Response(429, json=body, headers={"Retry-After": after})
+
+
+def test_429_with_retry_after_waits_as_asked_up_to_ten_times() -> None:
+    rec = Recorder(*[_throttled("2")] * 4, ok(code=201))
+    c, sleeps = client(rec, retries=1, backoff=0.01)
+    c.create(CMS, {"metadata": {"name": "x"}})  # more tries than `retries`: client-go's 10
+    assert len(rec.requests) == 5
+    assert len(sleeps) == 4 and all(2 <= s <= 2.02 for s in sleeps)
+
+    rec = Recorder(_throttled("1"))  # the server stays overloaded: bounded
+    c, sleeps = client(rec, retries=1, backoff=0.01)
+    with pytest.raises(errors.TooManyRequests) as info:
+        c.get(CMS, "x")
+    assert len(rec.requests) == 11 and len(sleeps) == 10
+    assert info.value.code == 429
+
+
+def test_async_client_backs_off_on_429_too() -> None:
+    async def main() -> list[float]:
+        rec = Recorder(_throttled("3"), _throttled("1"), ok())
+        c = AsyncClient(
+            ClientConfig(server="http://api.test"),
+            transport=httpx.MockTransport(rec),
+            retries=0,
+        )
+        sleeps: list[float] = []
+
+        async def fake_sleep(s: float) -> None:
+            sleeps.append(s)
+
+        c._sleep = fake_sleep
+        async with c:
+            assert await c.get(CMS, "x") == {"kind": "ConfigMap"}
+        assert len(rec.requests) == 3
+        return sleeps
+
+    sleeps = asyncio.run(main())
+    assert sleeps[0] >= 3 and 1 <= sleeps[1] < 3

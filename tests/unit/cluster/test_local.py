@@ -65,3 +65,15 @@ def test_not_root_names_the_missing_packages_in_one_line(
         local._install_packages(tmp_path)
     assert str(err.value).startswith("missing etcd-server: run `make up` as root")
     assert "\n" not in str(err.value)
+
+
+def test_the_api_server_listens_where_pods_reach_it() -> None:
+    from minik8s.cluster.local import api_address_flags
+
+    assert api_address_flags("10.250.254.1") == [
+        "--bind-address",
+        "127.0.0.1,10.250.254.1",
+        "--advertise-address",
+        "10.250.254.1",
+    ]
+    assert api_address_flags(None) == ["--bind-address", "127.0.0.1"]
