@@ -94,8 +94,10 @@ class Strategy:
     whether the object goes at once or is marked (`on_mark_for_deletion`), and
     `holds_deletion` again whether a marked object without finalizers may go.
 
-    Every hook is pure: it reads or changes only the objects it is handed. The base class
-    is the kind that has no rules of its own (a ConfigMap without its immutability, say).
+    Every hook is pure: it reads or changes only the objects it is handed. Most kinds are
+    plain data: `Strategy(default=_default, validate=_validate, ...)`; a kind whose rules
+    need more hooks (Pod, Namespace, Service) subclasses it. `Strategy()` is a kind with
+    no rules of its own.
     """
 
     # Create drops a client's `status` (controllers and kubelets own it).
@@ -103,24 +105,53 @@ class Strategy:
     # Objects are written with an expiring etcd lease (Events, `--event-ttl`).
     expires: bool = False
 
+    def __init__(
+        self,
+        *,
+        default: Callable[[Obj], None] | None = None,
+        validate: Callable[[Obj, Errs], None] | None = None,
+        validate_update: Callable[[Obj, Obj, Errs], None] | None = None,
+        name_errors: Callable[[str], list[str]] | None = None,
+        prepare_for_create: Callable[[Obj], None] | None = None,
+        reset_status_on_create: bool | None = None,
+        expires: bool | None = None,
+    ) -> None:
+        self._default = default
+        self._validate = validate
+        self._validate_update = validate_update
+        self._name_errors = name_errors or dns1123_subdomain_errors
+        self._prepare_for_create = prepare_for_create
+        if reset_status_on_create is not None:
+            self.reset_status_on_create = reset_status_on_create
+        if expires is not None:
+            self.expires = expires
+
     def name_errors(self, name: str) -> list[str]:
         """What is wrong with `name` as this kind's name (Kubernetes: a DNS-1123 subdomain)."""
-        return dns1123_subdomain_errors(name)
+        return self._name_errors(name)
 
     def prepare_for_create(self, obj: Obj) -> None:
         """Server-owned changes before defaulting (metadata is already filled in)."""
+        if self._prepare_for_create is not None:
+            self._prepare_for_create(obj)
 
     def prepare_for_update(self, new: Obj, old: Obj) -> None:
         """Carry over what a replace may leave out or may not change (spec updates only)."""
 
     def default(self, obj: Obj) -> None:
         """Kubernetes' defaults, in place; idempotent and never raises on bad input."""
+        if self._default is not None:
+            self._default(obj)
 
     def validate(self, obj: Obj, errs: Errs) -> None:
         """Append a Cause for every invalid field of the (defaulted) object."""
+        if self._validate is not None:
+            self._validate(obj, errs)
 
     def validate_update(self, new: Obj, old: Obj, errs: Errs) -> None:
         """Append a Cause for every change an update may not make (immutable fields)."""
+        if self._validate_update is not None:
+            self._validate_update(new, old, errs)
 
     def grace_period(self, obj: Obj, requested: int | None) -> int:
         """Seconds a deletion waits for someone (a kubelet) before the object may go."""

@@ -233,19 +233,6 @@ def _validate(obj: Obj, errs: Errs) -> None:
         )
 
 
-class DeploymentStrategy(Strategy):
-    reset_status_on_create = True
-
-    def default(self, obj: Obj) -> None:
-        _default(obj)
-
-    def validate(self, obj: Obj, errs: Errs) -> None:
-        _validate(obj, errs)
-
-    def validate_update(self, new: Obj, old: Obj, errs: Errs) -> None:
-        validate_selector_update(new, old, errs)
-
-
 # --------------------------------------------------------------------------- table
 
 
@@ -302,5 +289,10 @@ DEPLOYMENT = ResourceInfo(
         DEFINITIONS,
     ),
     printer=Printer(_COLUMNS, _row),
-    strategy=DeploymentStrategy(),
+    strategy=Strategy(
+        default=_default,
+        validate=_validate,
+        validate_update=validate_selector_update,
+        reset_status_on_create=True,
+    ),
 )

@@ -197,14 +197,6 @@ _COLUMNS = (
 # --------------------------------------------------------------------------- the kind
 
 
-class EndpointsStrategy(Strategy):
-    def default(self, obj: Obj) -> None:
-        _default(obj)
-
-    def validate(self, obj: Obj, errs: Errs) -> None:
-        _validate(obj, errs)
-
-
 ENDPOINTS = ResourceInfo(
     "",
     "v1",
@@ -226,5 +218,8 @@ ENDPOINTS = ResourceInfo(
         DEFINITIONS,
     ),
     printer=Printer(_COLUMNS, _row),
-    strategy=EndpointsStrategy(),
+    strategy=Strategy(
+        default=_default,
+        validate=_validate,
+    ),
 )

@@ -112,13 +112,6 @@ _COLUMNS = (
 # --------------------------------------------------------------------------- the kind
 
 
-class EventStrategy(Strategy):
-    expires = True
-
-    def validate(self, obj: Obj, errs: Errs) -> None:
-        _validate(obj, errs)
-
-
 EVENT = ResourceInfo(
     "",
     "v1",
@@ -196,5 +189,8 @@ EVENT = ResourceInfo(
         "source": ("source.component", ""),
         "type": ("type", ""),
     },
-    strategy=EventStrategy(),
+    strategy=Strategy(
+        validate=_validate,
+        expires=True,
+    ),
 )

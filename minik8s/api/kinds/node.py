@@ -441,14 +441,6 @@ _COLUMNS = (
 # --------------------------------------------------------------------------- the kind
 
 
-class NodeStrategy(Strategy):
-    def default(self, obj: Obj) -> None:
-        _default(obj)
-
-    def validate(self, obj: Obj, errs: Errs) -> None:
-        _validate(obj, errs)
-
-
 NODE = ResourceInfo(
     "",
     "v1",
@@ -478,5 +470,8 @@ NODE = ResourceInfo(
     selectable={
         "spec.unschedulable": ("spec.unschedulable", "false"),
     },
-    strategy=NodeStrategy(),
+    strategy=Strategy(
+        default=_default,
+        validate=_validate,
+    ),
 )

@@ -558,19 +558,6 @@ def _default(obj: Obj) -> None:
         set_default(status, "phase", "Available")
 
 
-class PersistentVolumeStrategy(Strategy):
-    reset_status_on_create = True
-
-    def default(self, obj: Obj) -> None:
-        _default(obj)
-
-    def validate(self, obj: Obj, errs: Errs) -> None:
-        _validate(obj, errs)
-
-    def validate_update(self, new: Obj, old: Obj, errs: Errs) -> None:
-        _validate_update(new, old, errs)
-
-
 # --------------------------------------------------------------------------- table
 
 _ACCESS_MODE_SHORT = {
@@ -645,5 +632,10 @@ PERSISTENT_VOLUME = ResourceInfo(
         DEFINITIONS,
     ),
     printer=Printer(_COLUMNS, _row),
-    strategy=PersistentVolumeStrategy(),
+    strategy=Strategy(
+        default=_default,
+        validate=_validate,
+        validate_update=_validate_update,
+        reset_status_on_create=True,
+    ),
 )

@@ -270,19 +270,6 @@ def _default(obj: Obj) -> None:
         set_default(status, "phase", "Pending")
 
 
-class PersistentVolumeClaimStrategy(Strategy):
-    reset_status_on_create = True
-
-    def default(self, obj: Obj) -> None:
-        _default(obj)
-
-    def validate(self, obj: Obj, errs: Errs) -> None:
-        _validate(obj, errs)
-
-    def validate_update(self, new: Obj, old: Obj, errs: Errs) -> None:
-        _validate_update(new, old, errs)
-
-
 # --------------------------------------------------------------------------- table
 
 
@@ -339,5 +326,10 @@ PERSISTENT_VOLUME_CLAIM = ResourceInfo(
         DEFINITIONS,
     ),
     printer=Printer(_COLUMNS, _row),
-    strategy=PersistentVolumeClaimStrategy(),
+    strategy=Strategy(
+        default=_default,
+        validate=_validate,
+        validate_update=_validate_update,
+        reset_status_on_create=True,
+    ),
 )

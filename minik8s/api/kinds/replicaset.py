@@ -121,19 +121,6 @@ def _validate(obj: Obj, errs: Errs) -> None:
     validate_workload(spec, errs, "replicaset")
 
 
-class ReplicaSetStrategy(Strategy):
-    reset_status_on_create = True
-
-    def default(self, obj: Obj) -> None:
-        _default(obj)
-
-    def validate(self, obj: Obj, errs: Errs) -> None:
-        _validate(obj, errs)
-
-    def validate_update(self, new: Obj, old: Obj, errs: Errs) -> None:
-        validate_selector_update(new, old, errs)
-
-
 # --------------------------------------------------------------------------- table
 
 
@@ -192,5 +179,10 @@ REPLICA_SET = ResourceInfo(
     selectable={
         "status.replicas": ("status.replicas", "0"),
     },
-    strategy=ReplicaSetStrategy(),
+    strategy=Strategy(
+        default=_default,
+        validate=_validate,
+        validate_update=validate_selector_update,
+        reset_status_on_create=True,
+    ),
 )

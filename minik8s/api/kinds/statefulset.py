@@ -345,19 +345,6 @@ def _validate_update(obj: Obj, old: Obj, errs: Errs) -> None:
         errs.append(forbidden("spec", _UPDATE_MSG))
 
 
-class StatefulSetStrategy(Strategy):
-    reset_status_on_create = True
-
-    def default(self, obj: Obj) -> None:
-        _default(obj)
-
-    def validate(self, obj: Obj, errs: Errs) -> None:
-        _validate(obj, errs)
-
-    def validate_update(self, new: Obj, old: Obj, errs: Errs) -> None:
-        _validate_update(new, old, errs)
-
-
 # --------------------------------------------------------------------------- table
 
 
@@ -402,5 +389,10 @@ STATEFUL_SET = ResourceInfo(
         DEFINITIONS,
     ),
     printer=Printer(_COLUMNS, _row),
-    strategy=StatefulSetStrategy(),
+    strategy=Strategy(
+        default=_default,
+        validate=_validate,
+        validate_update=_validate_update,
+        reset_status_on_create=True,
+    ),
 )
