@@ -257,7 +257,7 @@ class Registry:
     ) -> dict[str, Any]:
         check_identity(info, namespace, name, body)
         current = await self.storage.get(info, namespace, name)
-        wanted_rv = str(body.get("metadata", {}).get("resourceVersion") or "")
+        wanted_rv = str((body.get("metadata") or {}).get("resourceVersion") or "")
         if wanted_rv and wanted_rv != current["metadata"]["resourceVersion"]:
             raise conflict(info, name)
         return await self._update_from(info, current, body, subresource, dry_run)
@@ -511,6 +511,10 @@ def merge_for_update(
     cur_meta = current["metadata"]
     if subresource == "status":
         merged = copy.deepcopy(current)
+        status = new.get("status")
+        if status is not None and not isinstance(status, dict):
+            cause = errors.invalid("status", status, "must be an object")
+            raise errors.invalid_object(info.kind, info.group, cur_meta["name"], [cause])
         if "status" in new:
             merged["status"] = new["status"]
         else:
@@ -534,7 +538,7 @@ def merge_for_update(
     if cur_meta.get("deletionTimestamp"):
         # Finalizers may only be removed once deletion started.
         old = set(cur_meta.get("finalizers") or [])
-        added = [f for f in meta.get("finalizers") or [] if f not in old]
+        added = [f for f in meta.get("finalizers") or [] if isinstance(f, str) and f not in old]
         if added:
             raise errors.invalid_object(
                 info.kind,
