@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 import traceback
 from collections.abc import AsyncIterator, Awaitable
@@ -476,6 +477,8 @@ class APIServer:
             limit = int(q.get("limit") or 0)
         except ValueError:
             raise errors.BadRequest(f"invalid limit: {q.get('limit')}") from None
+        if limit >= 2**63:  # an int64 in Kubernetes (and in etcd's range request)
+            raise errors.BadRequest(f"invalid limit: {q.get('limit')}")
         result = await self.registry.list_objects(
             t.info,
             t.namespace,
@@ -518,6 +521,8 @@ class APIServer:
         bookmarks = q.get("allowWatchBookmarks") in ("true", "1")
         try:
             timeout = float(q.get("timeoutSeconds") or 1800)
+            if not math.isfinite(timeout):
+                raise ValueError("not a finite number")
         except ValueError:
             raise errors.BadRequest(f"invalid timeoutSeconds: {q.get('timeoutSeconds')}") from None
         form = wants(request)

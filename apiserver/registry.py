@@ -45,6 +45,7 @@ from .storage.store import conflict
 
 _GENERATE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 _SERVER_META = ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds")
+_CENTURY = 100 * 365 * 24 * 3600  # seconds
 MERGE_PATCH = "application/merge-patch+json"
 JSON_PATCH = "application/json-patch+json"
 STRATEGIC_PATCH = "application/strategic-merge-patch+json"
@@ -107,6 +108,8 @@ class DeleteOptions:
                 opts.grace_period_seconds = int(grace)
             except (TypeError, ValueError):
                 raise errors.BadRequest(f"invalid gracePeriodSeconds: {grace!r}") from None
+            if not -(2**63) <= opts.grace_period_seconds < 2**63:  # an int64 in Kubernetes
+                raise errors.BadRequest(f"invalid gracePeriodSeconds: {grace!r}")
         policy = body.get("propagationPolicy") or query.get("propagationPolicy")
         orphan = body.get("orphanDependents", query.get("orphanDependents"))
         if policy is None and orphan is not None:
@@ -603,9 +606,9 @@ def mark_for_deletion(
     if not mmeta.get("deletionTimestamp") or grace < int(
         mmeta.get("deletionGracePeriodSeconds") or 0
     ):
-        mmeta["deletionTimestamp"] = (now + dt.timedelta(seconds=grace)).strftime(
-            "%Y-%m-%dT%H:%M:%SZ"
-        )
+        # A timestamp ends in year 9999: a longer grace period waits a century instead.
+        wait = dt.timedelta(seconds=min(grace, _CENTURY))
+        mmeta["deletionTimestamp"] = (now + wait).strftime("%Y-%m-%dT%H:%M:%SZ")
         mmeta["deletionGracePeriodSeconds"] = grace
     if finalizers:
         mmeta["finalizers"] = finalizers

@@ -140,7 +140,8 @@ def _fuzz(url: str, document: str, seconds: int, report: Path) -> tuple[int, lis
     return sent, failures, run.stdout[-3000:] + run.stderr[-3000:]
 
 
-@pytest.mark.timeout(600)
+# Start-up and the schemathesis runs, with room: about 450 operations in all.
+@pytest.mark.timeout(int(300 + 900 * SECONDS_PER_OPERATION))
 def test_fuzzing_every_operation_finds_no_server_error(server: str, tmp_path: Path) -> None:
     with httpx.Client(base_url=server, timeout=10) as api:
         _seed(api)

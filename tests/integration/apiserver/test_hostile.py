@@ -277,3 +277,33 @@ def test_server_keeps_answering_during_the_attack(
     assert not failures, failures
     assert codes == [attack.code] * (rounds * attackers)
     assert max(latencies) < 1.0, (len(latencies), max(latencies))
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "limit=99999999999999999999",
+        "watch=true&timeoutSeconds=1e999",
+        "watch=true&timeoutSeconds=nan",
+    ],
+)
+def test_out_of_range_list_parameters_are_400(api: httpx.Client, ns: str, query: str) -> None:
+    r = api.get(f"/api/v1/namespaces/{ns}/configmaps?{query}")
+    assert r.status_code == 400, r.text
+    assert r.json()["reason"] == "BadRequest"
+
+
+def test_grace_periods_out_of_range(api: httpx.Client, ns: str) -> None:
+    pods = f"/api/v1/namespaces/{ns}/pods"
+    for name in ("a", "b", "c"):
+        assert api.post(pods, json=manifest("pods", name)).status_code == 201
+        binding = {"metadata": {"name": name}, "target": {"kind": "Node", "name": "nowhere"}}
+        assert api.post(f"{pods}/{name}/binding", json=binding).status_code == 201
+    r = api.delete(f"{pods}/a?gracePeriodSeconds=99999999999999999999")
+    assert r.status_code == 400, r.text
+    r = api.request("DELETE", f"{pods}/b", content=b'{"gracePeriodSeconds": 1e300}', headers=JSON)
+    assert r.status_code == 400, r.text
+    # The largest int64 is a valid grace period: a bound pod waits (a century at most).
+    r = api.delete(f"{pods}/c?gracePeriodSeconds={2**63 - 1}")
+    assert r.status_code == 202, r.text
+    assert r.json()["metadata"]["deletionTimestamp"] < "2200"
