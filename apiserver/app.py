@@ -362,7 +362,7 @@ class APIServer:
         assert isinstance(exc, HTTPException)
         if exc.status_code == 405:
             allowed = (exc.headers or {}).get("Allow", "")
-            return status_response(MethodNotAllowed([m.strip() for m in allowed.split(",")]))
+            return status_response(MethodNotAllowed(sorted(m.strip() for m in allowed.split(","))))
         if exc.status_code == 404:
             return status_response(
                 errors.NotFound("the server could not find the requested resource")

@@ -307,3 +307,42 @@ def test_grace_periods_out_of_range(api: httpx.Client, ns: str) -> None:
     r = api.delete(f"{pods}/c?gracePeriodSeconds={2**63 - 1}")
     assert r.status_code == 202, r.text
     assert r.json()["metadata"]["deletionTimestamp"] < "2200"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("PUT", "/api/v1/namespaces/{ns}/configmaps", "GET, POST, DELETE"),
+        ("PATCH", "/apis/apps/v1/namespaces/{ns}/deployments", "GET, POST, DELETE"),
+        ("POST", "/api/v1/namespaces/{ns}/configmaps/x", "GET, PUT, PATCH, DELETE"),
+        ("POST", "/api/v1/configmaps", "GET"),
+        ("DELETE", "/api/v1/pods", "GET"),
+        ("DELETE", "/api/v1/namespaces/{ns}/pods/x/status", "GET, PUT, PATCH"),
+        ("GET", "/api/v1/namespaces/{ns}/pods/x/eviction", "POST"),
+        ("DELETE", "/api/v1/namespaces/{ns}/pods/x/binding", "POST"),
+        ("POST", "/api/v1/componentstatuses", "GET"),
+        ("DELETE", "/apis/metrics.k8s.io/v1beta1/nodes/x", "GET"),
+        ("POST", "/version", "GET, HEAD"),
+    ],
+)
+def test_methods_a_path_does_not_serve_are_405(
+    api: httpx.Client, ns: str, method: str, path: str, allow: str
+) -> None:
+    r = api.request(method, path.format(ns=ns), content=b"{}", headers=JSON)
+    assert r.status_code == 405, r.text
+    assert r.headers["allow"] == allow
+    status = r.json()
+    assert status["reason"] == "MethodNotAllowed"
+    assert status["message"] == "the server does not allow this method on the requested resource"
+
+
+def test_unknown_paths_and_unacceptable_types_answer_a_status(api: httpx.Client, ns: str) -> None:
+    for path in ("/nope", f"/api/v1/namespaces/{ns}/pods/x/nope", "/apis/nope/v1/things"):
+        r = api.get(path)
+        assert r.status_code == 404 and r.json()["reason"] == "NotFound", (path, r.text)
+    r = api.get(f"/api/v1/namespaces/{ns}/configmaps", headers={"Accept": "text/html"})
+    assert r.status_code == 406 and r.json()["reason"] == "NotAcceptable"
+    # What Kubernetes clients send is served (as JSON).
+    for accept in ("application/yaml", "application/vnd.kubernetes.protobuf, */*", "*/*"):
+        r = api.get(f"/api/v1/namespaces/{ns}/configmaps", headers={"Accept": accept})
+        assert r.status_code == 200, (accept, r.text)
