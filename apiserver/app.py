@@ -3,7 +3,11 @@
 One catch-all route parses `/api/v1/...` and `/apis/{group}/{version}/...` itself (faster
 and clearer than one route per kind and verb) and hands the request to the registry. Every
 failure leaves as a `Status` body with the matching code; a watch that cannot start answers
-200 with one ERROR event, as kube-apiserver does, so clients relist on 410.
+200 with one ERROR event, as kube-apiserver does, so clients relist on 410. Routing answers
+what Kubernetes' router does: 404 for an unknown resource or subresource, 405 (with
+`Allow`) for a method the path does not serve, 406 for an Accept header it cannot satisfy;
+a 500 is left for faults of the server itself, and each distinct one is logged with its
+traceback once.
 
 Concurrency: all handlers run on the uvicorn event loop; a watch is one streaming response
 fed by a `Subscriber` queue of the resource's watch cache (or, for versions older than the
@@ -13,16 +17,18 @@ cache window, by its own etcd watch).
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
+import math
 import time
-from collections.abc import AsyncIterator
+import traceback
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
@@ -32,11 +38,14 @@ from minik8s.api.resources import ResourceInfo, lookup
 from . import componentstatus, discovery, metricsapi, subresources, tables
 from .http import (
     JSON,
-    MAX_BODY,
+    METHOD_NOT_ALLOWED,
+    MethodNotAllowed,
+    check_accept,
     dumps,
     json_response,
     partial_metadata,
     read_body,
+    read_object,
     status_response,
     wants,
 )
@@ -52,6 +61,26 @@ from .storage.cacher import ADDED, DELETED, MODIFIED, CacheEvent
 from .storage.etcd import Compacted, EtcdError, EtcdUnavailable
 
 log = logging.getLogger(__name__)
+
+# What each HTTP method is on a collection and on one object; a kind serves those of its
+# `verbs`, every other method is 405 (Kubernetes registers no route for it).
+_COLLECTION_VERBS = {"GET": "list", "POST": "create", "DELETE": "deletecollection"}
+_ITEM_VERBS = {"GET": "get", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}
+# The methods of each subresource (the verbs discovery lists for it).
+_SUBRESOURCE_METHODS = {
+    "status": ("GET", "PUT", "PATCH"),
+    "scale": ("GET", "PUT", "PATCH"),
+    "binding": ("POST",),
+    "eviction": ("POST",),
+    "log": ("GET",),
+    "exec": ("GET", "POST"),
+    "finalize": ("PUT",),
+}
+_SUBRESOURCE_VERBS = {"GET": "get", "POST": "create", "PUT": "update", "PATCH": "patch"}
+# Subresources that answer text or streams rather than API objects (no Accept check).
+_TEXT_SUBRESOURCES = frozenset({"log", "exec"})
+# Distinct faults whose traceback was logged; later occurrences get one line.
+_MAX_FAULTS = 1000
 
 
 @dataclass
@@ -124,9 +153,12 @@ class APIServer:
         self.component_statuses = componentstatus.ComponentStatuses(
             component_addresses or componentstatus.DEFAULT_ADDRESSES, registry.storage.etcd.status
         )
+        self.faults: set[tuple[str, str, int]] = set()
         self.app = FastAPI(
             title="minik8s API server", docs_url=None, redoc_url=None, openapi_url=None
         )
+        # Unknown paths and methods outside the resource paths answer a `Status` too.
+        self.app.add_exception_handler(HTTPException, self.http_error)
         self.app.add_route("/healthz", self.healthz, methods=["GET"])
         self.app.add_route("/livez", self.livez, methods=["GET"])
         self.app.add_route("/readyz", self.readyz, methods=["GET"])
@@ -271,17 +303,24 @@ class APIServer:
                 raise errors.NotFound("the server could not find the requested resource")
             if not is_core and parts[0] == metricsapi.GROUP:
                 resource = metricsapi.resource_label(parts)
-                response = await self.metrics_api.handle(request, parts[1:])
+                check_accept(request)
+                response = await _read_only(request, self.metrics_api.handle(request, parts[1:]))
             elif is_core and parts[:2] == ["v1", "componentstatuses"]:
                 resource, verb = parts[1], "get" if len(parts) > 2 else "list"
-                body = await self.component_statuses.serve(
-                    request.method, parts[2:], wants(request) == "Table"
+                check_accept(request)
+                body = await _read_only(
+                    request,
+                    self.component_statuses.serve(
+                        request.method, parts[2:], wants(request) == "Table"
+                    ),
                 )
                 response = json_response(body)
             else:
-                target = parse_path(parts if is_core else parts)
+                target = parse_path(parts)
                 resource, sub = target.info.plural, target.subresource or ""
                 verb = self._verb(request, target)
+                if sub not in _TEXT_SUBRESOURCES:
+                    check_accept(request)
                 response = await self._dispatch(request, target, verb)
         except errors.APIError as e:
             response = status_response(e)
@@ -295,9 +334,9 @@ class APIServer:
         except Compacted:
             response = status_response(errors.Gone("the requested resourceVersion is too old"))
         except EtcdError as e:
-            response = status_response(errors.InternalError(f"etcd error: {e}"))
-        except Exception:
-            log.exception("unhandled error in %s %s", request.method, request.url.path)
+            response = status_response(_etcd_error(e))
+        except Exception as e:
+            self._log_fault(request, e)
             response = status_response(errors.InternalError("an internal error occurred"))
         if verb != "watch":
             self.metrics.observe(verb, resource, sub, response.status_code, started)
@@ -305,22 +344,51 @@ class APIServer:
             self.metrics.count(verb, resource, sub, response.status_code)
         return response
 
+    def _log_fault(self, request: Request, e: Exception) -> None:
+        """The traceback once per distinct fault (type and innermost line), then one line:
+        a client repeating a request that trips a bug cannot flood the log."""
+        frames = traceback.extract_tb(e.__traceback__)
+        filename, line = (frames[-1].filename, frames[-1].lineno or 0) if frames else ("", 0)
+        key = (type(e).__name__, filename, line)
+        what = f"unhandled error in {request.method} {request.url.path}"
+        if key in self.faults or len(self.faults) >= _MAX_FAULTS:
+            log.error("%s: %s: %s (traceback logged before)", what, type(e).__name__, e)
+            return
+        self.faults.add(key)
+        log.error(what, exc_info=e)
+
+    async def http_error(self, request: Request, exc: Exception) -> Response:
+        """Starlette's 404 and 405 (paths outside the resource API) as a `Status`."""
+        assert isinstance(exc, HTTPException)
+        if exc.status_code == 405:
+            allowed = (exc.headers or {}).get("Allow", "")
+            return status_response(MethodNotAllowed(sorted(m.strip() for m in allowed.split(","))))
+        if exc.status_code == 404:
+            return status_response(
+                errors.NotFound("the server could not find the requested resource")
+            )
+        err = errors.APIError(exc.detail)
+        err.code = exc.status_code
+        return status_response(err)
+
     @staticmethod
     def _verb(request: Request, target: Target) -> str:
+        """The API verb of a request; 405 for a method the path does not serve."""
         method = request.method
-        if method == "GET":
-            if target.name is None:
-                return "watch" if request.query_params.get("watch") in ("true", "1") else "list"
-            return "get"
-        if method == "POST":
-            return "create"
-        if method == "PUT":
-            return "update"
-        if method == "PATCH":
-            return "patch"
-        if method == "DELETE":
-            return "delete" if target.name else "deletecollection"
-        raise errors.MethodNotAllowed(f"method {method} is not supported")
+        if target.subresource:
+            served = _SUBRESOURCE_METHODS.get(target.subresource, ("GET",))
+            if method not in served:
+                raise MethodNotAllowed(list(served))
+            return _SUBRESOURCE_VERBS[method]
+        table = _ITEM_VERBS if target.name else _COLLECTION_VERBS
+        if target.info.namespaced and target.namespace is None:
+            table = {"GET": "list"}  # every namespace at once: list and watch only
+        verb = table.get(method, "")
+        if verb not in target.info.verbs:
+            raise MethodNotAllowed([m for m, v in table.items() if v in target.info.verbs])
+        if verb == "list" and request.query_params.get("watch") in ("true", "1"):
+            return "watch"
+        return verb
 
     async def _dispatch(self, request: Request, t: Target, verb: str) -> Response:
         q = request.query_params
@@ -337,10 +405,6 @@ class APIServer:
         if verb == "watch":
             return await self._watch(request, t)
         if verb == "create":
-            if t.name is not None:
-                raise errors.MethodNotAllowed(
-                    f"POST is not supported on a named {t.info.singular}; use PUT or PATCH"
-                )
             body = await read_body(request)
             obj = await reg.create(t.info, t.namespace, body, dry_run=dry_run, owned=True)
             return self._render_one(request, t.info, obj, 201)
@@ -371,30 +435,15 @@ class APIServer:
             return self._render_one(request, t.info, obj)
         if verb == "delete":
             assert t.name is not None
-            opts = DeleteOptions.from_body(await self._optional_body(request), dict(q))
+            opts = DeleteOptions.from_body(await read_object(request, "DeleteOptions"), dict(q))
             obj, gone = await reg.delete(t.info, t.namespace, t.name, opts)
             return self._render_one(request, t.info, obj, 200 if gone else 202)
         if verb == "deletecollection":
             sel = Selectors.parse(t.info, q.get("labelSelector"), q.get("fieldSelector"))
-            opts = DeleteOptions.from_body(await self._optional_body(request), dict(q))
+            opts = DeleteOptions.from_body(await read_object(request, "DeleteOptions"), dict(q))
             deleted = await reg.delete_collection(t.info, t.namespace, sel, opts)
             return json_response(self._list_body(t.info, deleted, 0, ""))
         raise errors.MethodNotAllowed(f"{verb} is not supported")
-
-    @staticmethod
-    async def _optional_body(request: Request) -> dict[str, Any] | None:
-        raw = await request.body()
-        if not raw.strip():
-            return None
-        if len(raw) > MAX_BODY:
-            raise errors.RequestEntityTooLarge("the request body is larger than 1.5 MiB")
-        try:
-            body = json.loads(raw)
-        except ValueError as e:
-            raise errors.BadRequest(f"the request body is not valid JSON: {e}") from None
-        if not isinstance(body, dict):
-            raise errors.BadRequest("DeleteOptions must be a JSON object")
-        return body
 
     def _render_one(
         self, request: Request, info: ResourceInfo, obj: dict[str, Any], code: int = 200
@@ -428,6 +477,8 @@ class APIServer:
             limit = int(q.get("limit") or 0)
         except ValueError:
             raise errors.BadRequest(f"invalid limit: {q.get('limit')}") from None
+        if limit >= 2**63:  # an int64 in Kubernetes (and in etcd's range request)
+            raise errors.BadRequest(f"invalid limit: {q.get('limit')}")
         result = await self.registry.list_objects(
             t.info,
             t.namespace,
@@ -470,6 +521,8 @@ class APIServer:
         bookmarks = q.get("allowWatchBookmarks") in ("true", "1")
         try:
             timeout = float(q.get("timeoutSeconds") or 1800)
+            if not math.isfinite(timeout):
+                raise ValueError("not a finite number")
         except ValueError:
             raise errors.BadRequest(f"invalid timeoutSeconds: {q.get('timeoutSeconds')}") from None
         form = wants(request)
@@ -492,6 +545,24 @@ class APIServer:
             media_type=JSON,
             headers={"Cache-Control": "no-cache"},
         )
+
+
+async def _read_only(request: Request, answer: Awaitable[Any]) -> Any:
+    """A handler that serves GET only (metrics, componentstatuses): its 405 with `Allow`."""
+    try:
+        return await answer
+    except errors.MethodNotAllowed as e:
+        message = e.message if request.method == "GET" else METHOD_NOT_ALLOWED
+        raise MethodNotAllowed(["GET"], message) from None
+
+
+def _etcd_error(e: EtcdError) -> errors.APIError:
+    # etcd refuses a value over its request limit (--max-request-bytes, 1.5 MiB by default):
+    # the client's object is too large, not a fault of the server.
+    text = str(e)
+    if "request is too large" in text or "larger than max" in text:
+        return errors.RequestEntityTooLarge(f"the object is too large to store: {text}")
+    return errors.InternalError(f"etcd error: {e}")
 
 
 class ResourceFastPath:

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import datetime as dt
 import hashlib
 import ipaddress
 import logging
@@ -48,6 +47,7 @@ from minik8s.api.kinds.lease import LEASE
 from minik8s.api.kinds.namespace import NAMESPACE
 from minik8s.api.kinds.priorityclass import PRIORITY_CLASS
 from minik8s.api.kinds.service import SERVICE
+from minik8s.api.times import epoch_seconds, rfc3339
 
 from .admission import SYSTEM_NAMESPACES
 from .allocator import ServiceAllocator
@@ -100,23 +100,10 @@ def lease_name(hostname: str, address: str, port: int) -> str:
     return f"apiserver-{digest[:20]}"
 
 
-def micro_time(when: float) -> str:
-    return dt.datetime.fromtimestamp(when, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def parse_time(text: str) -> float | None:
-    for fmt in ("%Y-%m-%dT%H:%M:%S.%fZ", "%Y-%m-%dT%H:%M:%SZ"):
-        try:
-            return dt.datetime.strptime(text, fmt).replace(tzinfo=dt.UTC).timestamp()
-        except ValueError:
-            continue
-    return None
-
-
 def lease_expiry(lease: Obj) -> float:
     """When the Lease stops counting (epoch seconds); 0 when it cannot be read."""
     spec = lease.get("spec") or {}
-    renewed = parse_time(str(spec.get("renewTime") or ""))
+    renewed = epoch_seconds(spec.get("renewTime"))
     duration = spec.get("leaseDurationSeconds")
     if renewed is None or not isinstance(duration, int):
         return 0.0
@@ -358,14 +345,14 @@ class Bootstrap:
         spec = {
             "holderIdentity": name,
             "leaseDurationSeconds": cfg.lease_duration,
-            "renewTime": micro_time(now),
+            "renewTime": rfc3339(now, micro=True),
         }
         try:
             lease = await self.registry.get(LEASE, LEASE_NAMESPACE, name)
         except errors.NotFound:
             body = {
                 "metadata": {"name": name, "labels": labels, "annotations": annotations},
-                "spec": {**spec, "acquireTime": micro_time(now)},
+                "spec": {**spec, "acquireTime": rfc3339(now, micro=True)},
             }
             try:
                 await self.registry.create(LEASE, LEASE_NAMESPACE, body)

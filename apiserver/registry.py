@@ -47,6 +47,7 @@ from .storage.store import conflict
 
 _GENERATE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 _SERVER_META = ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds")
+_CENTURY = 100 * 365 * 24 * 3600  # seconds
 MERGE_PATCH = "application/merge-patch+json"
 JSON_PATCH = "application/json-patch+json"
 STRATEGIC_PATCH = "application/strategic-merge-patch+json"
@@ -105,6 +106,8 @@ class DeleteOptions:
                 opts.grace_period_seconds = int(grace)
             except (TypeError, ValueError):
                 raise errors.BadRequest(f"invalid gracePeriodSeconds: {grace!r}") from None
+            if not -(2**63) <= opts.grace_period_seconds < 2**63:  # an int64 in Kubernetes
+                raise errors.BadRequest(f"invalid gracePeriodSeconds: {grace!r}")
         policy = body.get("propagationPolicy") or query.get("propagationPolicy")
         orphan = body.get("orphanDependents", query.get("orphanDependents"))
         if policy is None and orphan is not None:
@@ -255,7 +258,7 @@ class Registry:
     ) -> dict[str, Any]:
         check_identity(info, namespace, name, body)
         current = await self.storage.get(info, namespace, name)
-        wanted_rv = str(body.get("metadata", {}).get("resourceVersion") or "")
+        wanted_rv = str((body.get("metadata") or {}).get("resourceVersion") or "")
         if wanted_rv and wanted_rv != current["metadata"]["resourceVersion"]:
             raise conflict(info, name)
         return await self._update_from(info, current, body, subresource, dry_run)
@@ -515,6 +518,10 @@ def merge_for_update(
     cur_meta = current["metadata"]
     if subresource == "status":
         merged = copy.deepcopy(current)
+        status = new.get("status")
+        if status is not None and not isinstance(status, dict):
+            cause = errors.invalid("status", status, "must be an object")
+            raise errors.invalid_object(info.kind, info.group, cur_meta["name"], [cause])
         if "status" in new:
             merged["status"] = new["status"]
         else:
@@ -538,7 +545,7 @@ def merge_for_update(
     if cur_meta.get("deletionTimestamp"):
         # Finalizers may only be removed once deletion started.
         old = set(cur_meta.get("finalizers") or [])
-        added = [f for f in meta.get("finalizers") or [] if f not in old]
+        added = [f for f in meta.get("finalizers") or [] if isinstance(f, str) and f not in old]
         if added:
             raise errors.invalid_object(
                 info.kind,
@@ -603,7 +610,9 @@ def mark_for_deletion(
     if not mmeta.get("deletionTimestamp") or grace < int(
         mmeta.get("deletionGracePeriodSeconds") or 0
     ):
-        mmeta["deletionTimestamp"] = rfc3339(now + dt.timedelta(seconds=grace))
+        # A timestamp ends in year 9999: a longer grace period waits a century instead.
+        wait = dt.timedelta(seconds=min(grace, _CENTURY))
+        mmeta["deletionTimestamp"] = rfc3339(now + wait)
         mmeta["deletionGracePeriodSeconds"] = grace
     if finalizers:
         mmeta["finalizers"] = finalizers

@@ -18,7 +18,7 @@ from minik8s.api.selectors import LabelSelector, SelectorError
 from minik8s.api.times import now_rfc3339
 
 from . import nodeproxy
-from .http import json_response, read_body, success_status
+from .http import METHOD_NOT_ALLOWED, json_response, read_body, success_status
 from .registry import DeleteOptions, Registry, apply_patch, patch_resource_version
 from .storage.cached import Preconditions
 
@@ -44,7 +44,9 @@ async def handle(server: APIServer, request: Request, t: Target, verb: str) -> R
         return json_response(success_status(201), 201)
     if sub == "eviction" and verb == "create":
         body = await read_body(request)
-        options = body.get("deleteOptions") if isinstance(body, dict) else None
+        if not isinstance(body, dict):
+            raise errors.BadRequest("the body of the request must be an Eviction object")
+        options = body.get("deleteOptions")
         if options is not None and not isinstance(options, dict):
             raise errors.BadRequest("deleteOptions must be an object")
         await reg.delete(t.info, t.namespace, t.name, DeleteOptions.from_body(options, {}))
@@ -59,7 +61,8 @@ async def handle(server: APIServer, request: Request, t: Target, verb: str) -> R
         )
     if sub == "finalize" and verb == "update":
         return json_response(await finalize(reg, t, await read_body(request)))
-    raise errors.MethodNotAllowed(f"{verb} is not supported on {t.info.plural}/{sub}")
+    # The server routes only the methods a subresource serves; this is a safety net.
+    raise errors.MethodNotAllowed(METHOD_NOT_ALLOWED)
 
 
 async def scale(reg: Registry, t: Target, verb: str, ptype: str, body: Any) -> Obj:
@@ -73,14 +76,15 @@ async def scale(reg: Registry, t: Target, verb: str, ptype: str, body: Any) -> O
 
     def set_replicas(parent: Obj) -> Obj:
         wanted = apply_patch(t.info, to_scale(parent), ptype, body) if verb == "patch" else body
-        replicas = (wanted.get("spec") or {}).get("replicas") if isinstance(wanted, dict) else None
+        spec = wanted.get("spec") if isinstance(wanted, dict) else None
+        replicas = spec.get("replicas") if isinstance(spec, dict) else None
         if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
             cause = errors.invalid("spec.replicas", replicas, "must be greater than or equal to 0")
             raise errors.invalid_object("Scale", "autoscaling", str(t.name), [cause])
-        spec = parent.get("spec")
-        if not isinstance(spec, dict):
-            spec = parent["spec"] = {}
-        spec["replicas"] = replicas
+        parent_spec = parent.get("spec")
+        if not isinstance(parent_spec, dict):
+            parent_spec = parent["spec"] = {}
+        parent_spec["replicas"] = replicas
         return parent
 
     return await reg.update_with(

@@ -286,7 +286,9 @@ def _with_claim_volumes(spec: Obj) -> Obj:
         return spec
     found = pod_spec.get("volumes")
     volumes: list[Any] = found if isinstance(found, list) else []
-    have = {v.get("name") for v in volumes if isinstance(v, dict)}
+    have = {
+        v.get("name") for v in volumes if isinstance(v, dict) and isinstance(v.get("name"), str)
+    }
     extra = []
     for claim in claims:
         claim_meta = claim.get("metadata") if isinstance(claim, dict) else None

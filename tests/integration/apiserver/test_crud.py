@@ -219,7 +219,7 @@ def test_unknown_resource_is_not_found(api: httpx.Client, ns: str) -> None:
 
 def test_oversized_body_is_rejected(api: httpx.Client, ns: str) -> None:
     big = manifest("configmaps", "big")
-    big["data"] = {"blob": "x" * (2 * 1024 * 1024)}
+    big["data"] = {"blob": "x" * (4 * 1024 * 1024)}  # over the 3 MiB body limit
     r = api.post(f"/api/v1/namespaces/{ns}/configmaps", json=big)
     assert r.status_code == 413
     assert r.json()["reason"] == "RequestEntityTooLarge"

@@ -10,9 +10,9 @@ from apiserver.bootstrap import (
     first_address,
     lease_name,
     live_endpoints,
-    micro_time,
     repaired_service,
 )
+from minik8s.api.times import rfc3339
 
 
 def lease(address: str, port: int, renewed: float, duration: int = 15) -> dict:
@@ -21,7 +21,7 @@ def lease(address: str, port: int, renewed: float, duration: int = 15) -> dict:
             "name": lease_name("h", address, port),
             "annotations": {ADDRESS_ANNOTATION: address, PORT_ANNOTATION: str(port)},
         },
-        "spec": {"renewTime": micro_time(renewed), "leaseDurationSeconds": duration},
+        "spec": {"renewTime": rfc3339(renewed, micro=True), "leaseDurationSeconds": duration},
     }
 
 
