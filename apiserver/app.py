@@ -23,7 +23,6 @@ import time
 import traceback
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI
@@ -33,7 +32,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from minik8s.api import errors
-from minik8s.api.resources import ResourceInfo, lookup
+from minik8s.api.resources import ResourceInfo
 
 from . import componentstatus, discovery, metricsapi, subresources, tables
 from .http import (
@@ -56,6 +55,7 @@ from .registry import (
     Registry,
     Selectors,
 )
+from .routes import Target, parse_path
 from .storage.cached import WatchFeed
 from .storage.cacher import ADDED, DELETED, MODIFIED, CacheEvent
 from .storage.etcd import Compacted, EtcdError, EtcdUnavailable
@@ -81,57 +81,6 @@ _SUBRESOURCE_VERBS = {"GET": "get", "POST": "create", "PUT": "update", "PATCH": 
 _TEXT_SUBRESOURCES = frozenset({"log", "exec"})
 # Distinct faults whose traceback was logged; later occurrences get one line.
 _MAX_FAULTS = 1000
-
-
-@dataclass
-class Target:
-    """What a REST path names."""
-
-    info: ResourceInfo
-    namespace: str | None
-    name: str | None
-    subresource: str | None
-
-
-def parse_path(parts: list[str]) -> Target:
-    """`parts` are the segments after `/api` or `/apis` (e.g. ["v1", "namespaces", ...])."""
-    if parts[0] == "v1" and (len(parts) < 2 or parts[1] != "v1"):
-        group, version, rest = "", "v1", parts[1:]
-    elif len(parts) >= 2:
-        group, version, rest = parts[0], parts[1], parts[2:]
-    else:
-        raise errors.NotFound("the server could not find the requested resource")
-    namespace: str | None = None
-    if len(rest) >= 3 and rest[0] == "namespaces" and lookup(group, version, rest[2]):
-        namespace = rest[1]
-        rest = rest[2:]
-    if not rest:
-        raise errors.NotFound("the server could not find the requested resource")
-    info = lookup(group, version, rest[0])
-    if info is None:
-        gv = f"{group}/{version}" if group else version
-        raise errors.NotFound(
-            f'the server could not find the requested resource (resource "{rest[0]}" is not '
-            f"served in {gv})"
-        )
-    if info.namespaced and namespace is None and len(rest) > 1:
-        raise errors.NotFound(
-            f"the server could not find the requested resource ({info.plural} are namespaced)"
-        )
-    if not info.namespaced and namespace is not None:
-        raise errors.NotFound(
-            f"the server could not find the requested resource ({info.plural} are cluster-scoped)"
-        )
-    name = rest[1] if len(rest) > 1 else None
-    sub = rest[2] if len(rest) > 2 else None
-    if len(rest) > 3:
-        raise errors.NotFound("the server could not find the requested resource")
-    if sub and sub not in info.subresources:
-        raise errors.NotFound(
-            f"the server could not find the requested resource ({info.plural}/{sub} is not "
-            "a subresource)"
-        )
-    return Target(info, namespace, name, sub)
 
 
 class APIServer:
@@ -395,7 +344,7 @@ class APIServer:
         dry_run = bool(q.get("dryRun"))
         reg = self.registry
         if t.subresource and t.subresource != "status":
-            return await subresources.handle(self, request, t, verb)
+            return await subresources.handle(self.registry, request, t, verb)
         if verb == "get":
             assert t.name is not None
             obj = await reg.get(t.info, t.namespace, t.name, q.get("resourceVersion") or "")

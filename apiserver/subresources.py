@@ -8,7 +8,7 @@ guaranteed update with preconditions, an eviction as a delete.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -20,18 +20,15 @@ from minik8s.api.times import now_rfc3339
 from . import nodeproxy
 from .http import METHOD_NOT_ALLOWED, json_response, read_body, success_status
 from .registry import DeleteOptions, Registry, apply_patch, patch_resource_version
+from .routes import Target
 from .storage.cached import Preconditions
-
-if TYPE_CHECKING:
-    from .app import APIServer, Target
 
 Obj = dict[str, Any]
 
 
-async def handle(server: APIServer, request: Request, t: Target, verb: str) -> Response:
+async def handle(reg: Registry, request: Request, t: Target, verb: str) -> Response:
     sub = t.subresource
     assert t.name is not None and sub is not None
-    reg = server.registry
     if sub == "scale":
         if verb == "get":
             return json_response(to_scale(await reg.get(t.info, t.namespace, t.name)))
