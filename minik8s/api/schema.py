@@ -6,8 +6,10 @@ prints its descriptions), and the strategic merge patch takes each list's merge 
 patch strategy from it (so the merge keys are never a second hand-kept table).
 
 - a property is a primitive name (`"string"`, `"integer"`, `"boolean"`, `"number"`,
-  `"object"` for free-form), a `Ref` to a named definition, an `Array` or a `MapOf`;
-- `Field(prop, "description")` gives a property its description;
+  `"bytes"`, `"object"` for free-form), a `Ref` to a named definition, an `Array` or a
+  `MapOf`;
+- `Field(prop, "description", proto=N)` gives a property its description and its field
+  number in Kubernetes' protobuf encoding;
 - `Struct` is an object definition, `Raw` a definition written as plain OpenAPI;
 - `KindSchema` is what a kind declares: its own top-level fields (besides apiVersion,
   kind and metadata) and the named definitions it introduces.
@@ -42,6 +44,8 @@ PRIMITIVES: dict[str, dict[str, Any]] = {
     "integer": {"type": "integer"},
     "boolean": {"type": "boolean"},
     "number": {"type": "number"},
+    # base64 text in JSON, raw bytes in protobuf (Secret data, ConfigMap binaryData)
+    "bytes": {"type": "string", "format": "byte"},
     "object": {"type": "object", "additionalProperties": True},
 }
 
@@ -76,10 +80,12 @@ Prop = str | Ref | Array | MapOf
 
 @dataclass(frozen=True)
 class Field:
-    """A property with its description (what `kubectl explain` prints)."""
+    """A property with its description (what `kubectl explain` prints) and its field number
+    in Kubernetes' protobuf message (`k8s.io/api/.../generated.proto`; 0 = none)."""
 
     prop: Prop
     description: str = ""
+    proto: int = 0
 
 
 Member = Prop | Field
