@@ -9,6 +9,8 @@ DEFAULT_DOCKER_ENDPOINT = "unix:///var/run/docker.sock"
 DEFAULT_PAUSE_IMAGE = "minik8s/pause:latest"
 DEFAULT_NETWORK = "minik8s-pods"
 DEFAULT_INSTANCE = "minik8s"
+# exec/attach/port-forward sessions; only the node's kubelet dials it (a free port by default)
+DEFAULT_STREAMING_ADDRESS = "127.0.0.1:0"
 
 
 @dataclass(frozen=True)
@@ -23,3 +25,4 @@ class ShimConfig:
     sandbox_stop_grace: int = 10  # seconds given to a sandbox's containers by StopPodSandbox
     # registries PullImage may contact; () = any (see cridocker.images)
     allowed_registries: tuple[str, ...] = ()
+    streaming_address: str = DEFAULT_STREAMING_ADDRESS

@@ -95,7 +95,9 @@ class Containers:
                 labels=create.labels,
                 name=create.name,
                 host_config=host_config,
-                detach=True,
+                # The SDK sets StdinOnce only for an attached (not detached) config with an
+                # open stdin; the other Attach* fields it then sets change nothing here.
+                detach=not create.stdin_once,
             )
             return str(result["Id"])
 

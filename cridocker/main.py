@@ -12,7 +12,9 @@ engine answers a ping), /readyz and /metrics are served on --healthz-port.
 
 Concurrency model: one asyncio event loop serves every RPC as a coroutine; blocking Docker
 SDK calls run on a bounded thread pool (`--docker-workers`), log copying on threads of its
-own. See `cridocker.backend` and `cridocker.logs`.
+own. Exec, attach and port-forward sessions are tasks of the same loop, served by the
+streaming server on `--streaming-address`. See `cridocker.backend`, `cridocker.logs` and
+`cridocker.streaming`.
 """
 
 from __future__ import annotations
@@ -32,10 +34,12 @@ from cridocker.config import (
     DEFAULT_LISTEN,
     DEFAULT_NETWORK,
     DEFAULT_PAUSE_IMAGE,
+    DEFAULT_STREAMING_ADDRESS,
     ShimConfig,
 )
 from cridocker.errors import CRIError
 from cridocker.service import ImageService, Runtime, RuntimeService
+from cridocker.streaming.server import parse_address
 from minik8s.client.daemon import Daemon, DaemonConfig, run_daemon
 from minik8s.cri import cri_pb2_grpc as pb_grpc
 
@@ -120,6 +124,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="HTTP timeout of one Docker request (default 120).",
     )
     parser.add_argument(
+        "--streaming-address",
+        default=DEFAULT_STREAMING_ADDRESS,
+        metavar="HOST:PORT",
+        help="Where exec, attach and port-forward sessions are served; the URLs that "
+        "Exec, Attach and PortForward answer lead here and only the node's kubelet dials "
+        f"them. Port 0 picks a free port (default {DEFAULT_STREAMING_ADDRESS}).",
+    )
+    parser.add_argument(
         "--sandbox-stop-grace",
         type=int,
         default=10,
@@ -157,6 +169,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error(str(exc))
     if args.docker_workers < 1:
         parser.error("--docker-workers must be at least 1")
+    try:
+        parse_address(args.streaming_address)
+    except ValueError as exc:
+        parser.error(f"--streaming-address: {exc}")
     return args
 
 
@@ -170,6 +186,7 @@ def config_from_args(args: argparse.Namespace) -> ShimConfig:
         docker_workers=args.docker_workers,
         docker_timeout=args.docker_timeout,
         sandbox_stop_grace=args.sandbox_stop_grace,
+        streaming_address=args.streaming_address,
         allowed_registries=tuple(
             h.strip() for h in args.allowed_registries.split(",") if h.strip()
         ),
@@ -197,6 +214,7 @@ class Shim:
 
     async def serve(self) -> None:
         _prepare_socket(self.path)
+        await self.runtime.streaming.start()  # Exec/Attach/PortForward URLs lead here
         server = grpc.aio.server(
             options=[
                 ("grpc.max_receive_message_length", 16 * 1024 * 1024),
@@ -222,6 +240,7 @@ class Shim:
     async def stop(self) -> None:
         if self.server is not None:
             await self.server.stop(_GRACE)
+        await self.runtime.streaming.stop()
         self.runtime.docker.close()
         try:
             os.unlink(self.path)
@@ -240,7 +259,8 @@ def main(argv: list[str] | None = None) -> NoReturn:
             verbosity=args.v,
         )
     )
-    for noisy in ("urllib3", "docker"):  # a line per HTTP request to the engine
+    # a line per Docker request, per streaming connection
+    for noisy in ("urllib3", "docker", "uvicorn.error"):
         logging.getLogger(noisy).setLevel(logging.DEBUG if args.v > 3 else logging.WARNING)
     shim = Shim(config_from_args(args), daemon)
     daemon.add_task("grpc-server", shim.serve)

@@ -32,6 +32,8 @@ from cridocker.logs import LogCopier
 from cridocker.network import PodNetwork
 from cridocker.sandboxes import Sandboxes
 from cridocker.stats import Stats
+from cridocker.streaming.server import StreamingServer
+from cridocker.streams import Streams
 from minik8s.cri import cri_pb2 as pb
 from minik8s.cri import cri_pb2_grpc as pb_grpc
 
@@ -102,6 +104,8 @@ class Runtime:
         self.sandboxes = Sandboxes(self.docker, config, self.containers)
         self.stats = Stats(self.docker, config.instance)
         self.images = Images(self.docker, config.allowed_registries)
+        self.streaming = StreamingServer(self.docker, config.streaming_address)
+        self.streams = Streams(self.docker, config.instance, self.streaming)
 
 
 class RuntimeService(pb_grpc.RuntimeServiceServicer):
@@ -196,6 +200,22 @@ class RuntimeService(pb_grpc.RuntimeServiceServicer):
     @rpc
     async def ExecSync(self, request: pb.ExecSyncRequest, context: Any) -> pb.ExecSyncResponse:
         return await self.rt.containers.exec_sync(request)
+
+    # ---- streaming: each answers a URL of the streaming server
+
+    @rpc
+    async def Exec(self, request: pb.ExecRequest, context: Any) -> pb.ExecResponse:
+        return pb.ExecResponse(url=await self.rt.streams.exec(request))
+
+    @rpc
+    async def Attach(self, request: pb.AttachRequest, context: Any) -> pb.AttachResponse:
+        return pb.AttachResponse(url=await self.rt.streams.attach(request))
+
+    @rpc
+    async def PortForward(
+        self, request: pb.PortForwardRequest, context: Any
+    ) -> pb.PortForwardResponse:
+        return pb.PortForwardResponse(url=await self.rt.streams.port_forward(request))
 
     # ---- stats
 

@@ -49,6 +49,7 @@ class CreateSpec:
     ports: list[tuple[int, str]] | None = None
     tty: bool = False
     stdin_open: bool = False
+    stdin_once: bool = False  # the first attach that ends stdin closes it for good
 
 
 def namespace_modes(options: pb.NamespaceOption) -> str:
@@ -295,6 +296,7 @@ def container_spec(
         user=_user(security, security.run_as_username),
         tty=config.tty,
         stdin_open=config.stdin,
+        stdin_once=config.stdin and config.stdin_once,
     )
 
 

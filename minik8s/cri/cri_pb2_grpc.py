@@ -101,6 +101,21 @@ class RuntimeServiceStub:
                 request_serializer=cri__pb2.ExecSyncRequest.SerializeToString,
                 response_deserializer=cri__pb2.ExecSyncResponse.FromString,
                 _registered_method=True)
+        self.Exec = channel.unary_unary(
+                '/minik8s.cri.v1.RuntimeService/Exec',
+                request_serializer=cri__pb2.ExecRequest.SerializeToString,
+                response_deserializer=cri__pb2.ExecResponse.FromString,
+                _registered_method=True)
+        self.Attach = channel.unary_unary(
+                '/minik8s.cri.v1.RuntimeService/Attach',
+                request_serializer=cri__pb2.AttachRequest.SerializeToString,
+                response_deserializer=cri__pb2.AttachResponse.FromString,
+                _registered_method=True)
+        self.PortForward = channel.unary_unary(
+                '/minik8s.cri.v1.RuntimeService/PortForward',
+                request_serializer=cri__pb2.PortForwardRequest.SerializeToString,
+                response_deserializer=cri__pb2.PortForwardResponse.FromString,
+                _registered_method=True)
         self.ContainerStats = channel.unary_unary(
                 '/minik8s.cri.v1.RuntimeService/ContainerStats',
                 request_serializer=cri__pb2.ContainerStatsRequest.SerializeToString,
@@ -216,6 +231,29 @@ class RuntimeServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Exec(self, request, context):
+        """Streaming calls: each answers the URL of a single-use session on the shim's streaming
+        server (WebSocket: `v5.channel.k8s.io`/`v4.channel.k8s.io` for exec and attach,
+        `SPDY/3.1+portforward.k8s.io` or `v4.channel.k8s.io` for port-forward). The kubelet
+        connects to that URL and relays the client's stream; an unused URL expires after a
+        minute. FAILED_PRECONDITION when the container (or sandbox) is not running.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Attach(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PortForward(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ContainerStats(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -309,6 +347,21 @@ def add_RuntimeServiceServicer_to_server(servicer, server):
                     servicer.ExecSync,
                     request_deserializer=cri__pb2.ExecSyncRequest.FromString,
                     response_serializer=cri__pb2.ExecSyncResponse.SerializeToString,
+            ),
+            'Exec': grpc.unary_unary_rpc_method_handler(
+                    servicer.Exec,
+                    request_deserializer=cri__pb2.ExecRequest.FromString,
+                    response_serializer=cri__pb2.ExecResponse.SerializeToString,
+            ),
+            'Attach': grpc.unary_unary_rpc_method_handler(
+                    servicer.Attach,
+                    request_deserializer=cri__pb2.AttachRequest.FromString,
+                    response_serializer=cri__pb2.AttachResponse.SerializeToString,
+            ),
+            'PortForward': grpc.unary_unary_rpc_method_handler(
+                    servicer.PortForward,
+                    request_deserializer=cri__pb2.PortForwardRequest.FromString,
+                    response_serializer=cri__pb2.PortForwardResponse.SerializeToString,
             ),
             'ContainerStats': grpc.unary_unary_rpc_method_handler(
                     servicer.ContainerStats,
@@ -684,6 +737,87 @@ class RuntimeService:
             '/minik8s.cri.v1.RuntimeService/ExecSync',
             cri__pb2.ExecSyncRequest.SerializeToString,
             cri__pb2.ExecSyncResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Exec(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/minik8s.cri.v1.RuntimeService/Exec',
+            cri__pb2.ExecRequest.SerializeToString,
+            cri__pb2.ExecResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Attach(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/minik8s.cri.v1.RuntimeService/Attach',
+            cri__pb2.AttachRequest.SerializeToString,
+            cri__pb2.AttachResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PortForward(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/minik8s.cri.v1.RuntimeService/PortForward',
+            cri__pb2.PortForwardRequest.SerializeToString,
+            cri__pb2.PortForwardResponse.FromString,
             options,
             channel_credentials,
             insecure,
