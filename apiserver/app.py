@@ -30,11 +30,12 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
+from starlette.websockets import WebSocket
 
 from minik8s.api import errors
 from minik8s.api.resources import ResourceInfo
 
-from . import componentstatus, discovery, metricsapi, subresources, tables
+from . import componentstatus, discovery, metricsapi, nodeproxy, subresources, tables
 from .http import (
     JSON,
     METHOD_NOT_ALLOWED,
@@ -74,11 +75,13 @@ _SUBRESOURCE_METHODS = {
     "eviction": ("POST",),
     "log": ("GET",),
     "exec": ("GET", "POST"),
+    "attach": ("GET", "POST"),
+    "portforward": ("GET", "POST"),
     "finalize": ("PUT",),
 }
 _SUBRESOURCE_VERBS = {"GET": "get", "POST": "create", "PUT": "update", "PATCH": "patch"}
 # Subresources that answer text or streams rather than API objects (no Accept check).
-_TEXT_SUBRESOURCES = frozenset({"log", "exec"})
+_TEXT_SUBRESOURCES = frozenset({"log", "exec", "attach", "portforward"})
 # Distinct faults whose traceback was logged; later occurrences get one line.
 _MAX_FAULTS = 1000
 
@@ -292,6 +295,26 @@ class APIServer:
         else:
             self.metrics.count(verb, resource, sub, response.status_code)
         return response
+
+    async def stream(self, scope: Any, receive: Any, send: Any) -> None:
+        """A WebSocket request: exec, attach and port-forward go to the pod's kubelet
+        (`nodeproxy.stream`); anything else is refused with a `Status`."""
+        ws = WebSocket(scope, receive, send)
+        sub = ""
+        try:
+            parts = [p for p in scope["path"][5:].split("/") if p]
+            if not parts:
+                raise errors.NotFound("the server could not find the requested resource")
+            target = parse_path(parts)
+            sub = target.subresource or ""
+            if sub not in nodeproxy.STREAMS:
+                raise errors.BadRequest(f"{scope['path']} is not served over WebSocket")
+        except errors.APIError as e:
+            await ws.send_denial_response(status_response(e))
+            self.metrics.count("connect", "", sub, e.code)
+            return
+        code = await nodeproxy.stream(self.registry, ws, target)
+        self.metrics.count("connect", target.info.plural, sub, code)
 
     def _log_fault(self, request: Request, e: Exception) -> None:
         """The traceback once per distinct fault (type and innermost line), then one line:
@@ -546,6 +569,9 @@ class ResourceFastPath:
                 )
                 await send({"type": "http.response.body", "body": response.body})
                 return
+        elif scope["type"] == "websocket" and scope["path"].startswith("/api/"):
+            await self.server.stream(scope, receive, send)
+            return
         await self.app(scope, receive, send)
 
 

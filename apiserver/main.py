@@ -27,6 +27,7 @@ import uvicorn
 from minik8s import gctuning, logs
 from minik8s.api.kinds.service import SERVICE
 from minik8s.api.resources import RESOURCES
+from minik8s.stream.tasks import count_tasks
 
 from .allocator import ServiceAllocator
 from .app import APIServer
@@ -262,6 +263,7 @@ async def serve(args: argparse.Namespace) -> None:
         component_addresses=components,
     )
     tasks = [asyncio.create_task(c.run(), name=f"cache-{c.info.plural}") for c in caches]
+    count_tasks(asyncio.get_running_loop(), server.metrics.registry)  # streams leave none
     bootstrap = Bootstrap(
         registry,
         BootstrapConfig(
@@ -290,6 +292,9 @@ async def serve(args: argparse.Namespace) -> None:
         port=args.port,
         loop="none",
         http=GuardedHttpTools.configure(args.read_header_timeout, args.write_stall_timeout),
+        # exec/attach/port-forward WebSockets: kubectl's `SPDY/3.1+portforward.k8s.io` is
+        # not an RFC 7230 token; wsproto accepts it (see minik8s.stream.websocket)
+        ws="wsproto",
         lifespan="off",
         access_log=False,
         log_config=None,

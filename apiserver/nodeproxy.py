@@ -1,4 +1,4 @@
-"""Proxying `pods/{name}/log` and `pods/{name}/exec` to the kubelet of the pod's node.
+"""Proxying `pods/{name}/log`, `exec`, `attach` and `portforward` to the pod's kubelet.
 
 The API server finds the node's kubelet from the Node object (the InternalIP address and
 `status.daemonEndpoints.kubeletEndpoint.Port`, default 10250) and streams the kubelet's
@@ -6,10 +6,19 @@ The API server finds the node's kubelet from the Node object (the InternalIP add
 a container for as long as the client keeps reading. The upstream connection is owned by
 the streaming generator and closed when the client goes away.
 
-Exec is the non-interactive form: `POST pods/{name}/exec?command=…&container=…` runs the
-command through the kubelet's `/exec/{namespace}/{pod}/{container}` and answers
-`{"stdout", "stderr", "exitCode"}` as JSON. Interactive streams (SPDY/WebSocket upgrades,
-which `kubectl exec` uses) are not served.
+Streams (`stream()`): a WebSocket request for `pods/NAME/exec`, `attach` or `portforward`
+(kubectl 1.30+ and the Python client; subprotocols `v5.channel.k8s.io`,
+`v4.channel.k8s.io`, `SPDY/3.1+portforward.k8s.io`) is checked here (the pod, its
+container, its node) and relayed message by message to the same path on the kubelet
+(`minik8s.stream.relay`), which relays it to the runtime that speaks the protocol. Whatever
+refuses the stream on the way (this server, the kubelet, the runtime) answers the
+handshake with a `Status` and its HTTP code, so a client that falls back to SPDY after a
+non-101 answer (kubectl) asks again and gets the same checks. SPDY upgrades themselves are
+not served: they are answered 400 once those checks pass (`refuse_spdy`).
+
+Exec also keeps its non-interactive form: `POST pods/{name}/exec?command=…&container=…`
+without an upgrade runs the command through the kubelet's `/exec/{namespace}/{pod}/{container}`
+and answers `{"stdout", "stderr", "exitCode"}` as JSON.
 """
 
 from __future__ import annotations
@@ -18,14 +27,21 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
+from starlette.datastructures import QueryParams
+from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
+from starlette.websockets import WebSocket
 
 from minik8s.api import errors
 from minik8s.api.resources import lookup
+from minik8s.stream import channels, relay
 
+from .http import status_response
 from .registry import Registry
+from .routes import Target
 
 NODES = lookup("", "v1", "nodes")
+STREAMS = frozenset({"exec", "attach", "portforward"})
 LOG_PARAMS = ("follow", "tailLines", "previous", "timestamps", "sinceSeconds", "limitBytes")
 
 
@@ -107,9 +123,9 @@ async def _node_of(registry: Registry, pod: dict[str, Any], container: str) -> t
     name = pod["metadata"]["name"]
     node_name = (pod.get("spec") or {}).get("nodeName")
     if not node_name:
+        what = f'container "{container}" in pod "{name}"' if container else f'pod "{name}"'
         raise errors.BadRequest(
-            f'container "{container}" in pod "{name}" is waiting to start: the pod is not '
-            "scheduled to a node yet"
+            f"{what} is waiting to start: the pod is not scheduled to a node yet"
         )
     try:
         node = await registry.get(NODES, None, node_name)
@@ -153,3 +169,70 @@ async def pod_exec(
             upstream.status_code,
         )
     return Response(upstream.content, media_type="application/json")
+
+
+# --------------------------------------------------------------------------- streams
+
+
+async def stream(registry: Registry, ws: WebSocket, t: Target) -> int:
+    """Relays one WebSocket stream to the pod's kubelet; answers the HTTP code it got
+    (101 once accepted)."""
+    try:
+        url = await _kubelet_stream_url(registry, t, ws.query_params, ws.scope)
+    except errors.APIError as e:
+        await ws.send_denial_response(status_response(e))
+        return e.code
+    answered = 101
+
+    def refused(code: int, text: str) -> Response:
+        nonlocal answered
+        answered = code
+        return status_response(
+            errors.APIError.from_status({"message": text or f"kubelet answered {code}"}, code)
+        )
+
+    def unreachable(text: str) -> Response:
+        nonlocal answered
+        answered = 503
+        return status_response(
+            errors.ServiceUnavailable(f"error dialing backend: {text}", retry_after=5)
+        )
+
+    await relay.proxy(ws, url, refused=refused, unreachable=unreachable)
+    return answered
+
+
+async def refuse_spdy(registry: Registry, request: Request, t: Target) -> Response:
+    """A non-WebSocket request for a stream: the same checks as `stream`, then 400."""
+    await _kubelet_stream_url(registry, t, request.query_params, request.scope)
+    if "upgrade" not in request.headers.get("connection", "").lower():
+        raise errors.BadRequest("Upgrade request required")
+    raise errors.BadRequest(
+        f"{request.headers.get('upgrade', 'this')} upgrades are not served: exec, attach and "
+        "port-forward are served over WebSocket (kubectl 1.31+, the Python client's stream())"
+    )
+
+
+async def _kubelet_stream_url(registry: Registry, t: Target, query: QueryParams, scope: Any) -> str:
+    """The kubelet's WebSocket URL for this stream; APIError for a request it cannot serve."""
+    pods = lookup("", "v1", "pods")
+    assert pods is not None and t.namespace is not None and t.name is not None
+    sub = t.subresource or ""
+    pod = await registry.get(pods, t.namespace, t.name)
+    if sub == "portforward":
+        try:
+            channels.ports_of(query.getlist("ports"))
+        except ValueError as e:
+            raise errors.BadRequest(str(e)) from None
+        host, port = await _node_of(registry, pod, "")
+        path = f"/portforward/{t.namespace}/{t.name}"
+    else:
+        if sub == "exec" and not query.getlist("command"):
+            raise errors.BadRequest("you must specify at least one command for the container")
+        if not any(channels.flag(query.get(k)) for k in ("stdin", "stdout", "stderr")):
+            raise errors.BadRequest("you must specify at least 1 of stdin, stdout, stderr")
+        container = pick_container(pod, query.get("container"))
+        host, port = await _node_of(registry, pod, container)
+        path = f"/{sub}/{t.namespace}/{t.name}/{container}"
+    raw = scope.get("query_string", b"").decode("latin-1")
+    return f"ws://{host}:{port}{path}" + (f"?{raw}" if raw else "")

@@ -1,4 +1,5 @@
 """Subresources other than `status`: scale, pods/binding, pods/log, pods/eviction,
+pods/exec (and the refusal of attach and portforward without a WebSocket),
 namespaces/finalize.
 
 Each writes through the registry: scale and finalize as an update of the parent (the same
@@ -51,8 +52,10 @@ async def handle(reg: Registry, request: Request, t: Target, verb: str) -> Respo
     if sub == "log" and verb == "get":
         assert t.namespace is not None
         return await nodeproxy.pod_log(reg, t.namespace, t.name, dict(request.query_params))
-    if sub == "exec" and verb in ("create", "get"):
+    if sub in nodeproxy.STREAMS and verb in ("create", "get"):
         assert t.namespace is not None
+        if sub != "exec" or "upgrade" in request.headers:  # streams come as WebSockets
+            return await nodeproxy.refuse_spdy(reg, request, t)
         return await nodeproxy.pod_exec(
             reg, t.namespace, t.name, list(request.query_params.multi_items())
         )

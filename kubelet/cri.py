@@ -179,6 +179,21 @@ class Runtime:
         deadline = (timeout or self.timeout) + 5
         return await self._call(self.rt.ExecSync, request, deadline)  # type: ignore[return-value]
 
+    # ---- streaming: each answers the URL of a session on the shim's streaming server
+
+    async def exec_url(self, request: pb.ExecRequest) -> str:
+        resp = await self._call(self.rt.Exec, request, 10)
+        return str(resp.url)  # type: ignore[attr-defined]
+
+    async def attach_url(self, request: pb.AttachRequest) -> str:
+        resp = await self._call(self.rt.Attach, request, 10)
+        return str(resp.url)  # type: ignore[attr-defined]
+
+    async def port_forward_url(self, sandbox_id: str, ports: list[int]) -> str:
+        request = pb.PortForwardRequest(pod_sandbox_id=sandbox_id, port=ports)
+        resp = await self._call(self.rt.PortForward, request, 10)
+        return str(resp.url)  # type: ignore[attr-defined]
+
     async def list_stats(self) -> list[pb.ContainerStats]:
         resp = await self._call(self.rt.ListContainerStats, pb.ListContainerStatsRequest(), 20)
         return list(resp.stats)  # type: ignore[attr-defined]

@@ -26,6 +26,7 @@ from minik8s.client.daemon import Daemon, DaemonConfig, add_common_flags, parse_
 from minik8s.client.events import EventRecorder
 from minik8s.client.informer import SharedInformer
 from minik8s.client.rest import AsyncClient
+from minik8s.stream.tasks import count_tasks
 
 from .backoff import Backoff
 from .cri import Runtime
@@ -383,7 +384,9 @@ class Kubelet:
             log_level="warning",
             access_log=False,
             lifespan="off",
+            ws="wsproto",  # kubectl's port-forward subprotocol: see minik8s.stream.websocket
         )
+        count_tasks(asyncio.get_running_loop())
         server = uvicorn.Server(config)
         self.daemon.on_shutdown(lambda: setattr(server, "should_exit", True))
         # Not serve(): it would take SIGTERM/SIGINT from the Daemon, which owns them.

@@ -1,12 +1,14 @@
-"""The kubelet's HTTP server (:10250): logs, exec, health, metrics, stats.
+"""The kubelet's HTTP server (:10250): logs, exec, attach, port-forward, health, metrics, stats.
 
 - `GET /containerLogs/{namespace}/{pod}/{container}` with `follow`, `tailLines`,
   `previous`, `timestamps`, `sinceSeconds`, `limitBytes`: reads the CRI log file the shim
   writes (`<RFC3339Nano> stdout|stderr F|P <text>`) and answers the text; `follow` keeps
   streaming new lines until the container exits or the client goes away.
 - `POST|GET /exec/{namespace}/{pod}/{container}?command=…&command=…[&timeout=s]`: runs the
-  command through CRI ExecSync and answers JSON `{stdout, stderr, exitCode}` (no
-  interactive streams).
+  command through CRI ExecSync and answers JSON `{stdout, stderr, exitCode}`.
+- WebSocket `/exec/…`, `/attach/{namespace}/{pod}/{container}` and
+  `/portforward/{namespace}/{pod}`: interactive streams, relayed to the runtime's streaming
+  server (`kubelet.streams`).
 - `/healthz`, `/metrics` (Prometheus), `/stats/summary` (node and pod CPU/memory),
   `/pods` (the pods this kubelet runs).
 Errors are plain text with the HTTP code (404 unknown pod/container, 400 bad query).
@@ -32,6 +34,7 @@ from minik8s.api.times import epoch_seconds, now_rfc3339
 from .cri import CRIError, Runtime
 from .node import memory_available, memory_total
 from .runtime_state import RUNNING, ContainerInfo, observe
+from .streams import Streams
 
 Obj = dict[str, Any]
 FindPod = Callable[[str, str], Obj | None]
@@ -110,6 +113,7 @@ class KubeletServer:
                 Route("/stats/summary", self.summary),
                 Route("/containerLogs/{namespace}/{pod}/{container}", self.logs),
                 Route("/exec/{namespace}/{pod}/{container}", self.exec, methods=["GET", "POST"]),
+                *Streams(runtime, find_pod).routes(),
             ]
         )
 

@@ -5,6 +5,8 @@ several types each table is preceded by a blank line and names carry their type
 (`deployment.apps/web`), as kubectl prints them. Any other output fetches whole objects;
 more than one object (or a list) becomes a `v1 List`.
 
+`--raw PATH` prints the server's answer to `GET PATH` as it came.
+
 `--watch` prints the table, then one row per change from the list's resourceVersion (or
 only the changes with `--watch-only`), until interrupted or `--request-timeout` ends it. The
 client's watch delivers whole objects, so each changed row is fetched as a one-row table
@@ -48,6 +50,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--no-headers", action="store_true", help="do not print the header line")
     p.add_argument(
         "--ignore-not-found", action="store_true", help="do not fail when a named object is gone"
+    )
+    p.add_argument(
+        "--raw", metavar="PATH", help="GET this server path and print the answer as it is"
     )
     p.set_defaults(handler=run)
 
@@ -100,6 +105,8 @@ def parse_output(value: str) -> Output:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
+    if args.raw is not None:
+        return get_raw(args, ctx)
     output = parse_output(args.output)
     targets = parse_targets(args.resources, "get", ctx)
     if args.all_namespaces and any(t.names for t in targets):
@@ -111,6 +118,17 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     if output.is_table:
         return print_tables(args, ctx, targets, output.kind == "wide")
     return print_objects(args, ctx, targets, output)
+
+
+def get_raw(args: argparse.Namespace, ctx: Context) -> int:
+    """`get --raw PATH`: the server's answer, unchanged (kubectl's way to reach any path)."""
+    if args.resources:
+        raise CtlError("arguments may not be passed when --raw is specified")
+    if not args.raw.startswith("/"):
+        raise CtlError(f"--raw must be an absolute path on the server, not {args.raw!r}")
+    ctx.stdout.write(ctx.client.request("GET", args.raw).text)
+    ctx.stdout.flush()
+    return 0
 
 
 def _scope(args: argparse.Namespace, ctx: Context, info: ResourceInfo) -> str | None:

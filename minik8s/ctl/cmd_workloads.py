@@ -12,9 +12,9 @@ read on a connection of their own, without retries and streamed chunk by chunk: 
 client retries a 503 (which is what a cluster without kubelets answers, with Retry-After)
 and reads whole bodies, neither of which suits `logs -f`.
 
-Two features need the kubelet, which this cluster does not run yet. `exec` resolves the pod
-and container exactly as it will once it works and then asks `exec_transport()` for the
-stream to run the command over; today there is none, so it answers one readable line.
+`exec` resolves the pod and container and runs the command over `exec_transport()`: the API
+server's WebSocket exec stream (`cmd_streams.WebSocketExec`, which also serves `attach`,
+`cp` and `port-forward`).
 
 `drain` cordons, evicts through `pods/NAME/eviction` and then waits for the pods to go with
 a watch on the node's pods (resuming from the list it started with), bounded by
@@ -58,6 +58,7 @@ __all__ = [
     "image_patch",
     "log_params",
     "pick_log_pod",
+    "pod_for",
     "pod_verdict",
     "register",
 ]
@@ -67,7 +68,6 @@ Obj = dict[str, Any]
 DEFAULT_CONTAINER = "kubectl.kubernetes.io/default-container"
 MIRROR_POD = "kubernetes.io/config.mirror"
 TIMED_OUT = "timed out waiting for the condition"
-NO_KUBELET_EXEC = "exec is served by the kubelet, which this cluster does not run yet"
 
 
 def _d(value: Any) -> dict[str, Any]:
@@ -368,8 +368,9 @@ def _wait_for_pod(ctx: Context, selector: str, timeout: float) -> list[Obj]:
     return items
 
 
-def _pod_for(ctx: Context, word: str, timeout: float) -> Obj:
-    """The pod `logs`/`exec` act on: `NAME`, `pod/NAME` or a workload's first pod."""
+def pod_for(ctx: Context, word: str, timeout: float) -> Obj:
+    """The pod `logs`/`exec`/`attach`/`port-forward` act on: `NAME`, `pod/NAME` or a
+    workload's (or a Service's) first pod."""
     kind, slash, name = word.partition("/")
     if not slash:
         kind, name = "pods", word
@@ -466,7 +467,7 @@ def _log_pods(ctx: Context, args: argparse.Namespace) -> list[Obj]:
         raise CtlError("expected POD or TYPE/NAME: mkctl logs POD [-c CONTAINER]")
     if len(args.words) > 2:
         raise CtlError("expected POD or TYPE/NAME and at most one container name")
-    return [_pod_for(ctx, args.words[0], args.pod_running_timeout)]
+    return [pod_for(ctx, args.words[0], args.pod_running_timeout)]
 
 
 def _log_containers(ctx: Context, args: argparse.Namespace, pod: Obj) -> list[str]:
@@ -531,36 +532,17 @@ class ExecTransport(Protocol):
     def run(self, request: ExecRequest, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int: ...
 
 
-class RunToCompletion:
-    """Non-interactive exec: `POST pods/NAME/exec` through the API server, which has the
-    pod's kubelet run the command and answers its output and exit code as JSON."""
-
-    def __init__(self, ctx: Context) -> None:
-        self.ctx = ctx
-
-    def run(self, request: ExecRequest, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
-        if request.stdin or request.tty:
-            raise CtlError(
-                "interactive exec (-i/-t) is not supported yet; run a command without them"
-            )
-        params: dict[str, Any] = {"command": list(request.command), "container": request.container}
-        answer = self.ctx.client.request("POST", request.path, params=params).json()
-        stdout.write(str(answer.get("stdout", "")))
-        stderr.write(str(answer.get("stderr", "")))
-        stdout.flush()
-        stderr.flush()
-        return int(answer.get("exitCode", 1))
-
-
 def exec_transport(ctx: Context) -> ExecTransport | None:
-    """The way exec reaches the container: today run-to-completion through the API server."""
-    return RunToCompletion(ctx)
+    """The way exec reaches the container: the API server's exec stream."""
+    from .cmd_streams import WebSocketExec
+
+    return WebSocketExec(ctx)
 
 
 def run_exec(args: argparse.Namespace, ctx: Context) -> int:
     if not args.words:
         raise CtlError("expected POD and a command: mkctl exec POD -- COMMAND [ARGS...]")
-    pod = _pod_for(ctx, args.words[0], args.pod_running_timeout)
+    pod = pod_for(ctx, args.words[0], args.pod_running_timeout)
     command = tuple(args.words[1:])
     if not command:
         raise CtlError("you must specify at least one command for the container")
@@ -570,7 +552,7 @@ def run_exec(args: argparse.Namespace, ctx: Context) -> int:
         )
     transport = exec_transport(ctx)
     if transport is None:
-        raise CtlError(NO_KUBELET_EXEC)
+        raise CtlError("this client has no way to reach the container")
     container, notice = choose_container(pod, args.container)
     if notice:
         ctx.err(notice)

@@ -32,6 +32,7 @@ from . import (
     cmd_info,
     cmd_join,
     cmd_lab,
+    cmd_streams,
 )
 from .common import EXPECTED_ERRORS, error_text, parse_duration
 from .context import Context
@@ -59,6 +60,7 @@ COMMAND_MODULES: list[ModuleType] = [
     cmd_delete,
     cmd_edit_meta,
     *_optional_modules(),
+    cmd_streams,
     cmd_config,
     cmd_info,
     cmd_cluster,

@@ -372,7 +372,7 @@ POD = ResourceInfo(
     "pod",
     True,
     ("po",),
-    ("status", "binding", "log", "eviction", "exec"),
+    ("status", "binding", "log", "eviction", "exec", "attach", "portforward"),
     ("all",),
     schema=KindSchema(
         (

@@ -293,12 +293,20 @@ def test_logs_of_a_workload_without_pods_time_out() -> None:
 # --------------------------------------------------------------------------- exec & top
 
 
-def test_interactive_exec_says_it_is_not_supported_in_one_line() -> None:
+def test_interactive_exec_runs_over_the_transport_with_its_streams(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ran: list[ExecRequest] = []
+
+    class Transport:
+        def run(self, request: ExecRequest, stdin: Any, stdout: Any, stderr: Any) -> int:
+            ran.append(request)
+            return 0
+
+    monkeypatch.setattr(cmd_workloads, "exec_transport", lambda ctx: Transport())
     code, out, err = run(FakeClient(pod("x", "a", "b")), "exec", "-it", "x", "-c", "a", "--", "sh")
-    assert (code, out) == (1, "")
-    assert err == (
-        "error: interactive exec (-i/-t) is not supported yet; run a command without them\n"
-    )
+    assert (code, out, err) == (0, "", "")
+    assert ran == [ExecRequest("default", "x", "a", ("sh",), stdin=True, tty=True)]
     code, _, err = run(FakeClient(), "exec", "nope", "--", "ls")
     assert 'pods "nope" not found' in err
 
