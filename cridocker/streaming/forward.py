@@ -16,11 +16,17 @@ import os
 import socket
 from collections.abc import Awaitable, Callable
 
+from prometheus_client import Gauge
+
 READ_SIZE = 32 * 1024
 QUEUE_SIZE = 64  # chunks from the client waiting for the pod
 GRACE = 1.0  # seconds the client's data may still flow after the pod closed
 
 Inbound = asyncio.Queue[bytes | None]
+
+POD_CONNECTIONS = Gauge(
+    "cri_streaming_pod_connections", "Port-forward connections to pods open (in their netns)."
+)
 
 
 def inbound() -> Inbound:
@@ -30,8 +36,14 @@ def inbound() -> Inbound:
 async def forward(
     sock: socket.socket, client: Inbound, send: Callable[[bytes], Awaitable[None]]
 ) -> None:
-    """Copies both ways until the pod closes its side (see module doc)."""
-    reader, writer = await asyncio.open_connection(sock=sock, limit=READ_SIZE * 2)
+    """Copies both ways until the pod closes its side (see module doc); owns `sock`."""
+    POD_CONNECTIONS.inc()
+    try:
+        reader, writer = await asyncio.open_connection(sock=sock, limit=READ_SIZE * 2)
+    except BaseException:
+        sock.close()
+        POD_CONNECTIONS.dec()
+        raise
 
     async def to_pod() -> None:
         while (chunk := await client.get()) is not None:
@@ -48,9 +60,12 @@ async def forward(
         with contextlib.suppress(TimeoutError, OSError):
             await asyncio.wait_for(asyncio.shield(into), GRACE)
     finally:
+        # What must happen comes before any await: a second cancel (the client reset the
+        # stream, then the session ended) may interrupt the rest.
         into.cancel()
-        await asyncio.gather(into, return_exceptions=True)
         writer.close()
+        POD_CONNECTIONS.dec()
+        await asyncio.gather(into, return_exceptions=True)
         with contextlib.suppress(OSError):
             await writer.wait_closed()
 

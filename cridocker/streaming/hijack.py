@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from docker import APIClient
+from prometheus_client import Gauge
 
 from cridocker.backend import Docker
 
@@ -41,6 +42,11 @@ READ_SIZE = 32 * 1024
 STDOUT, STDERR = 1, 2
 
 
+DOCKER_STREAMS = Gauge(
+    "cri_streaming_docker_streams", "Hijacked Docker connections of exec and attach sessions open."
+)
+
+
 @dataclass
 class Hijacked:
     """The process's end of a hijacked Docker connection."""
@@ -48,6 +54,10 @@ class Hijacked:
     reader: asyncio.StreamReader
     writer: asyncio.StreamWriter
     leftover: bytes = b""
+    closed: bool = False
+
+    def __post_init__(self) -> None:
+        DOCKER_STREAMS.inc()
 
     async def read(self) -> bytes:
         """The next output bytes; b"" at the end."""
@@ -67,6 +77,10 @@ class Hijacked:
             self.writer.write_eof()
 
     async def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        DOCKER_STREAMS.dec()
         self.writer.close()
         with contextlib.suppress(OSError, asyncio.CancelledError):
             await self.writer.wait_closed()

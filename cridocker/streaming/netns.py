@@ -52,7 +52,14 @@ def _sockets_in(pid: int) -> list[socket.socket]:
         _setns(target)
         try:
             for family in (socket.AF_INET, socket.AF_INET6):
-                with_family = socket.socket(family, socket.SOCK_STREAM)
+                try:
+                    with_family = socket.socket(family, socket.SOCK_STREAM)
+                except OSError:
+                    if family == socket.AF_INET6 and made:
+                        break  # a pod without IPv6: IPv4 alone
+                    for s in made:
+                        s.close()
+                    raise
                 with_family.setblocking(False)
                 made.append(with_family)
         finally:
@@ -68,6 +75,12 @@ def _sockets_in(pid: int) -> list[socket.socket]:
     return made
 
 
+def _close_made(future: asyncio.Future[list[socket.socket]]) -> None:
+    if not future.cancelled() and future.exception() is None:
+        for sock in future.result():
+            sock.close()
+
+
 class Dialer:
     """Connects to ports inside network namespaces; one thread does every setns."""
 
@@ -78,21 +91,32 @@ class Dialer:
         """A connected, non-blocking socket to localhost:port in the namespace of `pid`;
         OSError (with IPv4's reason) if nothing answers there."""
         loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(self._executor, _sockets_in, pid)
         try:
-            candidates = await loop.run_in_executor(self._executor, _sockets_in, pid)
+            candidates = await asyncio.shield(future)
+        except asyncio.CancelledError:
+            future.add_done_callback(_close_made)  # the thread may still be making them
+            raise
         except Stuck as e:
             log.error("a netns thread could not leave a pod's namespace (%s): replaced", e)
             self._executor.shutdown(wait=False)
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="netns")
             raise OSError(errno.EIO, f"entering the pod's network namespace failed: {e}") from e
+        try:
+            return await self._first_to_answer(candidates, port)
+        except BaseException:
+            for sock in candidates:
+                sock.close()
+            raise
+
+    @staticmethod
+    async def _first_to_answer(candidates: list[socket.socket], port: int) -> socket.socket:
+        loop = asyncio.get_running_loop()
         first: OSError | None = None  # IPv4's reason is the one worth telling
-        for sock, host in zip(candidates, ("127.0.0.1", "::1"), strict=True):
-            if sock.fileno() < 0:
-                continue
+        for sock, host in zip(candidates, ("127.0.0.1", "::1"), strict=False):
             try:
                 await asyncio.wait_for(loop.sock_connect(sock, (host, port)), CONNECT_TIMEOUT)
             except (OSError, TimeoutError) as e:
-                sock.close()
                 if first is None:
                     first = e if isinstance(e, OSError) else OSError(errno.ETIMEDOUT, "timed out")
                 continue

@@ -223,21 +223,23 @@ class RemoteCommand:
     async def _kill(self) -> None:
         """Ends an exec's process that outlived its session (attach leaves the container).
 
-        Docker answers the hijack before it starts the process and records the pid after:
-        a session cut off at once may have to wait a moment for it."""
+        Docker answers the hijack before it starts the process and records the pid after,
+        so a session cut off at once may find it not started yet (no exit code, no pid):
+        it waits a moment for one or the other."""
         if not self.exec_id:
             return
         deadline = time.monotonic() + EXIT_WAIT
         try:
-            while (info := await self._inspect()).get("Running") and not info.get("Pid"):
+            while (info := await self._inspect()).get("ExitCode") is None and not info.get("Pid"):
                 if time.monotonic() > deadline:
-                    log.warning("exec %s runs without a pid to kill", self.exec_id[:12])
+                    log.warning("exec %s never started: nothing to end", self.exec_id[:12])
                     return
                 await asyncio.sleep(_POLL)
-        except CRIError:
+        except CRIError as e:
+            log.warning("cannot end exec %s: %s", self.exec_id[:12], e.message)
             return
         pid = int(info.get("Pid") or 0)
-        if info.get("Running") and pid > 0:
+        if info.get("ExitCode") is None and pid > 0:
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
                 log.debug("killed exec %s (pid %d): its client is gone", self.exec_id[:12], pid)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import ssl
 import threading
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -182,10 +183,13 @@ async def read_in_thread(stream: BinaryIO) -> AsyncIterator[bytes]:
 
 
 def _read_some(stream: BinaryIO) -> bytes:
-    read1 = getattr(stream, "read1", None)
-    if read1 is not None:
-        return bytes(read1(CHUNK))
-    return bytes(stream.read(CHUNK) or b"")
+    """Reads from the file descriptor itself when there is one: a daemon thread blocked
+    inside a buffered reader would hold its lock when the interpreter exits (and abort it)."""
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        return bytes(stream.read(CHUNK) or b"")
+    return os.read(fd, CHUNK)
 
 
 def exec_query(

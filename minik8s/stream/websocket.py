@@ -164,16 +164,19 @@ class ClientSocket:
         await self._write(message)
 
     async def close(self, code: int = 1000, reason: str = "") -> None:
-        """Sends a close frame (unless closed), waits a little for the peer's, and ends."""
-        if not self._closed and self.conn.state == ConnectionState.OPEN:
-            with contextlib.suppress(Closed):
-                await self._write(CloseConnection(code=code, reason=reason))
-            if not self._reading:
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(CLOSE_TIMEOUT):
-                        while not self._closed:
-                            await self._read_once()
-        self._finish(self.close_code or code)
+        """Sends a close frame (unless closed), waits a little for the peer's, and ends
+        (the socket is closed even if this is cancelled on the way)."""
+        try:
+            if not self._closed and self.conn.state == ConnectionState.OPEN:
+                with contextlib.suppress(Closed):
+                    await self._write(CloseConnection(code=code, reason=reason))
+                if not self._reading:
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(CLOSE_TIMEOUT):
+                            while not self._closed:
+                                await self._read_once()
+        finally:
+            self._finish(self.close_code or code)
 
     async def _fail(self, code: int) -> None:
         if self.conn.state == ConnectionState.OPEN:

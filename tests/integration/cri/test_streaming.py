@@ -354,13 +354,13 @@ def test_streams_leave_no_task_socket_or_process(
 
 
 def shim_counts(shim: ShimProcess) -> tuple[int, int, int]:
-    """(asyncio tasks, open sockets, sessions running) of the shim process."""
+    """(asyncio tasks running streams, open sockets, sessions running) of the shim."""
     assert shim.proc is not None
     text = httpx.get(f"http://127.0.0.1:{shim.health_port}/metrics", timeout=10).text
     tasks, sessions = -1, 0.0
     for line in text.splitlines():
         name, _, value = line.rpartition(" ")
-        if name == "process_asyncio_tasks":
+        if name == "process_asyncio_stream_tasks":
             tasks = int(float(value))
         elif name.startswith("cri_streaming_active_sessions{"):
             sessions += float(value)
