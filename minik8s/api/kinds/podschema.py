@@ -63,11 +63,11 @@ _REFERENCES: dict[str, Definition] = {
     ),
     CORE + "ObjectReference": Struct(
         {
-            "apiVersion": Field("string", "API version of the referenced object."),
             "kind": Field("string", "Kind of the referenced object."),
             "namespace": Field("string", "Namespace of the referenced object."),
             "name": Field("string", "Name of the referenced object."),
             "uid": Field("string", "UID of the referenced object."),
+            "apiVersion": Field("string", "API version of the referenced object."),
             "resourceVersion": Field(
                 "string", "The resourceVersion of the referenced object this reference was made to."
             ),
@@ -591,13 +591,13 @@ _PORTS_AND_MOUNTS: dict[str, Definition] = {
                 "string",
                 "Name of the port, unique in the pod, an IANA service name services can refer to.",
             ),
-            "containerPort": Field("integer", "Port number on the pod's IP, 1-65535."),
-            "protocol": Field("string", "TCP, UDP or SCTP; defaults to TCP."),
             "hostPort": Field(
                 "integer",
                 "Port number exposed on the node, 1-65535; must equal containerPort with "
                 "hostNetwork. Most containers leave it unset.",
             ),
+            "containerPort": Field("integer", "Port number on the pod's IP, 1-65535."),
+            "protocol": Field("string", "TCP, UDP or SCTP; defaults to TCP."),
             "hostIP": Field("string", "Node IP the hostPort is bound to."),
         },
         "A network port a container exposes.",
@@ -605,27 +605,27 @@ _PORTS_AND_MOUNTS: dict[str, Definition] = {
     CORE + "VolumeMount": Struct(
         {
             "name": Field("string", "Name of the pod volume to mount."),
-            "mountPath": Field(
-                "string", "Path inside the container to mount it at; must not contain ':'."
-            ),
-            "subPath": Field(
-                "string", "Path inside the volume to mount instead of its root; defaults to ''."
-            ),
-            "subPathExpr": Field(
-                "string",
-                "Like subPath, with $(VAR) references to the container's environment expanded; "
-                "exclusive with subPath.",
-            ),
             "readOnly": Field("boolean", "Mount read-only; defaults to false."),
             "recursiveReadOnly": Field(
                 "string",
                 "With readOnly: Disabled (default), IfPossible or Enabled to make submounts "
                 "read-only too; needs mountPropagation None.",
             ),
+            "mountPath": Field(
+                "string", "Path inside the container to mount it at; must not contain ':'."
+            ),
+            "subPath": Field(
+                "string", "Path inside the volume to mount instead of its root; defaults to ''."
+            ),
             "mountPropagation": Field(
                 "string",
                 "How mounts propagate between host and container: None (default), "
                 "HostToContainer or Bidirectional.",
+            ),
+            "subPathExpr": Field(
+                "string",
+                "Like subPath, with $(VAR) references to the container's environment expanded; "
+                "exclusive with subPath.",
             ),
         },
         "A volume mounted into a container's filesystem.",
@@ -651,11 +651,6 @@ _CONTAINER_FIELDS: dict[str, Member] = {
         "string",
         "Container image to run; optional in templates so that controllers can fill it in.",
     ),
-    "imagePullPolicy": Field(
-        "string",
-        "Always, Never or IfNotPresent; defaults to Always for a :latest (or untagged) image and "
-        "IfNotPresent otherwise.",
-    ),
     "command": Field(
         _STRINGS,
         "Entrypoint, run without a shell; the image's ENTRYPOINT when unset. $(VAR) references "
@@ -674,14 +669,14 @@ _CONTAINER_FIELDS: dict[str, Member] = {
         "Ports the container exposes. Informational: a port listening on 0.0.0.0 is reachable "
         "whether listed or not.",
     ),
-    "env": Field(
-        keyed(CORE + "EnvVar", "name"),
-        "Environment variables; they take precedence over envFrom.",
-    ),
     "envFrom": Field(
         _list_of("EnvFromSource"),
         "ConfigMaps and Secrets whose keys become environment variables; a later source wins "
         "on a duplicate key.",
+    ),
+    "env": Field(
+        keyed(CORE + "EnvVar", "name"),
+        "Environment variables; they take precedence over envFrom.",
     ),
     "resources": Field(
         _ref("ResourceRequirements"), "Compute resources the container requests and may use."
@@ -727,6 +722,11 @@ _CONTAINER_FIELDS: dict[str, Member] = {
         "string",
         "File (default) reads the message from terminationMessagePath; FallbackToLogsOnError "
         "uses the end of the log when that file is empty and the container failed.",
+    ),
+    "imagePullPolicy": Field(
+        "string",
+        "Always, Never or IfNotPresent; defaults to Always for a :latest (or untagged) image and "
+        "IfNotPresent otherwise.",
     ),
     "securityContext": Field(
         _ref("SecurityContext"), "Security settings, overriding the pod's securityContext."
@@ -892,15 +892,15 @@ _SCHEDULING: dict[str, Definition] = {
                 "Namespaces to look for those pods in, added to namespaceSelector's; the pod's "
                 "own namespace when both are empty.",
             ),
-            "namespaceSelector": Field(
-                LABEL_SELECTOR,
-                "Namespaces to look for those pods in, by label, added to namespaces; {} "
-                "selects every namespace.",
-            ),
             "topologyKey": Field(
                 "string",
                 "Node label defining the domain (kubernetes.io/hostname, "
                 "topology.kubernetes.io/zone, ...) in which pods count as co-located. Required.",
+            ),
+            "namespaceSelector": Field(
+                LABEL_SELECTOR,
+                "Namespaces to look for those pods in, by label, added to namespaces; {} "
+                "selects every namespace.",
             ),
             "matchLabelKeys": Field(
                 _STRINGS,
