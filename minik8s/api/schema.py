@@ -9,8 +9,8 @@ patch strategy from it (so the merge keys are never a second hand-kept table).
   `"bytes"`, `"object"` for free-form), a `Ref` to a named definition, an `Array` or a
   `MapOf`;
 - `Field(prop, "description", proto=N)` gives a property its description and its field
-  number in Kubernetes' protobuf encoding (`inline=M` when the field belongs to an embedded
-  struct that protobuf carries as field M);
+  number in Kubernetes' protobuf encoding (`inline=E` when the property belongs to a Go
+  struct embedded inline, which protobuf nests as field E);
 - `Struct` is an object definition, `Raw` a definition written as plain OpenAPI;
 - `KindSchema` is what a kind declares: its own top-level fields (besides apiVersion,
   kind and metadata) and the named definitions it introduces.
@@ -84,11 +84,11 @@ class Field:
     """A property with its description (what `kubectl explain` prints) and its field number
     in Kubernetes' protobuf message (`k8s.io/api/.../generated.proto`; 0 = none).
 
-    `inline` is for the fields of a Go struct embedded with `json:",inline"`
-    (PersistentVolumeSpec's PersistentVolumeSource, Volume's VolumeSource): in JSON they sit
-    in the outer object, in protobuf in a nested message that is field `inline` of the outer
-    one, and `proto` is then the field's number inside that nested message (0 = not inline).
-    """
+    A Go struct embedded inline (`json:",inline"`: a Volume's VolumeSource, a Probe's
+    ProbeHandler, the LocalObjectReference of a ConfigMapKeySelector) is flat in JSON but a
+    message of its own in protobuf: its fields carry `inline`, the embedded message's number
+    in this message, and `proto`, their number inside it (`inline` 0 = a field of this
+    message itself)."""
 
     prop: Prop
     description: str = ""
