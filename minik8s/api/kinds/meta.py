@@ -64,6 +64,13 @@ _RAW: dict[str, Definition] = {
             "x-kubernetes-int-or-string": True,
         }
     ),
+    # Minimal, so ControllerRevision.data can name it; the protobuf codec's fuller one replaces it.
+    "io.k8s.apimachinery.pkg.runtime.RawExtension": Raw(
+        {
+            "type": "object",
+            "description": "An embedded serialized object: JSON in JSON, raw bytes in protobuf.",
+        }
+    ),
 }
 
 _OBJECT_META = Struct(
