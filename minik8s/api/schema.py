@@ -9,7 +9,8 @@ patch strategy from it (so the merge keys are never a second hand-kept table).
   `"bytes"`, `"object"` for free-form), a `Ref` to a named definition, an `Array` or a
   `MapOf`;
 - `Field(prop, "description", proto=N)` gives a property its description and its field
-  number in Kubernetes' protobuf encoding;
+  number in Kubernetes' protobuf encoding (`keep_zero=True` for a Go pointer field, whose
+  0, "" or false is a value rather than "unset": see `Field`);
 - `Struct` is an object definition, `Raw` a definition written as plain OpenAPI;
 - `KindSchema` is what a kind declares: its own top-level fields (besides apiVersion,
   kind and metadata) and the named definitions it introduces.
@@ -38,6 +39,8 @@ AUTOSCALING_V2 = "io.k8s.api.autoscaling.v2."
 POLICY = "io.k8s.api.policy.v1."
 QUANTITY = "io.k8s.apimachinery.pkg.api.resource.Quantity"
 INT_OR_STRING = "io.k8s.apimachinery.pkg.util.intstr.IntOrString"
+# An embedded object of any kind: JSON inline, JSON bytes in protobuf (ControllerRevision.data).
+RAW_EXTENSION = "io.k8s.apimachinery.pkg.runtime.RawExtension"
 
 PRIMITIVES: dict[str, dict[str, Any]] = {
     "string": {"type": "string"},
@@ -81,11 +84,19 @@ Prop = str | Ref | Array | MapOf
 @dataclass(frozen=True)
 class Field:
     """A property with its description (what `kubectl explain` prints) and its field number
-    in Kubernetes' protobuf message (`k8s.io/api/.../generated.proto`; 0 = none)."""
+    in Kubernetes' protobuf message (`k8s.io/api/.../generated.proto`; 0 = none).
+
+    `keep_zero`: a Go client's protobuf body carries every non-pointer scalar, set or not,
+    while its JSON omits the zero ones (`omitempty`), so the protobuf decoder drops a
+    received 0, "" or false as unset. A pointer field (`*int32 replicas`, `*bool
+    immutable`) is sent only when set, and its zero is a value: `keep_zero=True` keeps it,
+    as it does for a field whose JSON tag has no `omitempty` (OwnerReference's `name`).
+    """
 
     prop: Prop
     description: str = ""
     proto: int = 0
+    keep_zero: bool = False
 
 
 Member = Prop | Field
