@@ -10,7 +10,8 @@ patch strategy from it (so the merge keys are never a second hand-kept table).
   `MapOf`;
 - `Field(prop, "description", proto=N)` gives a property its description and its field
   number in Kubernetes' protobuf encoding (`keep_zero=True` for a Go pointer field, whose
-  0, "" or false is a value rather than "unset": see `Field`);
+  0, "" or false is a value rather than "unset"; `inline=M` for a field of an embedded
+  struct that JSON flattens and protobuf nests: see `Field`);
 - `Struct` is an object definition, `Raw` a definition written as plain OpenAPI;
 - `KindSchema` is what a kind declares: its own top-level fields (besides apiVersion,
   kind and metadata) and the named definitions it introduces.
@@ -91,12 +92,19 @@ class Field:
     received 0, "" or false as unset. A pointer field (`*int32 replicas`, `*bool
     immutable`) is sent only when set, and its zero is a value: `keep_zero=True` keeps it,
     as it does for a field whose JSON tag has no `omitempty` (OwnerReference's `name`).
+
+    `inline`: Go embeds some structs with `json:",inline"` (a Volume's VolumeSource, a
+    Probe's ProbeHandler, the LocalObjectReference of a ConfigMapKeySelector): their
+    fields sit beside the others in JSON, but protobuf sends the embedded struct as one
+    message field. `inline=M` says this field travels inside that message, at number M of
+    the enclosing one, under its own number `proto` there (0 = directly in this message).
     """
 
     prop: Prop
     description: str = ""
     proto: int = 0
     keep_zero: bool = False
+    inline: int = 0
 
 
 Member = Prop | Field
