@@ -66,8 +66,15 @@ _GZIP = re.compile(rb"\x1f\x8b\x08\x00\x00\x00\x00\x00")
 _NOT_NULLABLE = b"\xc8\xde\x1f\x00"
 
 
-def kubectl_binary() -> str | None:
-    return shutil.which(f"kubectl.{KUBECTL_VERSION}") or shutil.which("kubectl")
+def kubectl_binary(version: str = KUBECTL_VERSION) -> str | None:
+    """kubectl of a release: `kubectl.1.NN` on the PATH or beside the real `kubectl` (the
+    Google Cloud SDK's layout); for the default version, plain `kubectl` as the last resort."""
+    found = shutil.which(f"kubectl.{version}")
+    default = shutil.which("kubectl")
+    if found is None and default is not None:
+        sibling = Path(default).resolve().parent / f"kubectl.{version}"
+        found = str(sibling) if sibling.is_file() else None
+    return found or (default if version == KUBECTL_VERSION else None)
 
 
 @functools.cache

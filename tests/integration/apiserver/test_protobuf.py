@@ -1,6 +1,7 @@
-"""Protobuf bodies against the real API server: kubectl 1.32's typed commands, which send
-nothing else, and the other writes typed Go clients make (update, scale, eviction, delete
-options), answers in protobuf for a client that accepts nothing else, and bad bodies.
+"""Protobuf bodies against the real API server: kubectl 1.32's (and 1.33's) typed commands,
+which send nothing else (1.31 and older send JSON), the other writes typed Go clients make
+(update, scale, eviction, delete options), answers in protobuf for a client that accepts
+nothing else, and bad bodies.
 
 A typed create must store what the same object sent as JSON stores: each test creates one
 object with kubectl (protobuf) and its twin from `kubectl create ... --dry-run=client -o
@@ -24,18 +25,13 @@ import pytest
 
 from minik8s.api import protobuf
 from tests.conftest import APIServerProcess
-from tests.protofacts import PROTO_PENDING
+from tests.protofacts import PROTO_PENDING, kubectl_binary
 
 PROTOBUF = "application/vnd.kubernetes.protobuf"
 Kubectl = Callable[..., subprocess.CompletedProcess[str]]
 
 
-@pytest.fixture
-def kubectl(apiserver: APIServerProcess, ns: str, tmp_path: Path) -> Kubectl:
-    binary = shutil.which("kubectl")
-    if binary is None:
-        pytest.fail("kubectl is not on the PATH")
-
+def _runner(binary: str, apiserver: APIServerProcess, ns: str, tmp_path: Path) -> Kubectl:
     def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         cmd = [binary, "--server", apiserver.url, "--cache-dir", str(tmp_path / "cache")]
         result = subprocess.run([*cmd, "-n", ns, *args], capture_output=True, text=True, timeout=60)
@@ -44,6 +40,22 @@ def kubectl(apiserver: APIServerProcess, ns: str, tmp_path: Path) -> Kubectl:
         return result
 
     return run
+
+
+@pytest.fixture
+def kubectl(apiserver: APIServerProcess, ns: str, tmp_path: Path) -> Kubectl:
+    binary = shutil.which("kubectl")
+    if binary is None:
+        pytest.fail("kubectl is not on the PATH")
+    return _runner(binary, apiserver, ns, tmp_path)
+
+
+@pytest.fixture
+def kubectl_133(apiserver: APIServerProcess, ns: str, tmp_path: Path) -> Kubectl:
+    binary = kubectl_binary("1.33")
+    if binary is None:
+        pytest.skip("kubectl 1.33 is not installed")
+    return _runner(binary, apiserver, ns, tmp_path)
 
 
 def _pending(*kinds: str) -> pytest.MarkDecorator:
@@ -93,6 +105,17 @@ TYPED = {
         "v1/namespaces/{ns}/secrets",
         "Secret",
     ),
+    # bytes that are not UTF-8: Secret data and ConfigMap binaryData travel raw
+    "secret-binary": (
+        ["secret", "generic", "{name}", "--from-file=blob={dir}/blob"],
+        "v1/namespaces/{ns}/secrets",
+        "Secret",
+    ),
+    "configmap-binary": (
+        ["configmap", "{name}", "--from-file=blob={dir}/blob", "--from-literal=text=ü"],
+        "v1/namespaces/{ns}/configmaps",
+        "ConfigMap",
+    ),
     "serviceaccount": (["serviceaccount", "{name}"], "v1/namespaces/{ns}/serviceaccounts", ""),
     "deployment": (
         ["deployment", "{name}", "--image=minik8s/httpd:latest", "--replicas=2", "--port=8080"],
@@ -117,11 +140,12 @@ TYPED = {
 }
 
 
-def _typed_create(kubectl: Kubectl, api: httpx.Client, ns: str, case: str) -> None:
+def _typed_create(kubectl: Kubectl, api: httpx.Client, ns: str, case: str, tmp_path: Path) -> None:
     args, collection, _ = TYPED[case]
     tag = uuid.uuid4().hex[:6]
     by_kubectl, by_json = f"pb-{tag}", f"js-{tag}"
-    named = [a.format(name=by_kubectl) for a in args]
+    (tmp_path / "blob").write_bytes(bytes(range(256)) * 4)
+    named = [a.format(name=by_kubectl, dir=tmp_path) for a in args]
     # flags before a command's `--`
     split = named.index("--") if "--" in named else len(named)
     dry_run = [*named[:split], "--dry-run=client", "-o", "json", *named[split:]]
@@ -142,9 +166,21 @@ def _typed_create(kubectl: Kubectl, api: httpx.Client, ns: str, case: str) -> No
     assert _within(wanted, stored), (wanted, stored)
 
 
-@pytest.mark.parametrize("case", ["namespace", "configmap", "secret", "serviceaccount"])
-def test_kubectl_typed_create(kubectl: Kubectl, api: httpx.Client, ns: str, case: str) -> None:
-    _typed_create(kubectl, api, ns, case)
+BASIC = ["namespace", "configmap", "secret", "serviceaccount", "secret-binary", "configmap-binary"]
+
+
+@pytest.mark.parametrize("case", BASIC)
+def test_kubectl_typed_create(
+    kubectl: Kubectl, api: httpx.Client, ns: str, case: str, tmp_path: Path
+) -> None:
+    _typed_create(kubectl, api, ns, case, tmp_path)
+
+
+@pytest.mark.parametrize("case", ["namespace", "configmap", "secret-binary", "serviceaccount"])
+def test_kubectl_133_typed_create(
+    kubectl_133: Kubectl, api: httpx.Client, ns: str, case: str, tmp_path: Path
+) -> None:
+    _typed_create(kubectl_133, api, ns, case, tmp_path)
 
 
 @pytest.mark.parametrize(
@@ -157,9 +193,9 @@ def test_kubectl_typed_create(kubectl: Kubectl, api: httpx.Client, ns: str, case
     ],
 )
 def test_kubectl_typed_create_of_workloads(
-    kubectl: Kubectl, api: httpx.Client, ns: str, case: str
+    kubectl: Kubectl, api: httpx.Client, ns: str, case: str, tmp_path: Path
 ) -> None:
-    _typed_create(kubectl, api, ns, case)
+    _typed_create(kubectl, api, ns, case, tmp_path)
 
 
 @_pending("Deployment")
