@@ -232,6 +232,17 @@ def test_update_with_a_protobuf_body(api: httpx.Client, ns: str) -> None:
     assert r.status_code == 409 and r.json()["reason"] == "Conflict"
 
 
+def test_a_large_body_is_decoded_off_the_loop(api: httpx.Client, ns: str) -> None:
+    # over INLINE_PROTOBUF: the decoder thread's path
+    data = {f"key-{i}": f"value {i} " * 20 for i in range(400)}
+    big = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "big"}, "data": data}
+    body = protobuf.encode(big)
+    assert len(body) > 64 * 1024
+    r = _post(api, f"/api/v1/namespaces/{ns}/configmaps", body)
+    assert r.status_code == 201, r.text
+    assert api.get(f"/api/v1/namespaces/{ns}/configmaps/big").json()["data"] == data
+
+
 def test_delete_options_in_protobuf(api: httpx.Client, ns: str) -> None:
     current = _configmap(api, ns, "gone")
     path = f"/api/v1/namespaces/{ns}/configmaps/gone"
