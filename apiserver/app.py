@@ -42,6 +42,7 @@ from .http import (
     check_accept,
     dumps,
     json_response,
+    object_response,
     partial_metadata,
     read_body,
     read_object,
@@ -272,21 +273,23 @@ class APIServer:
                     check_accept(request)
                 response = await self._dispatch(request, target, verb)
         except errors.APIError as e:
-            response = status_response(e)
+            response = status_response(e, request)
         except EtcdUnavailable as e:
             err: errors.APIError = (
                 errors.Timeout(f"etcd did not answer in time: {e}", retry_after=1)
                 if e.timeout
                 else errors.ServiceUnavailable(f"etcd is unavailable: {e}", retry_after=1)
             )
-            response = status_response(err)
+            response = status_response(err, request)
         except Compacted:
-            response = status_response(errors.Gone("the requested resourceVersion is too old"))
+            gone = errors.Gone("the requested resourceVersion is too old")
+            response = status_response(gone, request)
         except EtcdError as e:
-            response = status_response(_etcd_error(e))
+            response = status_response(_etcd_error(e), request)
         except Exception as e:
             self._log_fault(request, e)
-            response = status_response(errors.InternalError("an internal error occurred"))
+            internal = errors.InternalError("an internal error occurred")
+            response = status_response(internal, request)
         if verb != "watch":
             self.metrics.observe(verb, resource, sub, response.status_code, started)
         else:
@@ -403,7 +406,7 @@ class APIServer:
             return json_response(tables.to_table(info, [obj], include_object=include), code)
         if form == "PartialObjectMetadata":
             return json_response(partial_metadata(obj), code)
-        return json_response(obj, code)
+        return object_response(request, obj, code)
 
     @staticmethod
     def _list_body(
@@ -460,7 +463,7 @@ class APIServer:
             "metadata": meta,
             "items": result.items,
         }
-        return json_response(body)
+        return object_response(request, body)
 
     # watch -----------------------------------------------------------------------------
     async def _watch(self, request: Request, t: Target) -> Response:

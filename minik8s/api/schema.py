@@ -9,8 +9,9 @@ patch strategy from it (so the merge keys are never a second hand-kept table).
   `"bytes"`, `"object"` for free-form), a `Ref` to a named definition, an `Array` or a
   `MapOf`;
 - `Field(prop, "description", proto=N)` gives a property its description and its field
-  number in Kubernetes' protobuf encoding (`inline=E` when the property belongs to a Go
-  struct embedded inline, which protobuf nests as field E);
+  number in Kubernetes' protobuf encoding (`keep_zero=True` for a Go pointer field, whose
+  0, "" or false is a value rather than "unset"; `inline=M` for a field of an embedded
+  struct that JSON flattens and protobuf nests: see `Field`);
 - `Struct` is an object definition, `Raw` a definition written as plain OpenAPI;
 - `KindSchema` is what a kind declares: its own top-level fields (besides apiVersion,
   kind and metadata) and the named definitions it introduces.
@@ -39,6 +40,8 @@ AUTOSCALING_V2 = "io.k8s.api.autoscaling.v2."
 POLICY = "io.k8s.api.policy.v1."
 QUANTITY = "io.k8s.apimachinery.pkg.api.resource.Quantity"
 INT_OR_STRING = "io.k8s.apimachinery.pkg.util.intstr.IntOrString"
+# An embedded object of any kind: JSON inline, JSON bytes in protobuf (ControllerRevision.data).
+RAW_EXTENSION = "io.k8s.apimachinery.pkg.runtime.RawExtension"
 
 PRIMITIVES: dict[str, dict[str, Any]] = {
     "string": {"type": "string"},
@@ -84,15 +87,23 @@ class Field:
     """A property with its description (what `kubectl explain` prints) and its field number
     in Kubernetes' protobuf message (`k8s.io/api/.../generated.proto`; 0 = none).
 
-    A Go struct embedded inline (`json:",inline"`: a Volume's VolumeSource, a Probe's
-    ProbeHandler, the LocalObjectReference of a ConfigMapKeySelector) is flat in JSON but a
-    message of its own in protobuf: its fields carry `inline`, the embedded message's number
-    in this message, and `proto`, their number inside it (`inline` 0 = a field of this
-    message itself)."""
+    `keep_zero`: a Go client's protobuf body carries every non-pointer scalar, set or not,
+    while its JSON omits the zero ones (`omitempty`), so the protobuf decoder drops a
+    received 0, "" or false as unset. A pointer field (`*int32 replicas`, `*bool
+    immutable`) is sent only when set, and its zero is a value: `keep_zero=True` keeps it,
+    as it does for a field whose JSON tag has no `omitempty` (OwnerReference's `name`).
+
+    `inline`: Go embeds some structs with `json:",inline"` (a Volume's VolumeSource, a
+    Probe's ProbeHandler, the LocalObjectReference of a ConfigMapKeySelector): their
+    fields sit beside the others in JSON, but protobuf sends the embedded struct as one
+    message field. `inline=M` says this field travels inside that message, at number M of
+    the enclosing one, under its own number `proto` there (0 = directly in this message).
+    """
 
     prop: Prop
     description: str = ""
     proto: int = 0
+    keep_zero: bool = False
     inline: int = 0
 
 

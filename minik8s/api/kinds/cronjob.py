@@ -77,12 +77,14 @@ DEFINITIONS = {
                 "The tz database zone the schedule is read in (e.g. `Europe/Paris`). Unset: "
                 "the controller manager's time zone, which is UTC in minik8s.",
                 proto=8,
+                keep_zero=True,
             ),
             "startingDeadlineSeconds": Field(
                 "integer",
                 "How late, in seconds, a missed run may still start; a run later than that "
                 "is skipped. Unset: no deadline.",
                 proto=2,
+                keep_zero=True,
             ),
             "concurrencyPolicy": Field(
                 "string",
@@ -95,6 +97,7 @@ DEFINITIONS = {
                 "boolean",
                 "True stops future runs; Jobs already started go on. Defaults to false.",
                 proto=4,
+                keep_zero=True,
             ),
             "jobTemplate": Field(
                 Ref(BATCH + "JobTemplateSpec"),
@@ -105,11 +108,13 @@ DEFINITIONS = {
                 "integer",
                 "How many finished successful Jobs to keep; older ones are deleted. Defaults to 3.",
                 proto=6,
+                keep_zero=True,
             ),
             "failedJobsHistoryLimit": Field(
                 "integer",
                 "How many finished failed Jobs to keep; older ones are deleted. Defaults to 1.",
                 proto=7,
+                keep_zero=True,
             ),
         },
         "CronJobSpec is what a CronJob runs and when.",

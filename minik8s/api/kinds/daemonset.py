@@ -84,6 +84,7 @@ DEFINITIONS = {
                 "integer",
                 "How many old ControllerRevisions are kept for rollbacks. Defaults to 10.",
                 proto=6,
+                keep_zero=True,
             ),
         },
         "The desired state of a DaemonSet.",
@@ -173,6 +174,7 @@ DEFINITIONS = {
                 "How often the hash naming a new ControllerRevision collided with an existing "
                 "name; the controller mixes it into the next hash to get a fresh name.",
                 proto=9,
+                keep_zero=True,
             ),
             "conditions": Field(
                 merged_by_type(APPS + "DaemonSetCondition"),

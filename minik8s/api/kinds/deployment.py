@@ -68,6 +68,7 @@ DEFINITIONS = {
                 "integer",
                 "How many pods the Deployment should run. Defaults to 1; 0 is allowed.",
                 proto=1,
+                keep_zero=True,
             ),
             "selector": Field(
                 LABEL_SELECTOR,
@@ -98,6 +99,7 @@ DEFINITIONS = {
                 "integer",
                 "How many old ReplicaSets are kept (scaled to 0) for rollbacks. Defaults to 10.",
                 proto=6,
+                keep_zero=True,
             ),
             "paused": Field(
                 "boolean",
@@ -111,6 +113,7 @@ DEFINITIONS = {
                 "turns False with reason ProgressDeadlineExceeded. Must exceed "
                 "minReadySeconds; defaults to 600.",
                 proto=9,
+                keep_zero=True,
             ),
         },
         "The desired state of a Deployment.",
@@ -195,6 +198,7 @@ DEFINITIONS = {
                 "How often the hash naming a new ReplicaSet collided with an existing name; "
                 "the controller mixes it into the next hash to get a fresh name.",
                 proto=8,
+                keep_zero=True,
             ),
         },
         "The state of a Deployment as its controller last observed it.",

@@ -74,7 +74,7 @@ DEFINITIONS = {
                 "headless service's name.",
                 proto=3,
             ),
-            "nodeName": Field("string", "The node the endpoint runs on.", proto=4),
+            "nodeName": Field("string", "The node the endpoint runs on.", proto=4, keep_zero=True),
             "targetRef": Field(
                 Ref(CORE + "ObjectReference"),
                 "The object, usually a pod, that provides this endpoint.",
@@ -100,6 +100,7 @@ DEFINITIONS = {
                 "The application protocol, as on the service port: an IANA service name, a "
                 "`kubernetes.io/` name or a domain-prefixed name.",
                 proto=4,
+                keep_zero=True,
             ),
         },
         "One port the addresses of a subset serve.",

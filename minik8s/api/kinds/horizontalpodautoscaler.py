@@ -88,6 +88,7 @@ DEFINITIONS = {
                 "integer",
                 "The fewest replicas the autoscaler scales down to; at least 1. Defaults to 1.",
                 proto=2,
+                keep_zero=True,
             ),
             "maxReplicas": Field(
                 "integer",
@@ -219,6 +220,7 @@ DEFINITIONS = {
                 "The target of the average usage as a percentage of the pods' requests, for "
                 "type Utilization (Resource and ContainerResource metrics only); at least 1.",
                 proto=4,
+                keep_zero=True,
             ),
         },
         "MetricTarget is the value a metric is held at: a raw value, an average per pod or a "
@@ -250,12 +252,14 @@ DEFINITIONS = {
                 "goes to the highest of them, a scale up to the lowest. 0 to 3600; defaults "
                 "to 0 for scaling up and 300 for scaling down.",
                 proto=3,
+                keep_zero=True,
             ),
             "selectPolicy": Field(
                 "string",
                 "Which policy applies when several do: Max (the largest change; the "
                 "default), Min (the smallest) or Disabled (no scaling in this direction).",
                 proto=1,
+                keep_zero=True,
             ),
             "policies": Field(
                 atomic(AUTOSCALING_V2 + "HPAScalingPolicy"),
@@ -291,6 +295,7 @@ DEFINITIONS = {
                 "integer",
                 "The metadata.generation of the HPA this status was computed from.",
                 proto=1,
+                keep_zero=True,
             ),
             "lastScaleTime": Field(
                 TIME, "When the autoscaler last changed the replica count.", proto=2
@@ -410,6 +415,7 @@ DEFINITIONS = {
                 "integer",
                 "The current average usage as a percentage of the pods' requests.",
                 proto=3,
+                keep_zero=True,
             ),
         },
         "MetricValueStatus is the current value of a metric, in the form its target uses.",

@@ -77,6 +77,7 @@ DEFINITIONS = {
                 "The most pods the Job runs at the same time; fewer run when less work is "
                 "left. Defaults to 1.",
                 proto=1,
+                keep_zero=True,
             ),
             "completions": Field(
                 "integer",
@@ -84,6 +85,7 @@ DEFINITIONS = {
                 "success completes it (any parallelism); defaults to 1 when parallelism is "
                 "unset too. Required for the Indexed completion mode.",
                 proto=2,
+                keep_zero=True,
             ),
             "activeDeadlineSeconds": Field(
                 "integer",
@@ -91,6 +93,7 @@ DEFINITIONS = {
                 "stopped and it fails with reason DeadlineExceeded. Positive; the clock stops "
                 "and restarts while the Job is suspended.",
                 proto=3,
+                keep_zero=True,
             ),
             "podFailurePolicy": Field(
                 Ref(BATCH + "PodFailurePolicy"),
@@ -110,12 +113,14 @@ DEFINITIONS = {
                 "How many pod failures the Job tolerates before it is marked Failed. "
                 "Defaults to 6 (to the maximum int32 when backoffLimitPerIndex is set).",
                 proto=7,
+                keep_zero=True,
             ),
             "backoffLimitPerIndex": Field(
                 "integer",
                 "How many failures each index of an Indexed Job tolerates before that index "
                 "is marked failed; needs restartPolicy Never. Immutable.",
                 proto=12,
+                keep_zero=True,
             ),
             "maxFailedIndexes": Field(
                 "integer",
@@ -123,6 +128,7 @@ DEFINITIONS = {
                 "backoffLimitPerIndex, at most `completions`. Unset: every index runs to "
                 "the end.",
                 proto=13,
+                keep_zero=True,
             ),
             "selector": Field(
                 LABEL_SELECTOR,
@@ -136,6 +142,7 @@ DEFINITIONS = {
                 "the API server add labels unique to this Job to the template and select by "
                 "them.",
                 proto=5,
+                keep_zero=True,
             ),
             "template": Field(
                 POD_TEMPLATE,
@@ -148,6 +155,7 @@ DEFINITIONS = {
                 "Seconds after the Job finishes (Complete or Failed) before it may be deleted "
                 "automatically; 0 deletes it at once. Unset keeps it.",
                 proto=8,
+                keep_zero=True,
             ),
             "completionMode": Field(
                 "string",
@@ -155,12 +163,14 @@ DEFINITIONS = {
                 "successes) or Indexed (one success for each index 0 to completions-1, "
                 "given to each pod in an annotation and its hostname). Immutable.",
                 proto=9,
+                keep_zero=True,
             ),
             "suspend": Field(
                 "boolean",
                 "True stops the Job: no pods are created and the running ones are deleted; "
                 "setting it back to false resumes it. Defaults to false.",
                 proto=10,
+                keep_zero=True,
             ),
             "podReplacementPolicy": Field(
                 "string",
@@ -168,6 +178,7 @@ DEFINITIONS = {
                 "pod is terminating; the default) or Failed (once it has fully terminated; "
                 "the only value allowed, and the default, with a podFailurePolicy).",
                 proto=14,
+                keep_zero=True,
             ),
             "managedBy": Field(
                 "string",
@@ -175,6 +186,7 @@ DEFINITIONS = {
                 "63 characters. Unset or `kubernetes.io/job-controller` means the built-in "
                 "Job controller; any other value makes it leave the Job alone. Immutable.",
                 proto=15,
+                keep_zero=True,
             ),
         },
         "JobSpec is the desired behaviour of a Job.",
@@ -222,6 +234,7 @@ DEFINITIONS = {
                 "Only the container (or init container) of this name is checked; unset "
                 "checks every container.",
                 proto=1,
+                keep_zero=True,
             ),
             "operator": Field(
                 "string",
@@ -271,12 +284,14 @@ DEFINITIONS = {
                 "Indexes that must all have succeeded, as comma-separated numbers and "
                 "ranges within 0 to completions-1 (e.g. `0,2-4`). Unset: not checked.",
                 proto=1,
+                keep_zero=True,
             ),
             "succeededCount": Field(
                 "integer",
                 "How many indexes (within succeededIndexes, when set) must have succeeded; "
                 "positive. Unset: not checked.",
                 proto=2,
+                keep_zero=True,
             ),
         },
         "SuccessPolicyRule is one success rule; at least one of its two fields is set.",
@@ -312,6 +327,7 @@ DEFINITIONS = {
                 "Pods that are being deleted (they have a deletionTimestamp) but have not "
                 "ended yet.",
                 proto=11,
+                keep_zero=True,
             ),
             "completedIndexes": Field(
                 "string",
@@ -324,6 +340,7 @@ DEFINITIONS = {
                 "With backoffLimitPerIndex, the indexes that failed, written like "
                 "completedIndexes; never overlaps it.",
                 proto=10,
+                keep_zero=True,
             ),
             "uncountedTerminatedPods": Field(
                 Ref(BATCH + "UncountedTerminatedPods"),
@@ -335,6 +352,7 @@ DEFINITIONS = {
                 "integer",
                 "Active pods whose Ready condition is true and that are not terminating.",
                 proto=9,
+                keep_zero=True,
             ),
         },
         "JobStatus is what the Job controller last observed of a Job.",

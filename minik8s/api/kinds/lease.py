@@ -24,12 +24,14 @@ DEFINITIONS = {
                 "Who holds the lease now (with coordinated leader election, the name of "
                 "the elected LeaseCandidate). Empty when nobody does.",
                 proto=1,
+                keep_zero=True,
             ),
             "leaseDurationSeconds": Field(
                 "integer",
                 "How long, counted from renewTime, other candidates wait before they may "
                 "take the lease over; positive.",
                 proto=2,
+                keep_zero=True,
             ),
             "acquireTime": Field(MICRO_TIME, "When the current holder took the lease.", proto=3),
             "renewTime": Field(
@@ -39,18 +41,21 @@ DEFINITIONS = {
                 "integer",
                 "How many times the lease has passed from one holder to another.",
                 proto=5,
+                keep_zero=True,
             ),
             "strategy": Field(
                 "string",
                 "How coordinated leader election picks the holder (OldestEmulationVersion). "
                 "Unset: the lease is not coordinated. Alpha in Kubernetes.",
                 proto=6,
+                keep_zero=True,
             ),
             "preferredHolder": Field(
                 "string",
                 "A better holder than the current one, which should therefore give the lease "
                 "up; only set together with strategy.",
                 proto=7,
+                keep_zero=True,
             ),
         },
         "LeaseSpec is who holds a lease, since when, and for how long without renewal.",

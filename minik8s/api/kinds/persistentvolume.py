@@ -273,7 +273,10 @@ DEFINITIONS: dict[str, Definition] = {
                 proto=7,
             ),
             "volumeMode": Field(
-                "string", VOLUME_MODE_FIELD + " Cannot be changed after creation.", proto=8
+                "string",
+                VOLUME_MODE_FIELD + " Cannot be changed after creation.",
+                proto=8,
+                keep_zero=True,
             ),
             "nodeAffinity": Field(
                 Ref(CORE + "VolumeNodeAffinity"),
@@ -287,6 +290,7 @@ DEFINITIONS: dict[str, Definition] = {
                 "The CSI driver may change it after modifying the volume; an unbound volume "
                 "binds only to claims asking for the same class.",
                 proto=10,
+                keep_zero=True,
             ),
         },
         "PersistentVolumeSpec describes a volume: its capacity, access modes, reclaim policy "
@@ -347,6 +351,7 @@ DEFINITIONS: dict[str, Definition] = {
                 "Filesystem type to mount (ext4, xfs, ntfs, ...) when path is a block "
                 "device; chosen automatically when unset.",
                 proto=2,
+                keep_zero=True,
             ),
         },
         "LocalVolumeSource is storage attached directly to one node: a directory or a block "
@@ -364,6 +369,7 @@ DEFINITIONS: dict[str, Definition] = {
                 "Namespace of that Endpoints object; defaults to the namespace of the claim "
                 "bound to the volume.",
                 proto=4,
+                keep_zero=True,
             ),
         },
         "GlusterfsPersistentVolumeSource names a Glusterfs volume and the servers holding "
@@ -424,6 +430,7 @@ DEFINITIONS: dict[str, Definition] = {
                 "A custom iSCSI initiator name. Together with iscsiInterface, a new interface "
                 "named <target portal>:<volume name> is created for the connection.",
                 proto=12,
+                keep_zero=True,
             ),
         },
         "ISCSIPersistentVolumeSource names an iSCSI disk (target and LUN) and how to reach "
@@ -488,7 +495,10 @@ DEFINITIONS: dict[str, Definition] = {
             "shareName": Field("string", "Name of the Azure file share.", proto=2),
             "readOnly": _read_only(proto=3),
             "secretNamespace": Field(
-                "string", "Namespace of that secret; defaults to the pod's namespace.", proto=4
+                "string",
+                "Namespace of that secret; defaults to the pod's namespace.",
+                proto=4,
+                keep_zero=True,
             ),
         },
         "AzureFilePersistentVolumeSource names an Azure file share and the secret to open it with.",

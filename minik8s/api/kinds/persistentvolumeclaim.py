@@ -85,12 +85,14 @@ DEFINITIONS: dict[str, Definition] = {
                 "Name of the StorageClass the claim needs: only volumes of that class are "
                 "bound to it. An empty string asks for a volume without a class.",
                 proto=5,
+                keep_zero=True,
             ),
             "volumeMode": Field(
                 "string",
                 VOLUME_MODE_FIELD + " The bound volume must have the same mode. Defaults to "
                 "Filesystem.",
                 proto=6,
+                keep_zero=True,
             ),
             "dataSource": Field(
                 Ref(CORE + "TypedLocalObjectReference"),
@@ -115,6 +117,7 @@ DEFINITIONS: dict[str, Definition] = {
                 "volume. Unlike storageClassName it may change after creation, but not back "
                 "to empty; the claim stays Pending while the class does not exist.",
                 proto=9,
+                keep_zero=True,
             ),
         },
         "PersistentVolumeClaimSpec lists what a volume must offer to satisfy a claim, and "
@@ -138,6 +141,7 @@ DEFINITIONS: dict[str, Definition] = {
                 "string",
                 "API group of the object; empty for the core group, required for any other.",
                 proto=1,
+                keep_zero=True,
             ),
             "kind": Field("string", "Kind of the object.", proto=2),
             "name": Field("string", "Name of the object.", proto=3),
@@ -147,6 +151,7 @@ DEFINITIONS: dict[str, Definition] = {
                 "must allow the reference with a gateway.networking.k8s.io ReferenceGrant "
                 "(CrossNamespaceVolumeDataSource feature).",
                 proto=4,
+                keep_zero=True,
             ),
         },
         "TypedObjectReference names an object of any kind, possibly in another namespace.",
@@ -191,6 +196,7 @@ DEFINITIONS: dict[str, Definition] = {
                 "string",
                 "The VolumeAttributesClass the volume currently has; unset when it has none.",
                 proto=8,
+                keep_zero=True,
             ),
             "modifyVolumeStatus": Field(
                 Ref(CORE + "ModifyVolumeStatus"),

@@ -70,7 +70,10 @@ _REFERENCES: dict[str, Definition] = {
     CORE + "TypedLocalObjectReference": Struct(
         {
             "apiGroup": Field(
-                "string", "API group of the referenced object; empty for the core group.", proto=1
+                "string",
+                "API group of the referenced object; empty for the core group.",
+                proto=1,
+                keep_zero=True,
             ),
             "kind": Field("string", "Kind of the referenced object.", proto=2),
             "name": Field("string", "Name of the referenced object.", proto=3),
@@ -198,6 +201,7 @@ _ENV: dict[str, Definition] = {
                 "If true, a missing ConfigMap or key is not an error (the variable is left "
                 "unset); defaults to false.",
                 proto=3,
+                keep_zero=True,
             ),
         },
         "Selects one key of a ConfigMap.",
@@ -215,6 +219,7 @@ _ENV: dict[str, Definition] = {
                 "If true, a missing Secret or key is not an error (the variable is left "
                 "unset); defaults to false.",
                 proto=3,
+                keep_zero=True,
             ),
         },
         "Selects one key of a Secret.",
@@ -240,6 +245,7 @@ _ENV: dict[str, Definition] = {
                 "boolean",
                 "If true, a missing ConfigMap is not an error; defaults to false.",
                 proto=2,
+                keep_zero=True,
             ),
         },
         "A ConfigMap whose keys become environment variables.",
@@ -250,7 +256,10 @@ _ENV: dict[str, Definition] = {
                 "string", "Name of the Secret in the pod's namespace.", proto=1, inline=1
             ),
             "optional": Field(
-                "boolean", "If true, a missing Secret is not an error; defaults to false.", proto=2
+                "boolean",
+                "If true, a missing Secret is not an error; defaults to false.",
+                proto=2,
+                keep_zero=True,
             ),
         },
         "A Secret whose keys become environment variables.",
@@ -322,6 +331,7 @@ _ACTIONS: dict[str, Definition] = {
                 "Service name sent in the gRPC HealthCheckRequest; when empty the server's "
                 "overall health is asked.",
                 proto=2,
+                keep_zero=True,
             ),
         },
         "Calls the standard gRPC health checking service.",
@@ -380,6 +390,7 @@ _PROBES: dict[str, Definition] = {
                 "Grace period used when this probe's failure kills the container, overriding "
                 "the pod's terminationGracePeriodSeconds; minimum 1.",
                 proto=7,
+                keep_zero=True,
             ),
         },
         "A periodic check of a container's health.",
@@ -429,6 +440,7 @@ _SECURITY: dict[str, Definition] = {
                 "boolean",
                 "Run as privileged, like root on the host; defaults to false. Not on Windows.",
                 proto=2,
+                keep_zero=True,
             ),
             "seLinuxOptions": Field(
                 _ref("SELinuxOptions"),
@@ -446,35 +458,41 @@ _SECURITY: dict[str, Definition] = {
                 "UID of the container's entrypoint process, overriding the pod's; defaults to "
                 "the image's user. Not on Windows.",
                 proto=4,
+                keep_zero=True,
             ),
             "runAsGroup": Field(
                 "integer",
                 "GID of the container's entrypoint process, overriding the pod's; defaults to "
                 "the runtime's. Not on Windows.",
                 proto=8,
+                keep_zero=True,
             ),
             "runAsNonRoot": Field(
                 "boolean",
                 "If true, the kubelet refuses to start the container when it would run as UID 0.",
                 proto=5,
+                keep_zero=True,
             ),
             "readOnlyRootFilesystem": Field(
                 "boolean",
                 "Mount the container's root filesystem read-only; defaults to false. Not on "
                 "Windows.",
                 proto=6,
+                keep_zero=True,
             ),
             "allowPrivilegeEscalation": Field(
                 "boolean",
                 "Whether a process may gain more privileges than its parent (no_new_privs); "
                 "always true when privileged or with CAP_SYS_ADMIN. Not on Windows.",
                 proto=7,
+                keep_zero=True,
             ),
             "procMount": Field(
                 "string",
                 "Default (the runtime's masked and read-only /proc paths) or Unmasked; needs "
                 "the ProcMountType feature. Not on Windows.",
                 proto=9,
+                keep_zero=True,
             ),
             "seccompProfile": Field(
                 _ref("SeccompProfile"),
@@ -508,17 +526,20 @@ _SECURITY: dict[str, Definition] = {
                 "UID of every container's entrypoint unless a container sets its own; defaults "
                 "to the image's user. Not on Windows.",
                 proto=2,
+                keep_zero=True,
             ),
             "runAsGroup": Field(
                 "integer",
                 "GID of every container's entrypoint unless a container sets its own. Not on "
                 "Windows.",
                 proto=6,
+                keep_zero=True,
             ),
             "runAsNonRoot": Field(
                 "boolean",
                 "If true, the kubelet refuses to start a container that would run as UID 0.",
                 proto=3,
+                keep_zero=True,
             ),
             "supplementalGroups": Field(
                 atomic("integer"),
@@ -532,12 +553,14 @@ _SECURITY: dict[str, Definition] = {
                 "Strict (only the groups set here); alpha, needs SupplementalGroupsPolicy. Not "
                 "on Windows.",
                 proto=12,
+                keep_zero=True,
             ),
             "fsGroup": Field(
                 "integer",
                 "A group that owns the pod's volumes where the volume type allows it: files get "
                 "this GID, the setgid bit and group read-write. Not on Windows.",
                 proto=5,
+                keep_zero=True,
             ),
             "sysctls": Field(
                 _list_of("Sysctl"),
@@ -550,6 +573,7 @@ _SECURITY: dict[str, Definition] = {
                 "When ownership and permissions of volumes are changed to match fsGroup: Always "
                 "(default) or OnRootMismatch. Not on Windows.",
                 proto=9,
+                keep_zero=True,
             ),
             "seccompProfile": Field(
                 _ref("SeccompProfile"),
@@ -566,6 +590,7 @@ _SECURITY: dict[str, Definition] = {
                 "How volumes get the pod's SELinux label: Recursive relabels every file, "
                 "MountOption mounts eligible volumes with -o context. Alpha in 1.32.",
                 proto=13,
+                keep_zero=True,
             ),
         },
         "Security settings of the whole pod and defaults for its containers.",
@@ -599,6 +624,7 @@ _SECURITY: dict[str, Definition] = {
                 "Path of the profile file, relative to the kubelet's seccomp directory; set if "
                 "and only if type is Localhost.",
                 proto=2,
+                keep_zero=True,
             ),
         },
         "A seccomp profile.",
@@ -615,6 +641,7 @@ _SECURITY: dict[str, Definition] = {
                 "string",
                 "Name of the profile loaded on the node; set if and only if type is Localhost.",
                 proto=2,
+                keep_zero=True,
             ),
         },
         "An AppArmor profile.",
@@ -622,23 +649,29 @@ _SECURITY: dict[str, Definition] = {
     CORE + "WindowsSecurityContextOptions": Struct(
         {
             "gmsaCredentialSpecName": Field(
-                "string", "Name of the GMSA credential spec to use.", proto=1
+                "string",
+                "Name of the GMSA credential spec to use.",
+                proto=1,
+                keep_zero=True,
             ),
             "gmsaCredentialSpec": Field(
                 "string",
                 "Contents of that credential spec, filled in by the GMSA admission webhook.",
                 proto=2,
+                keep_zero=True,
             ),
             "runAsUserName": Field(
                 "string",
                 "Windows user name of the entrypoint process; defaults to the image's user.",
                 proto=3,
+                keep_zero=True,
             ),
             "hostProcess": Field(
                 "boolean",
                 "Run as a HostProcess container; all containers of the pod must agree, and "
                 "hostNetwork must be true.",
                 proto=4,
+                keep_zero=True,
             ),
         },
         "Windows-specific security settings.",
@@ -732,6 +765,7 @@ _PORTS_AND_MOUNTS: dict[str, Definition] = {
                 "With readOnly: Disabled (default), IfPossible or Enabled to make submounts "
                 "read-only too; needs mountPropagation None.",
                 proto=7,
+                keep_zero=True,
             ),
             "mountPath": Field(
                 "string", "Path inside the container to mount it at; must not contain ':'.", proto=3
@@ -746,6 +780,7 @@ _PORTS_AND_MOUNTS: dict[str, Definition] = {
                 "How mounts propagate between host and container: None (default), "
                 "HostToContainer or Bidirectional.",
                 proto=5,
+                keep_zero=True,
             ),
             "subPathExpr": Field(
                 "string",
@@ -831,6 +866,7 @@ _CONTAINER_FIELDS: dict[str, Field] = {
         "Only for init containers, and only Always: the init container becomes a sidecar that "
         "keeps running (and restarting) alongside the regular containers.",
         proto=24,
+        keep_zero=True,
     ),
     "volumeMounts": Field(
         keyed(CORE + "VolumeMount", "mountPath"), "Pod volumes mounted into the container.", proto=9
@@ -919,7 +955,7 @@ _CONTAINERS: dict[str, Definition] = {
                         f"{_NOT_FOR_EPHEMERAL} They use the resources the pod already has.",
                         proto=8,
                     ),
-                    "restartPolicy": Field("string", _NOT_FOR_EPHEMERAL, proto=24),
+                    "restartPolicy": Field("string", _NOT_FOR_EPHEMERAL, proto=24, keep_zero=True),
                     "livenessProbe": Field(_ref("Probe"), _NOT_FOR_EPHEMERAL, proto=10),
                     "readinessProbe": Field(_ref("Probe"), _NOT_FOR_EPHEMERAL, proto=11),
                     "startupProbe": Field(_ref("Probe"), _NOT_FOR_EPHEMERAL, proto=22),
@@ -1131,6 +1167,7 @@ _SCHEDULING: dict[str, Definition] = {
                 "For NoExecute: seconds the pod stays bound after the taint appears; forever "
                 "when unset, evicted at once when zero or negative.",
                 proto=5,
+                keep_zero=True,
             ),
         },
         "Lets a pod be scheduled onto, or stay on, nodes with a matching taint.",
@@ -1161,18 +1198,21 @@ _SCHEDULING: dict[str, Definition] = {
                 "Minimum number of eligible domains: with fewer the global minimum is taken as "
                 "0. Needs DoNotSchedule; 1 when unset.",
                 proto=5,
+                keep_zero=True,
             ),
             "nodeAffinityPolicy": Field(
                 "string",
                 "Honor (default: count only nodes matching the pod's node affinity and "
                 "nodeSelector) or Ignore (count every node).",
                 proto=6,
+                keep_zero=True,
             ),
             "nodeTaintsPolicy": Field(
                 "string",
                 "Honor (count only nodes whose taints the pod tolerates) or Ignore (default: "
                 "count every node).",
                 proto=7,
+                keep_zero=True,
             ),
             "matchLabelKeys": Field(
                 _STRINGS,
@@ -1211,19 +1251,23 @@ _POD_SPEC_FIELDS: dict[str, Member] = {
         proto=34,
     ),
     "restartPolicy": Field(
-        "string", "Always, OnFailure or Never, for every container; defaults to Always.", proto=3
+        "string",
+        "Always, OnFailure or Never, for every container; defaults to Always.",
+        proto=3,
     ),
     "terminationGracePeriodSeconds": Field(
         "integer",
         "Seconds between the termination signal and the kill signal when the pod is deleted; "
         "0 kills at once. Defaults to 30.",
         proto=4,
+        keep_zero=True,
     ),
     "activeDeadlineSeconds": Field(
         "integer",
         "Seconds the pod may be active, from its start time, before it is failed and its "
         "containers killed; a positive integer.",
         proto=5,
+        keep_zero=True,
     ),
     "dnsPolicy": Field(
         "string",
@@ -1240,6 +1284,7 @@ _POD_SPEC_FIELDS: dict[str, Member] = {
         "boolean",
         "Whether the service account's API token is mounted into the containers.",
         proto=21,
+        keep_zero=True,
     ),
     "nodeName": Field(
         "string",
@@ -1259,6 +1304,7 @@ _POD_SPEC_FIELDS: dict[str, Member] = {
         "One PID namespace for all containers, so they see and signal each other's processes; "
         "not with hostPID. Defaults to false.",
         proto=27,
+        keep_zero=True,
     ),
     "securityContext": Field(
         _ref("PodSecurityContext"), "Pod-level security settings and container defaults.", proto=14
@@ -1296,6 +1342,7 @@ _POD_SPEC_FIELDS: dict[str, Member] = {
         "The pod's priority, filled in from priorityClassName at admission; higher is more "
         "important.",
         proto=25,
+        keep_zero=True,
     ),
     "dnsConfig": Field(
         _ref("PodDNSConfig"), "DNS settings merged into those dnsPolicy generates.", proto=26
@@ -1309,18 +1356,21 @@ _POD_SPEC_FIELDS: dict[str, Member] = {
         "string",
         "RuntimeClass (node.k8s.io) to run the pod with; the default runtime handler when unset.",
         proto=29,
+        keep_zero=True,
     ),
     "enableServiceLinks": Field(
         "boolean",
         "Inject Docker-link style environment variables for the namespace's services; defaults "
         "to true.",
         proto=30,
+        keep_zero=True,
     ),
     "preemptionPolicy": Field(
         "string",
         "PreemptLowerPriority (default) lets the pod evict lower priority pods to fit; Never "
         "does not.",
         proto=31,
+        keep_zero=True,
     ),
     "overhead": Field(
         QUANTITY_MAP,
@@ -1340,7 +1390,10 @@ _POD_SPEC_FIELDS: dict[str, Member] = {
         proto=33,
     ),
     "setHostnameAsFQDN": Field(
-        "boolean", "Set the pod's FQDN as its hostname (uname -n); defaults to false.", proto=35
+        "boolean",
+        "Set the pod's FQDN as its hostname (uname -n); defaults to false.",
+        proto=35,
+        keep_zero=True,
     ),
     "os": Field(
         _ref("PodOS"),
@@ -1352,6 +1405,7 @@ _POD_SPEC_FIELDS: dict[str, Member] = {
         "Use the node's user namespace (default true); false gives the pod a user namespace of "
         "its own, so root inside is not root on the node.",
         proto=37,
+        keep_zero=True,
     ),
     "schedulingGates": Field(
         keyed(CORE + "PodSchedulingGate", "name"),
@@ -1412,7 +1466,7 @@ _POD_SPEC: dict[str, Definition] = {
     CORE + "PodDNSConfigOption": Struct(
         {
             "name": Field("string", "Option name, such as ndots. Required.", proto=1),
-            "value": Field("string", "Option value, if it takes one.", proto=2),
+            "value": Field("string", "Option value, if it takes one.", proto=2, keep_zero=True),
         },
         "A resolver option.",
     ),
@@ -1438,12 +1492,14 @@ _POD_SPEC: dict[str, Definition] = {
                 "An existing ResourceClaim in the pod's namespace; exactly one of this and "
                 "resourceClaimTemplateName is set.",
                 proto=3,
+                keep_zero=True,
             ),
             "resourceClaimTemplateName": Field(
                 "string",
                 "A ResourceClaimTemplate from which a claim owned by the pod is created (its "
                 "name is recorded in status.resourceClaimStatuses).",
                 proto=4,
+                keep_zero=True,
             ),
         },
         "A ResourceClaim the pod uses, by name or created from a template.",
@@ -1584,6 +1640,7 @@ _LOCAL_VOLUMES: dict[str, Definition] = {
                 "Permission bits of the file (octal 0000-0777, decimal 0-511); the volume's "
                 "defaultMode when unset.",
                 proto=3,
+                keep_zero=True,
             ),
         },
         "Maps a key to a file path in a volume.",
@@ -1596,6 +1653,7 @@ _LOCAL_VOLUMES: dict[str, Definition] = {
                 "What must be at the path: '' (no check, default), DirectoryOrCreate, Directory, "
                 "FileOrCreate, File, Socket, CharDevice or BlockDevice.",
                 proto=2,
+                keep_zero=True,
             ),
         },
         "A path of the node.",
@@ -1624,11 +1682,12 @@ _LOCAL_VOLUMES: dict[str, Definition] = {
                 "listed missing key is an error unless optional.",
                 proto=2,
             ),
-            "defaultMode": Field("integer", _DEFAULT_MODE, proto=3),
+            "defaultMode": Field("integer", _DEFAULT_MODE, proto=3, keep_zero=True),
             "optional": Field(
                 "boolean",
                 "If true, a missing Secret or key is not an error; defaults to false.",
                 proto=4,
+                keep_zero=True,
             ),
         },
         "A Secret presented as files.",
@@ -1644,11 +1703,12 @@ _LOCAL_VOLUMES: dict[str, Definition] = {
                 "listed missing key is an error unless optional.",
                 proto=2,
             ),
-            "defaultMode": Field("integer", _DEFAULT_MODE, proto=3),
+            "defaultMode": Field("integer", _DEFAULT_MODE, proto=3, keep_zero=True),
             "optional": Field(
                 "boolean",
                 "If true, a missing ConfigMap or key is not an error; defaults to false.",
                 proto=4,
+                keep_zero=True,
             ),
         },
         "A ConfigMap presented as files.",
@@ -1663,7 +1723,7 @@ _LOCAL_VOLUMES: dict[str, Definition] = {
     CORE + "DownwardAPIVolumeSource": Struct(
         {
             "items": Field(_list_of("DownwardAPIVolumeFile"), "The files to create.", proto=1),
-            "defaultMode": Field("integer", _DEFAULT_MODE, proto=2),
+            "defaultMode": Field("integer", _DEFAULT_MODE, proto=2, keep_zero=True),
         },
         "Fields of the pod and its containers as files.",
     ),
@@ -1689,6 +1749,7 @@ _LOCAL_VOLUMES: dict[str, Definition] = {
                 "Permission bits of the file (octal 0000-0777, decimal 0-511); the volume's "
                 "defaultMode when unset.",
                 proto=4,
+                keep_zero=True,
             ),
         },
         "One file of a downward API volume; exactly one of fieldRef and resourceFieldRef.",
@@ -1698,7 +1759,7 @@ _LOCAL_VOLUMES: dict[str, Definition] = {
             "sources": Field(
                 _list_of("VolumeProjection"), "What to project, one source each.", proto=1
             ),
-            "defaultMode": Field("integer", _DEFAULT_MODE, proto=2),
+            "defaultMode": Field("integer", _DEFAULT_MODE, proto=2, keep_zero=True),
         },
         "Several sources projected into one directory.",
     ),
@@ -1735,6 +1796,7 @@ _LOCAL_VOLUMES: dict[str, Definition] = {
                 "boolean",
                 "If true, a missing Secret or key is not an error; defaults to false.",
                 proto=4,
+                keep_zero=True,
             ),
         },
         "A Secret's keys in a projected volume.",
@@ -1753,6 +1815,7 @@ _LOCAL_VOLUMES: dict[str, Definition] = {
                 "boolean",
                 "If true, a missing ConfigMap or key is not an error; defaults to false.",
                 proto=4,
+                keep_zero=True,
             ),
         },
         "A ConfigMap's keys in a projected volume.",
@@ -1773,6 +1836,7 @@ _LOCAL_VOLUMES: dict[str, Definition] = {
                 "Requested lifetime of the token, at least 600; defaults to 3600. The kubelet "
                 "renews it after 80% of that or 24 hours.",
                 proto=2,
+                keep_zero=True,
             ),
             "path": Field("string", "Relative path of the token file.", proto=3),
         },
@@ -1781,13 +1845,17 @@ _LOCAL_VOLUMES: dict[str, Definition] = {
     CORE + "ClusterTrustBundleProjection": Struct(
         {
             "name": Field(
-                "string", "One ClusterTrustBundle by name; exclusive with signerName.", proto=1
+                "string",
+                "One ClusterTrustBundle by name; exclusive with signerName.",
+                proto=1,
+                keep_zero=True,
             ),
             "signerName": Field(
                 "string",
                 "Every ClusterTrustBundle of this signer, merged and deduplicated; exclusive "
                 "with name.",
                 proto=2,
+                keep_zero=True,
             ),
             "labelSelector": Field(
                 LABEL_SELECTOR,
@@ -1798,6 +1866,7 @@ _LOCAL_VOLUMES: dict[str, Definition] = {
                 "boolean",
                 "If true, the pod starts even when no bundle is found; defaults to false.",
                 proto=5,
+                keep_zero=True,
             ),
             "path": Field("string", "Relative path of the PEM file.", proto=4),
         },
@@ -1833,9 +1902,14 @@ _LOCAL_VOLUMES: dict[str, Definition] = {
             "driver": Field(
                 "string", "Name of the CSI driver, as registered in the cluster.", proto=1
             ),
-            "readOnly": Field("boolean", "Mount read-only; defaults to false.", proto=2),
+            "readOnly": Field(
+                "boolean", "Mount read-only; defaults to false.", proto=2, keep_zero=True
+            ),
             "fsType": Field(
-                "string", "Filesystem to mount; the driver chooses when unset.", proto=3
+                "string",
+                "Filesystem to mount; the driver chooses when unset.",
+                proto=3,
+                keep_zero=True,
             ),
             "volumeAttributes": Field(STRING_MAP, "Driver-specific properties.", proto=4),
             "nodePublishSecretRef": Field(
@@ -1906,6 +1980,7 @@ _NETWORK_VOLUMES: dict[str, Definition] = {
                 "Custom initiator name; with iscsiInterface a new interface "
                 "<portal>:<volume> is created.",
                 proto=12,
+                keep_zero=True,
             ),
         },
         "An iSCSI disk; mounted read-write by one pod at a time.",
@@ -1913,7 +1988,7 @@ _NETWORK_VOLUMES: dict[str, Definition] = {
     CORE + "FCVolumeSource": Struct(
         {
             "targetWWNs": Field(_STRINGS, "World wide names of the targets.", proto=1),
-            "lun": Field("integer", "Target LUN number.", proto=2),
+            "lun": Field("integer", "Target LUN number.", proto=2, keep_zero=True),
             "fsType": Field("string", _FS_TYPE, proto=3),
             "readOnly": Field("boolean", _READ_ONLY, proto=4),
             "wwids": Field(
@@ -2028,14 +2103,16 @@ _NETWORK_VOLUMES: dict[str, Definition] = {
                 "string",
                 "Host caching: None, ReadOnly or ReadWrite; defaults to ReadWrite.",
                 proto=3,
+                keep_zero=True,
             ),
-            "fsType": Field("string", _FS_TYPE, proto=4),
-            "readOnly": Field("boolean", _READ_ONLY, proto=5),
+            "fsType": Field("string", _FS_TYPE, proto=4, keep_zero=True),
+            "readOnly": Field("boolean", _READ_ONLY, proto=5, keep_zero=True),
             "kind": Field(
                 "string",
                 "Shared (several blob disks per storage account, default), Dedicated (one) or "
                 "Managed (an Azure managed disk).",
                 proto=6,
+                keep_zero=True,
             ),
         },
         "An Azure data disk.",
@@ -2283,6 +2360,7 @@ _STATUS: dict[str, Definition] = {
                 "string",
                 "Name of the ResourceClaim generated for it; unset when none was needed.",
                 proto=2,
+                keep_zero=True,
             ),
         },
         "The ResourceClaim generated for one of the pod's resource claims.",
@@ -2317,6 +2395,7 @@ _STATUS: dict[str, Definition] = {
                 "Whether the container has run its postStart hook and passed its startup "
                 "probe; false again after a restart.",
                 proto=9,
+                keep_zero=True,
             ),
             "allocatedResources": Field(
                 QUANTITY_MAP,
@@ -2396,6 +2475,7 @@ _STATUS: dict[str, Definition] = {
                 "string",
                 "Disabled or Enabled, as actually applied (IfPossible resolves to one of them).",
                 proto=4,
+                keep_zero=True,
             ),
         },
         "The observed state of a volume mount.",

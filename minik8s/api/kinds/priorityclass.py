@@ -52,6 +52,7 @@ _SCHEMA = KindSchema(
             "Whether pods of this class may evict lower-priority pods to be scheduled: "
             "PreemptLowerPriority (the default) or Never. Immutable.",
             proto=5,
+            keep_zero=True,
         ),
     },
 )

@@ -51,6 +51,7 @@ DEFINITIONS = {
                 "integer",
                 "How many pods the ReplicaSet should run. Defaults to 1; 0 is allowed.",
                 proto=1,
+                keep_zero=True,
             ),
             "minReadySeconds": Field(
                 "integer",

@@ -175,12 +175,14 @@ DEFINITIONS = {
                 "PreferDualStack (two when the cluster has both) or RequireDualStack (two, or "
                 "the service is refused).",
                 proto=17,
+                keep_zero=True,
             ),
             "allocateLoadBalancerNodePorts": Field(
                 "boolean",
                 "For LoadBalancer services: whether node ports are allocated for the load "
                 "balancer. Default true; false suits load balancers that reach pods directly.",
                 proto=20,
+                keep_zero=True,
             ),
             "loadBalancerClass": Field(
                 "string",
@@ -188,6 +190,7 @@ DEFINITIONS = {
                 "label-style name such as `example.com/internal`; unset means the platform's "
                 "default. Immutable once set.",
                 proto=21,
+                keep_zero=True,
             ),
             "internalTrafficPolicy": Field(
                 "string",
@@ -195,6 +198,7 @@ DEFINITIONS = {
                 "ready pod, the default) or Local (only pods on the client's node; dropped when "
                 "there is none).",
                 proto=22,
+                keep_zero=True,
             ),
             "trafficDistribution": Field(
                 "string",
@@ -202,6 +206,7 @@ DEFINITIONS = {
                 "PreferClose (topologically near endpoints first); implementations may ignore "
                 "it.",
                 proto=23,
+                keep_zero=True,
             ),
         },
         "What a service exposes and how.",
@@ -223,6 +228,7 @@ DEFINITIONS = {
                 "differently: an IANA service name, a `kubernetes.io/` name such as "
                 "`kubernetes.io/h2c`, or a domain-prefixed name.",
                 proto=6,
+                keep_zero=True,
             ),
             "port": Field(
                 "integer", "The port the service listens on, 1-65535. Required.", proto=3
@@ -259,6 +265,7 @@ DEFINITIONS = {
                 "How long a client stays with its pod after its last connection, 1-86400 "
                 "seconds; 10800 (three hours) by default.",
                 proto=1,
+                keep_zero=True,
             ),
         },
         "How long ClientIP session affinity lasts.",
@@ -299,6 +306,7 @@ DEFINITIONS = {
                 "How traffic for `ip` arrives: VIP (at the nodes, still addressed to `ip`; the "
                 "default) or Proxy (addressed to a node or pod by a proxying load balancer).",
                 proto=3,
+                keep_zero=True,
             ),
             "ports": Field(
                 Array(Ref(CORE + "PortStatus"), list_type="atomic"),
@@ -317,6 +325,7 @@ DEFINITIONS = {
                 "Why the port does not work, as a CamelCase reason (a well-known one or a "
                 "domain-prefixed one); empty while it works.",
                 proto=3,
+                keep_zero=True,
             ),
         },
         "The state of one service port at a load balancer.",

@@ -70,6 +70,7 @@ DEFINITIONS = {
                 "integer",
                 "How many pods (ordinals) the set should run. Defaults to 1; 0 is allowed.",
                 proto=1,
+                keep_zero=True,
             ),
             "selector": Field(
                 LABEL_SELECTOR,
@@ -112,6 +113,7 @@ DEFINITIONS = {
                 "integer",
                 "How many old ControllerRevisions are kept for rollbacks. Defaults to 10.",
                 proto=8,
+                keep_zero=True,
             ),
             "minReadySeconds": Field(
                 "integer",
@@ -158,6 +160,7 @@ DEFINITIONS = {
                 "it keep the old template, which allows canary and phased roll-outs. "
                 "Defaults to 0.",
                 proto=1,
+                keep_zero=True,
             ),
             "maxUnavailable": Field(
                 Ref(INT_OR_STRING),
@@ -238,6 +241,7 @@ DEFINITIONS = {
                 "How often the hash naming a new ControllerRevision collided with an existing "
                 "name; the controller mixes it into the next hash to get a fresh name.",
                 proto=9,
+                keep_zero=True,
             ),
             "conditions": Field(
                 merged_by_type(APPS + "StatefulSetCondition"),
