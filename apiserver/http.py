@@ -16,11 +16,12 @@ objects, lists and errors are a protobuf envelope, or JSON after all when the ob
 cannot be written as one (a kind not mapped yet); clients read either by Content-Type.
 
 Concurrency: handlers run on the event loop, and a decode holds it while it runs. Measured
-here (decode with its checks): JSON about 4 us per KiB (0.3 ms for 64 KiB, 18 ms for
-3 MiB), YAML about 100 us per KiB even with libyaml (7 ms for 64 KiB), protobuf about
-75 us per KiB of pods (2 us for a KiB of long strings). Bodies up to `INLINE_JSON` /
-`INLINE_YAML` / `INLINE_PROTOBUF` bytes (under a millisecond) are decoded inline, larger
-ones in the one thread of `_decoder`. The GIL still serialises the work, but the loop gets
+here (decode with its checks): JSON about 4 us per KiB (0.3 ms for 64 KiB, 18 ms for 3 MiB),
+YAML about 100 us per KiB even with libyaml (7 ms for 64 KiB), protobuf about 75 us per KiB
+of pods (2 us for a KiB of long strings). Bodies up to `INLINE_JSON` / `INLINE_YAML` /
+`INLINE_PROTOBUF` bytes (under a millisecond) are decoded inline, larger ones in the one
+worker thread of `apiserver/offload.py`, which then also defaults and validates that
+request's object (`Registry` asks it). The GIL still serialises the work, but the loop gets
 it back whenever the decoder runs Python code (every switch interval, 5 ms) and between C
 stretches: the longest loop stall measured while decoding a 3 MiB JSON body fell from 66 ms
 inline to 29 ms, for 1 MiB of YAML from 430 ms to 38 ms. One thread, because a second would
@@ -29,9 +30,7 @@ only add a competitor for the GIL; large bodies queue for it in arrival order.
 
 from __future__ import annotations
 
-import asyncio
 import json
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from starlette.requests import Request
@@ -39,6 +38,8 @@ from starlette.responses import Response
 
 from minik8s.api import errors, protobuf
 from minik8s.api.decode import DecodeError, decode
+
+from . import offload
 
 MAX_BODY = 3 * 1024 * 1024  # kube-apiserver's limit for a request body
 INLINE_JSON = 64 * 1024
@@ -49,8 +50,6 @@ PROTOBUF = protobuf.MEDIA_TYPE
 dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 # Kubernetes' text for a verb that no route of the path serves.
 METHOD_NOT_ALLOWED = "the server does not allow this method on the requested resource"
-
-_decoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="decode")
 
 
 class MethodNotAllowed(errors.MethodNotAllowed):
@@ -149,24 +148,22 @@ async def decode_body(request: Request, raw: bytes) -> Any:
             f"types include: application/json, application/yaml, {PROTOBUF}"
         )
     is_yaml = "yaml" in ctype
+    large = len(raw) > (INLINE_YAML if is_yaml else INLINE_JSON)
+    if large:
+        offload.mark_large()
     try:
-        if len(raw) <= (INLINE_YAML if is_yaml else INLINE_JSON):
-            return decode(raw, is_yaml)
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(_decoder, decode, raw, is_yaml)
+        return await offload.run(decode, raw, is_yaml, large=large)
     except DecodeError as e:
         what = "YAML" if is_yaml else "JSON"
         raise errors.BadRequest(f"the request body is not valid {what}: {e}") from None
 
 
 async def _decode_protobuf(request: Request, raw: bytes) -> Any:
+    large = len(raw) > INLINE_PROTOBUF
+    if large:
+        offload.mark_large()
     try:
-        if len(raw) <= INLINE_PROTOBUF:
-            decoded = protobuf.decode(raw)
-        else:
-            decoded = await asyncio.get_running_loop().run_in_executor(
-                _decoder, protobuf.decode, raw
-            )
+        decoded = await offload.run(protobuf.decode, raw, large=large)
     except protobuf.Incomplete as e:
         raise errors.UnsupportedMediaType(f"{e}; send it as {JSON}") from None
     except protobuf.ProtobufError as e:

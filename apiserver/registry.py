@@ -41,6 +41,7 @@ from minik8s.api.selectors import (
 from minik8s.api.times import now_rfc3339, rfc3339
 from minik8s.api.validation import validate
 
+from . import offload
 from .admission import CREATE, DELETE, Admission, Attributes
 from .storage.cached import CachedStorage, ListResult, Mutate, Preconditions
 from .storage.store import conflict
@@ -220,8 +221,7 @@ class Registry:
         strategy.prepare_for_create(obj)
         attrs = Attributes(CREATE, info, meta.get("namespace"), obj)
         await self.admission.admit(attrs)
-        apply_defaults(info, obj)
-        causes = validate(info, obj)
+        causes = await offload.run(default_and_validate, info, obj, None, True)
         if causes:
             raise errors.invalid_object(info.kind, info.group, meta.get("name", ""), causes)
         await self.admission.validate(attrs)
@@ -305,8 +305,7 @@ class Registry:
         new = merge_for_update(info, current, copy.deepcopy(body), subresource)
         if subresource is None:
             info.strategy.prepare_for_update(new, current)
-            apply_defaults(info, new)
-        causes = validate(info, new, current)
+        causes = await offload.run(default_and_validate, info, new, current, subresource is None)
         if causes:
             raise errors.invalid_object(info.kind, info.group, current["metadata"]["name"], causes)
         if dry_run:
@@ -437,6 +436,16 @@ class Registry:
         if refused is not None:
             raise refused
         return deleted
+
+
+def default_and_validate(
+    info: ResourceInfo, obj: dict[str, Any], old: dict[str, Any] | None, defaults: bool
+) -> list[errors.Cause]:
+    """The kind's defaults (unless `defaults` is False: a status write), then every field
+    error; pure, so a large request may run it in the offload thread."""
+    if defaults:
+        apply_defaults(info, obj)
+    return validate(info, obj, old)
 
 
 def _owner(obj: dict[str, Any]) -> str:

@@ -36,13 +36,22 @@ class Cause:
         return f"{self.field}: {self.message}" if self.field else self.message
 
 
+# A value quoted in a message is cut here: a field error should name the field, not echo a
+# megabyte of what a client sent.
+MAX_VALUE_TEXT = 256
+
+
 def _render_value(value: Any) -> str:
     if isinstance(value, str):
-        return json.dumps(value)
-    try:
-        return json.dumps(value, sort_keys=True)
-    except (TypeError, ValueError):
-        return repr(value)
+        text = json.dumps(value[: MAX_VALUE_TEXT + 1])
+    else:
+        try:
+            text = json.dumps(value, sort_keys=True)
+        except (TypeError, ValueError):
+            text = repr(value)
+    if len(text) > MAX_VALUE_TEXT:
+        return text[:MAX_VALUE_TEXT] + "...(truncated)"
+    return text
 
 
 def required(field: str, detail: str = "") -> Cause:

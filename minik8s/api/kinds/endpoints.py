@@ -139,6 +139,8 @@ def _validate(obj: Obj, errs: Errs) -> None:
         for key in ("addresses", "notReadyAddresses"):
             for address_path, address in items_of(subset, key, subset_path, errs):
                 _validate_address(address, address_path, errs)
+        raw = subset.get("ports")
+        many = isinstance(raw, list) and len(raw) > 1
         ports = items_of(subset, "ports", subset_path, errs)
         names: set[str] = set()
         for port_path, port in ports:
@@ -148,7 +150,7 @@ def _validate(obj: Obj, errs: Errs) -> None:
                 port_number(port["port"], f"{port_path}.port", errs)
             one_of(port, "protocol", port_path, errs, validation.PROTOCOLS)
             name = str_field(port, "name", port_path, errs)
-            if len(ports) > 1 and not name:
+            if many and not name:
                 errs.append(required(f"{port_path}.name"))
             if name:
                 check(errs, f"{port_path}.name", name, dns1123_label_errors(name))

@@ -366,13 +366,15 @@ def _validate_port(port: Obj, path: str, errs: Errs, svc_type: str) -> None:
 
 
 def _validate_ports(spec: Obj, errs: Errs, svc_type: str) -> None:
+    raw = spec.get("ports")
+    many = isinstance(raw, list) and len(raw) > 1
     ports = items_of(spec, "ports", "spec", errs)
     names: set[str] = set()
     seen: set[tuple[Any, Any]] = set()
     node_ports: set[tuple[Any, Any]] = set()
     for path, port in ports:
         name = str_field(port, "name", path, errs)
-        if len(ports) > 1 and not name:
+        if many and not name:
             errs.append(required(f"{path}.name"))
         if name:
             check(errs, f"{path}.name", name, dns1123_label_errors(name))
