@@ -73,8 +73,9 @@ async def scale(reg: Registry, t: Target, verb: str, ptype: str, body: Any) -> O
 
     def set_replicas(parent: Obj) -> Obj:
         wanted = apply_patch(t.info, to_scale(parent), ptype, body) if verb == "patch" else body
-        spec = wanted.get("spec") if isinstance(wanted, dict) else None
-        replicas = spec.get("replicas") if isinstance(spec, dict) else None
+        spec = wanted.get("spec", {}) if isinstance(wanted, dict) else None
+        # Go writes `replicas: 0` by leaving it out (omitempty), as it does an empty spec.
+        replicas = (spec or {}).get("replicas", 0) if isinstance(spec, dict | None) else None
         if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
             cause = errors.invalid("spec.replicas", replicas, "must be greater than or equal to 0")
             raise errors.invalid_object("Scale", "autoscaling", str(t.name), [cause])
