@@ -28,8 +28,10 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 import json
 import random
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -243,6 +245,16 @@ class WriteOptions:
         return Manager(self.manager, self.subresource or subresource or "")
 
 
+@functools.lru_cache(maxsize=1)
+def _second(epoch: int) -> str:
+    return rfc3339(epoch)
+
+
+def _now() -> str:
+    """The wall clock as a managedFields time (whole seconds: formatted once a second)."""
+    return _second(int(time.time()))
+
+
 def _user_agent_prefix(user_agent: str) -> str:
     """The manager of a write that names none: the User-Agent up to its first "/",
     printable characters only, at most 128 bytes."""
@@ -362,9 +374,7 @@ class Registry:
             raise errors.invalid_object(info.kind, info.group, meta.get("name", ""), causes)
         if managed is None:
             base = base_entries(None, requested)
-            changed = managedfields.update(
-                info, None, obj, base, opts.manager_of(None), now_rfc3339()
-            )
+            changed = managedfields.update(info, None, obj, base, opts.manager_of(None), _now())
             managed = base if changed is None else changed
         if managed:
             meta["managedFields"] = write_entries(managed)
@@ -517,7 +527,7 @@ class Registry:
                 requested = None  # sent back unchanged (a read-modify-write): nothing to read
             base = base_entries(live, requested, subresource=subresource or "")
             manager = opts.manager_of(subresource)
-            changed = managedfields.update(info, current, new, base, manager, now_rfc3339())
+            changed = managedfields.update(info, current, new, base, manager, _now())
             if changed is None and requested is None:
                 if live is None:
                     meta.pop("managedFields", None)
@@ -587,7 +597,7 @@ class Registry:
                 if subresource or precondition:
                     raise
                 merged, entries = managedfields.apply(
-                    info, None, copy.deepcopy(config), [], manager, force=True, now=now_rfc3339()
+                    info, None, copy.deepcopy(config), [], manager, force=True, now=_now()
                 )
                 merged.setdefault("metadata", {})["name"] = name
                 try:
@@ -614,7 +624,7 @@ class Registry:
                 base,
                 manager,
                 force=options.force,
-                now=now_rfc3339(),
+                now=_now(),
             )
             merged.setdefault("metadata", {})["resourceVersion"] = meta["resourceVersion"]
             try:

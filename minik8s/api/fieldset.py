@@ -127,6 +127,19 @@ def _union(a: Tree, b: Tree) -> Tree:
     return built
 
 
+def _contains(a: Tree, b: Tree) -> bool:
+    """Whether every member of `b` (below the node) is a member of `a`."""
+    for key, child in b.items():
+        if key == MEMBER:
+            continue
+        mine = a.get(key)
+        if mine is None or (is_member(child) and not is_member(mine)):
+            return False
+        if len(child) > (MEMBER in child) and not _contains(mine, child):
+            return False
+    return True
+
+
 def _difference(a: Tree, b: Tree | None) -> Tree | None:
     """The members of `a` that are not members of `b` (not recursive: a member of `b`
     removes only itself, never what lies below it)."""
@@ -237,7 +250,7 @@ class FieldSet:
         return f"FieldSet({_json(self.tree)})"
 
     def union(self, other: FieldSet) -> FieldSet:
-        if not other.tree:
+        if not other.tree or _contains(self.tree, other.tree):
             return self
         if not self.tree:
             return other

@@ -158,7 +158,9 @@ def read_entries(value: Any, *, check: bool = False) -> list[Entry]:
         tree = raw.get("fieldsV1") or {}
         fields = FieldSet.from_fields_v1(tree) if check else FieldSet(_tree(tree))
         time = raw.get("time")
-        if time is not None and (not isinstance(time, str) or parse_rfc3339(time) is None):
+        if time is not None and not isinstance(time, str):
+            raise FieldsError(f"invalid managedFields time {time!r}")
+        if check and time is not None and parse_rfc3339(time) is None:
             raise FieldsError(f"invalid managedFields time {time!r}")
         texts = [raw.get(k) or "" for k in ("manager", "apiVersion", "subresource")]
         if not all(isinstance(t, str) for t in texts):
@@ -191,7 +193,10 @@ def write_entries(entries: Iterable[Entry]) -> list[Obj]:
             e.subresource,
         )
 
-    return [e.to_dict() for e in sorted(entries, key=order)]
+    listed = list(entries)
+    if len(listed) > 1:
+        listed.sort(key=order)
+    return [e.to_dict() for e in listed]
 
 
 def base_entries(live: Any, requested: Any, *, subresource: str = "") -> list[Entry]:
@@ -269,6 +274,8 @@ def update(
 
 def _capped(entries: list[Entry]) -> list[Entry]:
     """At most `MAX_UPDATE_MANAGERS` Update entries: the oldest merge into `ancient-changes`."""
+    if len(entries) <= MAX_UPDATE_MANAGERS:
+        return entries
     updates = [e for e in entries if e.operation == UPDATE and e.manager != ANCIENT]
     if len(updates) + any(e.manager == ANCIENT for e in entries) <= MAX_UPDATE_MANAGERS:
         return entries
