@@ -63,7 +63,13 @@ async def handle(reg: Registry, request: Request, t: Target, verb: str) -> Respo
             reg, t.namespace, t.name, list(request.query_params.multi_items())
         )
     if sub == "finalize" and verb == "update":
-        return json_response(await finalize(reg, t, await read_body(request)))
+        writer = WriteOptions.from_query(
+            request.query_params,
+            request.headers.get("user-agent", ""),
+            verb,
+            subresource="finalize",
+        )
+        return json_response(await finalize(reg, t, await read_body(request), writer))
     # The server routes only the methods a subresource serves; this is a safety net.
     raise errors.MethodNotAllowed(METHOD_NOT_ALLOWED)
 
@@ -103,7 +109,7 @@ async def scale(
     )
 
 
-async def finalize(reg: Registry, t: Target, body: Any) -> Obj:
+async def finalize(reg: Registry, t: Target, body: Any, options: WriteOptions | None = None) -> Obj:
     """PUT `namespaces/{name}/finalize`: only `spec.finalizers` changes."""
     assert t.name is not None
     if not isinstance(body, dict):
@@ -120,7 +126,7 @@ async def finalize(reg: Registry, t: Target, body: Any) -> Obj:
         current_spec["finalizers"] = finalizers
         return current
 
-    return await reg.update_with(t.info, None, t.name, set_finalizers)
+    return await reg.update_with(t.info, None, t.name, set_finalizers, options=options)
 
 
 def to_scale(obj: dict[str, Any]) -> dict[str, Any]:

@@ -114,9 +114,9 @@ class Entry:
 
     def describe(self) -> str:
         """How a conflict names the manager: `"kubectl-client-side-apply" using apps/v1`."""
-        text = json.dumps(self.manager)
+        text = json.dumps(self.manager, ensure_ascii=False)
         if self.subresource:
-            text += f" with subresource {json.dumps(self.subresource)}"
+            text += f" with subresource {json.dumps(self.subresource, ensure_ascii=False)}"
         if self.operation == UPDATE:
             text += f" using {self.api_version}"
         return text
