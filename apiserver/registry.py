@@ -258,8 +258,11 @@ def _now() -> str:
 def _user_agent_prefix(user_agent: str) -> str:
     """The manager of a write that names none: the User-Agent up to its first "/",
     printable characters only, at most 128 bytes."""
+    product = user_agent.split("/", 1)[0]
+    if product.isascii() and product.isprintable() and len(product) <= _MAX_MANAGER:
+        return product
     out = ""
-    for ch in user_agent.split("/")[0]:
+    for ch in product:
         if not ch.isprintable():
             continue
         if len((out + ch).encode()) > _MAX_MANAGER:

@@ -75,6 +75,8 @@ _SERVER_META = frozenset(
         "managedFields",
     }
 )
+_SKIPPED = frozenset({"apiVersion", "kind"})
+_SKIPPED_WITH_STATUS = frozenset({"apiVersion", "kind", "status"})
 
 Obj = dict[str, Any]
 
@@ -224,15 +226,15 @@ def tracked(info: ResourceInfo, obj: Any, subresource: str = "") -> Obj:
         return {}
     if subresource == "status":
         return {"status": obj["status"]} if "status" in obj else {}
-    out: Obj = {}
-    for key, value in obj.items():
-        if key in ("apiVersion", "kind") or (key == "status" and info.has_status):
-            continue
-        if key == "metadata" and isinstance(value, dict):
-            value = {k: v for k, v in value.items() if k not in _SERVER_META}
-            if not value:
-                continue
-        out[key] = value
+    skipped = _SKIPPED_WITH_STATUS if info.has_status else _SKIPPED
+    out = {k: v for k, v in obj.items() if k not in skipped}
+    meta = out.get("metadata")
+    if isinstance(meta, dict):
+        meta = {k: v for k, v in meta.items() if k not in _SERVER_META}
+        if meta:
+            out["metadata"] = meta
+        else:
+            del out["metadata"]
     return out
 
 
