@@ -35,6 +35,7 @@ from minik8s.api import errors
 from minik8s.api.resources import ResourceInfo
 
 from . import componentstatus, discovery, metricsapi, subresources, tables
+from .fieldmanager import with_warnings, write_options
 from .http import (
     JSON,
     METHOD_NOT_ALLOWED,
@@ -357,34 +358,55 @@ class APIServer:
         if verb == "watch":
             return await self._watch(request, t)
         if verb == "create":
+            writer = write_options(request, verb)
             body = await read_body(request)
-            obj = await reg.create(t.info, t.namespace, body, dry_run=dry_run, owned=True)
-            return self._render_one(request, t.info, obj, 201)
+            obj = await reg.create(
+                t.info, t.namespace, body, dry_run=dry_run, owned=True, options=writer
+            )
+            return with_warnings(self._render_one(request, t.info, obj, 201), writer.warnings)
         if verb == "update":
             assert t.name is not None
+            writer = write_options(request, verb)
             body = await read_body(request)
             obj = await reg.update(
-                t.info, t.namespace, t.name, body, subresource=t.subresource, dry_run=dry_run
-            )
-            return self._render_one(request, t.info, obj)
-        if verb == "patch":
-            assert t.name is not None
-            ptype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-            if ptype == APPLY_PATCH:
-                raise errors.UnsupportedMediaType(
-                    "server-side apply is not supported; use client-side apply"
-                )
-            body = await read_body(request)
-            obj = await reg.patch(
                 t.info,
                 t.namespace,
                 t.name,
-                ptype,
                 body,
                 subresource=t.subresource,
                 dry_run=dry_run,
+                options=writer,
             )
-            return self._render_one(request, t.info, obj)
+            return with_warnings(self._render_one(request, t.info, obj), writer.warnings)
+        if verb == "patch":
+            assert t.name is not None
+            ptype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            writer = write_options(request, verb, apply=ptype == APPLY_PATCH)
+            body = await read_body(request)
+            code = 200
+            if ptype == APPLY_PATCH:
+                obj, created = await reg.apply(
+                    t.info,
+                    t.namespace,
+                    t.name,
+                    body,
+                    writer,
+                    subresource=t.subresource,
+                    dry_run=dry_run,
+                )
+                code = 201 if created else 200
+            else:
+                obj = await reg.patch(
+                    t.info,
+                    t.namespace,
+                    t.name,
+                    ptype,
+                    body,
+                    subresource=t.subresource,
+                    dry_run=dry_run,
+                    options=writer,
+                )
+            return with_warnings(self._render_one(request, t.info, obj, code), writer.warnings)
         if verb == "delete":
             assert t.name is not None
             opts = DeleteOptions.from_body(await read_object(request, "DeleteOptions"), dict(q))

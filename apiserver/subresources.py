@@ -19,7 +19,7 @@ from minik8s.api.times import now_rfc3339
 
 from . import nodeproxy
 from .http import METHOD_NOT_ALLOWED, json_response, read_body, success_status
-from .registry import DeleteOptions, Registry, apply_patch, patch_resource_version
+from .registry import DeleteOptions, Registry, WriteOptions, apply_patch, patch_resource_version
 from .routes import Target
 from .storage.cached import Preconditions
 
@@ -33,9 +33,15 @@ async def handle(reg: Registry, request: Request, t: Target, verb: str) -> Respo
         if verb == "get":
             return json_response(to_scale(await reg.get(t.info, t.namespace, t.name)))
         if verb in ("update", "patch"):
+            writer = WriteOptions.from_query(
+                request.query_params,
+                request.headers.get("user-agent", ""),
+                verb,
+                subresource="scale",
+            )
             body = await read_body(request)
             ptype = request.headers.get("content-type", "").split(";")[0].strip()
-            return json_response(to_scale(await scale(reg, t, verb, ptype, body)))
+            return json_response(to_scale(await scale(reg, t, verb, ptype, body, writer)))
     if sub == "binding" and verb == "create":
         await bind(reg, t, await read_body(request))
         return json_response(success_status(201), 201)
@@ -57,14 +63,28 @@ async def handle(reg: Registry, request: Request, t: Target, verb: str) -> Respo
             reg, t.namespace, t.name, list(request.query_params.multi_items())
         )
     if sub == "finalize" and verb == "update":
-        return json_response(await finalize(reg, t, await read_body(request)))
+        writer = WriteOptions.from_query(
+            request.query_params,
+            request.headers.get("user-agent", ""),
+            verb,
+            subresource="finalize",
+        )
+        return json_response(await finalize(reg, t, await read_body(request), writer))
     # The server routes only the methods a subresource serves; this is a safety net.
     raise errors.MethodNotAllowed(METHOD_NOT_ALLOWED)
 
 
-async def scale(reg: Registry, t: Target, verb: str, ptype: str, body: Any) -> Obj:
+async def scale(
+    reg: Registry,
+    t: Target,
+    verb: str,
+    ptype: str,
+    body: Any,
+    options: WriteOptions | None = None,
+) -> Obj:
     """PUT or PATCH of `…/scale`: the parent's `spec.replicas` changes, through the same
-    strategy (validation, optimistic concurrency) as a direct update of the parent."""
+    strategy (validation, optimistic concurrency) as a direct update of the parent, and
+    its writer owns `spec.replicas` through the subresource `scale`."""
     assert t.name is not None
     precondition = patch_resource_version(body) if verb == "patch" else ""
     if verb == "update" and isinstance(body, dict):
@@ -86,11 +106,11 @@ async def scale(reg: Registry, t: Target, verb: str, ptype: str, body: Any) -> O
         return parent
 
     return await reg.update_with(
-        t.info, t.namespace, t.name, set_replicas, precondition_rv=precondition
+        t.info, t.namespace, t.name, set_replicas, precondition_rv=precondition, options=options
     )
 
 
-async def finalize(reg: Registry, t: Target, body: Any) -> Obj:
+async def finalize(reg: Registry, t: Target, body: Any, options: WriteOptions | None = None) -> Obj:
     """PUT `namespaces/{name}/finalize`: only `spec.finalizers` changes."""
     assert t.name is not None
     if not isinstance(body, dict):
@@ -107,7 +127,7 @@ async def finalize(reg: Registry, t: Target, body: Any) -> Obj:
         current_spec["finalizers"] = finalizers
         return current
 
-    return await reg.update_with(t.info, None, t.name, set_finalizers)
+    return await reg.update_with(t.info, None, t.name, set_finalizers, options=options)
 
 
 def to_scale(obj: dict[str, Any]) -> dict[str, Any]:

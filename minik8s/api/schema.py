@@ -13,13 +13,17 @@ patch strategy from it (so the merge keys are never a second hand-kept table).
   0, "" or false is a value rather than "unset"; `inline=M` for a field of an embedded
   struct that JSON flattens and protobuf nests: see `Field`);
 - `Struct` is an object definition, `Raw` a definition written as plain OpenAPI;
+- `map_type="atomic"` on a `Struct` or `MapOf` is Kubernetes' `x-kubernetes-map-type:
+  atomic` (server-side apply sets and owns the object whole, as it does an atomic list);
 - `KindSchema` is what a kind declares: its own top-level fields (besides apiVersion,
   kind and metadata) and the named definitions it introduces.
 
 Definition names are Kubernetes' (`io.k8s.api.apps.v1.DeploymentSpec`), so clients that
 look definitions up by name (kubectl's explain and its OpenAPI-driven apply) find them.
-Schemas are permissive: no field is required and unknown properties are allowed, so no
-manifest is ever refused because of this description; validation is the authority.
+The OpenAPI documents are permissive (no field is required, unknown properties are
+allowed): validation is the authority on values. Which fields exist is this description's
+word: server-side apply merges and tracks ownership along it (`minik8s.api.shapes`), and
+`fieldValidation` names every field a body has beyond it ("object" props accept anything).
 """
 
 from __future__ import annotations
@@ -77,6 +81,7 @@ class Array:
 @dataclass(frozen=True)
 class MapOf:
     values: Prop
+    map_type: str = ""  # x-kubernetes-map-type: "atomic" = applied and owned whole
 
 
 Prop = str | Ref | Array | MapOf
@@ -124,6 +129,7 @@ class Struct:
 
     fields: Mapping[str, Member]
     description: str = ""
+    map_type: str = ""  # x-kubernetes-map-type: "atomic" = applied and owned whole
 
 
 @dataclass(frozen=True)
