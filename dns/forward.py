@@ -25,6 +25,7 @@ import random
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from typing import cast
 
 from dnslib import DNSRecord
 
@@ -76,8 +77,7 @@ class _UdpUpstream(asyncio.DatagramProtocol):
         self.transport: asyncio.DatagramTransport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.DatagramTransport)
-        self.transport = transport
+        self.transport = cast(asyncio.DatagramTransport, transport)  # uvloop's is no subclass
 
     def datagram_received(self, data: bytes, addr: tuple[str | object, ...]) -> None:
         if len(data) < 12:
