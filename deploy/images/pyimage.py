@@ -62,7 +62,7 @@ def imported_distributions() -> list[str]:
     code = (
         "import importlib, json, sys\n"
         f"for m in {DAEMON_MODULES!r}: importlib.import_module(m)\n"
-        "try:\n    import uvloop  # the daemon's loop when installed\nexcept ImportError:\n    pass\n"
+        "try:\n    import uvloop  # the daemon's loop\nexcept ImportError:\n    pass\n"
         "print(json.dumps(sorted({n.split('.')[0] for n in sys.modules})))"
     )
     out = subprocess.run(
