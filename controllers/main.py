@@ -29,6 +29,7 @@ from minik8s.client import (
 )
 from minik8s.client.daemon import Daemon, DaemonConfig, add_common_flags, parse_duration, run_daemon
 
+from .addons import AddonError, AddonManager, parse_variables
 from .base import Controller, ControllerContext, Options
 from .bootstrapsigner import BootstrapSigner
 from .cronjob import CronJobController
@@ -67,6 +68,7 @@ CONTROLLERS: dict[str, Callable[[ControllerContext], Controller]] = {
     "daemonset": DaemonSetController,
     "bootstrapsigner": BootstrapSigner,
     "tokencleaner": TokenCleaner,
+    "addons": AddonManager,
 }
 
 
@@ -197,6 +199,36 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DURATION",
         help="Upper bound of that delay (default 6m).",
     )
+    group = parser.add_argument_group("add-ons")
+    group.add_argument(
+        "--addons-dir",
+        default="",
+        metavar="DIR",
+        help="Directory of add-on manifests (*.yaml templates, e.g. deploy/addons) whose "
+        "objects the addons controller creates and keeps applied; '' manages none "
+        "(default '').",
+    )
+    group.add_argument(
+        "--addon-var",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="Sets an add-on template variable (repeatable): DNS_SERVER_IP, CLUSTER_DOMAIN, "
+        "DNS_IMAGE, DNS_UPSTREAM, DNS_API_SERVER, or one of the manifests' own.",
+    )
+    group.add_argument(
+        "--service-cluster-ip-range",
+        default="10.96.0.0/12",
+        metavar="CIDR",
+        help="The service range; the kube-dns Service gets its tenth address "
+        "(default 10.96.0.0/12 → 10.96.0.10).",
+    )
+    group.add_argument(
+        "--cluster-domain",
+        default="cluster.local",
+        metavar="DOMAIN",
+        help="The cluster DNS domain the DNS add-on serves (default cluster.local).",
+    )
     return parser
 
 
@@ -214,6 +246,10 @@ def options_from(args: argparse.Namespace) -> Options:
         hpa_tolerance=args.hpa_tolerance,
         job_backoff_base=args.job_pod_failure_backoff,
         job_backoff_max=args.job_pod_failure_backoff_max,
+        addons_dir=args.addons_dir,
+        addon_variables=parse_variables(args.addon_var),
+        service_cidr=args.service_cluster_ip_range,
+        cluster_domain=args.cluster_domain,
     )
 
 
@@ -262,9 +298,13 @@ def main(argv: list[str] | None = None) -> None:
         config = ClientConfig.from_flags(args.server, args.kubeconfig, None, None, None)
     except ConfigError as exc:
         parser.error(str(exc))
+    try:
+        options = options_from(args)
+    except AddonError as exc:
+        parser.error(str(exc))
     daemon = Daemon(DaemonConfig.from_args("controller-manager", args))
     client = AsyncClient(config, user_agent="mk-controller-manager")
-    manager = ControllerManager(client, names, options_from(args))
+    manager = ControllerManager(client, names, options)
     daemon.add_health_check("informers-synced", manager.synced)
 
     running: list[asyncio.Task[None]] = []
