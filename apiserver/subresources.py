@@ -18,7 +18,7 @@ from minik8s.api.selectors import LabelSelector, SelectorError
 from minik8s.api.times import now_rfc3339
 
 from . import nodeproxy
-from .http import METHOD_NOT_ALLOWED, json_response, read_body, success_status
+from .http import METHOD_NOT_ALLOWED, json_response, query_of, read_body, success_status
 from .registry import DeleteOptions, Registry, apply_patch, patch_resource_version
 from .routes import Target
 from .storage.cached import Preconditions
@@ -46,11 +46,11 @@ async def handle(reg: Registry, request: Request, t: Target, verb: str) -> Respo
         options = body.get("deleteOptions")
         if options is not None and not isinstance(options, dict):
             raise errors.BadRequest("deleteOptions must be an object")
-        await reg.delete(t.info, t.namespace, t.name, DeleteOptions.from_body(options, {}))
+        await reg.delete(t.info, t.namespace, t.name, DeleteOptions.from_body(options))
         return json_response(success_status(201), 201)
     if sub == "log" and verb == "get":
         assert t.namespace is not None
-        return await nodeproxy.pod_log(reg, t.namespace, t.name, dict(request.query_params))
+        return await nodeproxy.pod_log(reg, t.namespace, t.name, query_of(request))
     if sub == "exec" and verb in ("create", "get"):
         assert t.namespace is not None
         return await nodeproxy.pod_exec(

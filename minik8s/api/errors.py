@@ -99,6 +99,9 @@ class APIError(Exception):
         self.retry_after = retry_after
 
     def to_status(self) -> dict[str, Any]:
+        """The `Status` body, its keys in the order Kubernetes writes them (kind,
+        apiVersion, metadata, status, message, reason, details, code), so clients that show
+        or compare the text (`utils.create_from_yaml`'s errors) see Kubernetes' bytes."""
         status: dict[str, Any] = {
             "kind": "Status",
             "apiVersion": "v1",
@@ -106,7 +109,6 @@ class APIError(Exception):
             "status": "Failure",
             "message": self.message,
             "reason": self.reason,
-            "code": self.code,
         }
         details: dict[str, Any] = {}
         if self.name:
@@ -121,6 +123,7 @@ class APIError(Exception):
             details["retryAfterSeconds"] = self.retry_after
         if details:
             status["details"] = details
+        status["code"] = self.code
         return status
 
     @classmethod
