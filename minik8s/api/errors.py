@@ -30,7 +30,11 @@ class Cause:
     reason: str = INVALID
 
     def to_dict(self) -> dict[str, str]:
-        return {"reason": self.reason, "message": self.message, "field": self.field}
+        """As Kubernetes writes a StatusCause: an empty field is left out (omitempty)."""
+        out = {"reason": self.reason, "message": self.message}
+        if self.field:
+            out["field"] = self.field
+        return out
 
     def describe(self) -> str:
         return f"{self.field}: {self.message}" if self.field else self.message
