@@ -9,6 +9,7 @@
   interactive streams).
 - `/healthz`, `/metrics` (Prometheus), `/stats/summary` (node and pod CPU/memory),
   `/pods` (the pods this kubelet runs).
+Query parameters are read as Go reads them (`minik8s.api.params`: `follow=True`, `tailLines=+3`).
 Errors are plain text with the HTTP code (404 unknown pod/container, 400 bad query).
 """
 
@@ -200,6 +201,11 @@ class KubeletServer:
             await asyncio.sleep(0.2)
 
     async def exec(self, request: Request) -> Response:
+        try:
+            timeout = Query(request.query_params.multi_items()).integer("timeout", 60, 0, 2**31 - 1)
+        except errors.BadRequest as e:
+            return PlainTextResponse(f"{e.message}\n", 400)
+        assert timeout is not None
         found = await self._container(request)
         if isinstance(found, Response):
             return found
@@ -215,11 +221,6 @@ class KubeletServer:
             return PlainTextResponse("no command given (?command=...)\n", 400)
         if info.state != RUNNING:
             return PlainTextResponse(f"container {info.name} is not running\n", 400)
-        try:
-            timeout = Query(request.query_params.multi_items()).integer("timeout", 60, 0, 2**31 - 1)
-        except errors.BadRequest as e:
-            return PlainTextResponse(f"{e.message}\n", 400)
-        assert timeout is not None
         try:
             resp = await self.runtime.exec_sync(info.id, command, timeout)
         except CRIError as e:
