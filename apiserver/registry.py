@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from minik8s.api import errors
+from minik8s.api.canonical import canonical
 from minik8s.api.defaults import apply_defaults
 from minik8s.api.kind import ResourceInfo
 from minik8s.api.params import INT64_MAX, INT64_MIN, Query
@@ -232,7 +233,7 @@ class Registry:
             raise errors.invalid_object(info.kind, info.group, meta.get("name", ""), causes)
         await self.admission.validate(attrs)
         if dry_run:
-            return obj
+            return canonical(info, obj)  # as a real create would answer it
         extension = self.extensions.get(info)
         if extension is None:
             created = await self.storage.create(info, obj)
@@ -316,7 +317,7 @@ class Registry:
         if causes:
             raise errors.invalid_object(info.kind, info.group, current["metadata"]["name"], causes)
         if dry_run:
-            return new
+            return canonical(info, new)
         expected = rv_of(current)
         extension = self.extensions.get(info)
         if finalized(info, new):

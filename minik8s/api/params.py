@@ -75,7 +75,7 @@ class Query:
         return self._first.get(name, default)
 
     def boolean(self, name: str, default: bool = False) -> bool:
-        """Absent (or empty, as Go's conversion of a missing value) is `default`."""
+        """Absent or empty is `default`."""
         text = self._first.get(name, "")
         if text == "":
             return default

@@ -235,5 +235,6 @@ REPLICATION_CONTROLLER = ResourceInfo(
         DEFINITIONS,
     ),
     printer=Printer(_COLUMNS, _row),
+    selectable={"status.replicas": ("status.replicas", "0")},
     strategy=Strategy(default=_default, validate=_validate, reset_status_on_create=True),
 )
