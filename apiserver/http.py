@@ -30,14 +30,14 @@ only add a competitor for the GIL; large bodies queue for it in arrival order.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from minik8s.api import errors, protobuf
+from minik8s.api import errors, gojson, protobuf
 from minik8s.api.decode import DecodeError, decode
+from minik8s.api.params import Query
 
 from . import offload
 
@@ -47,7 +47,7 @@ INLINE_YAML = 8 * 1024
 INLINE_PROTOBUF = 8 * 1024
 JSON = "application/json"
 PROTOBUF = protobuf.MEDIA_TYPE
-dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+dumps = gojson.dumps
 # Kubernetes' text for a verb that no route of the path serves.
 METHOD_NOT_ALLOWED = "the server does not allow this method on the requested resource"
 
@@ -61,7 +61,9 @@ class MethodNotAllowed(errors.MethodNotAllowed):
 
 
 def json_response(body: Any, status: int = 200) -> Response:
-    return Response(dumps(body).encode(), status_code=status, media_type=JSON)
+    """`body` as kube-apiserver writes JSON (`minik8s.api.gojson`: Go's escapes, a final
+    newline)."""
+    return Response(gojson.body(body), status_code=status, media_type=JSON)
 
 
 def object_response(request: Request, body: Any, status: int = 200) -> Response:
@@ -84,21 +86,27 @@ def status_response(err: errors.APIError, request: Request | None = None) -> Res
         response.headers.update(headers)
         return response
     return Response(
-        dumps(err.to_status()).encode(), status_code=err.code, media_type=JSON, headers=headers
+        gojson.body(err.to_status()), status_code=err.code, media_type=JSON, headers=headers
     )
 
 
 def success_status(code: int = 200, details: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A success `Status`, keys in Kubernetes' order (details before code)."""
     status: dict[str, Any] = {
         "kind": "Status",
         "apiVersion": "v1",
         "metadata": {},
         "status": "Success",
-        "code": code,
     }
     if details:
         status["details"] = details
+    status["code"] = code
     return status
+
+
+def query_of(request: Request) -> Query:
+    """The request's query string, read as Kubernetes reads it (`minik8s.api.params`)."""
+    return Query(request.query_params.multi_items())
 
 
 def _too_large() -> errors.APIError:

@@ -38,10 +38,12 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from minik8s.api import errors, managedfields
+from minik8s.api.canonical import canonical
 from minik8s.api.defaults import apply_defaults
 from minik8s.api.errors import invalid, invalid_object, not_supported, required, too_long
 from minik8s.api.kind import ResourceInfo
 from minik8s.api.managedfields import ApplyConflict, Entry, Manager, base_entries, write_entries
+from minik8s.api.params import INT64_MAX, INT64_MIN, Query
 from minik8s.api.patch import PatchError, json_merge_patch, json_patch, strategic_merge_patch
 from minik8s.api.selectors import (
     FieldSelector,
@@ -129,21 +131,26 @@ class DeleteOptions:
     dry_run: bool = False
 
     @classmethod
-    def from_body(cls, body: dict[str, Any] | None, query: dict[str, str]) -> DeleteOptions:
+    def from_body(cls, body: dict[str, Any] | None, query: Query | None = None) -> DeleteOptions:
+        """Options from a DeleteOptions body, else from the query string (Go's parsing)."""
         body = body or {}
+        query = query or Query(())
         opts = cls()
-        grace = body.get("gracePeriodSeconds", query.get("gracePeriodSeconds"))
-        if grace is not None and grace != "":
-            try:
-                opts.grace_period_seconds = int(grace)
-            except (TypeError, ValueError):
-                raise errors.BadRequest(f"invalid gracePeriodSeconds: {grace!r}") from None
-            if not -(2**63) <= opts.grace_period_seconds < 2**63:  # an int64 in Kubernetes
+        grace = body.get("gracePeriodSeconds")
+        if grace is not None:
+            if not isinstance(grace, int) or isinstance(grace, bool):
                 raise errors.BadRequest(f"invalid gracePeriodSeconds: {grace!r}")
-        policy = body.get("propagationPolicy") or query.get("propagationPolicy")
-        orphan = body.get("orphanDependents", query.get("orphanDependents"))
+            if not INT64_MIN <= grace <= INT64_MAX:  # an int64 in Kubernetes
+                raise errors.BadRequest(f"invalid gracePeriodSeconds: {grace!r}")
+            opts.grace_period_seconds = grace
+        else:
+            opts.grace_period_seconds = query.integer("gracePeriodSeconds")
+        policy = body.get("propagationPolicy") or query.string("propagationPolicy") or None
+        orphan = body.get("orphanDependents")
+        if orphan is None and "orphanDependents" in query:
+            orphan = query.boolean("orphanDependents")
         if policy is None and orphan is not None:
-            policy = "Orphan" if str(orphan).lower() == "true" else "Background"
+            policy = "Orphan" if orphan is True else "Background"
         if policy not in (None, "Background", "Foreground", "Orphan"):
             raise errors.BadRequest(
                 f'invalid propagationPolicy "{policy}": must be Background, Foreground or Orphan'
@@ -154,7 +161,7 @@ class DeleteOptions:
             raise errors.BadRequest("preconditions must be an object")
         opts.precondition_uid = pre.get("uid")
         opts.precondition_rv = pre.get("resourceVersion")
-        dry = body.get("dryRun") or query.get("dryRun")
+        dry = body.get("dryRun") or query.string("dryRun")
         opts.dry_run = bool(dry)
         return opts
 
@@ -385,7 +392,7 @@ class Registry:
             meta["managedFields"] = write_entries(managed)
         await self.admission.validate(attrs)
         if dry_run:
-            return obj
+            return canonical(info, obj)  # as a real create would answer it
         extension = self.extensions.get(info)
         if extension is None:
             created = await self.storage.create(info, obj)
@@ -487,7 +494,7 @@ class Registry:
         if managed is not None and new == current:
             return current  # an apply that changes nothing writes nothing
         if dry_run:
-            return new
+            return canonical(info, new)
         expected = rv_of(current)
         extension = self.extensions.get(info)
         if finalized(info, new):

@@ -3,7 +3,8 @@ namespaces/finalize.
 
 Each writes through the registry: scale and finalize as an update of the parent (the same
 strategy, validation and optimistic concurrency as a direct update), a binding as a
-guaranteed update with preconditions, an eviction as a delete.
+guaranteed update with preconditions, an eviction as a delete that the pod's
+PodDisruptionBudget must allow (`eviction.py`).
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from minik8s.api import errors
 from minik8s.api.selectors import LabelSelector, SelectorError
 from minik8s.api.times import now_rfc3339
 
-from . import nodeproxy
-from .http import METHOD_NOT_ALLOWED, json_response, read_body, success_status
-from .registry import DeleteOptions, Registry, WriteOptions, apply_patch, patch_resource_version
+from . import eviction, nodeproxy
+from .http import METHOD_NOT_ALLOWED, json_response, query_of, read_body, success_status
+from .registry import Registry, WriteOptions, apply_patch, patch_resource_version
 from .routes import Target
 from .storage.cached import Preconditions
 
@@ -46,17 +47,11 @@ async def handle(reg: Registry, request: Request, t: Target, verb: str) -> Respo
         await bind(reg, t, await read_body(request))
         return json_response(success_status(201), 201)
     if sub == "eviction" and verb == "create":
-        body = await read_body(request)
-        if not isinstance(body, dict):
-            raise errors.BadRequest("the body of the request must be an Eviction object")
-        options = body.get("deleteOptions")
-        if options is not None and not isinstance(options, dict):
-            raise errors.BadRequest("deleteOptions must be an object")
-        await reg.delete(t.info, t.namespace, t.name, DeleteOptions.from_body(options, {}))
+        await eviction.evict(reg, t, await read_body(request))
         return json_response(success_status(201), 201)
     if sub == "log" and verb == "get":
         assert t.namespace is not None
-        return await nodeproxy.pod_log(reg, t.namespace, t.name, dict(request.query_params))
+        return await nodeproxy.pod_log(reg, t.namespace, t.name, query_of(request))
     if sub == "exec" and verb in ("create", "get"):
         assert t.namespace is not None
         return await nodeproxy.pod_exec(
@@ -133,9 +128,13 @@ async def finalize(reg: Registry, t: Target, body: Any, options: WriteOptions | 
 def to_scale(obj: dict[str, Any]) -> dict[str, Any]:
     meta = obj.get("metadata", {})
     spec = obj.get("spec") or {}
+    raw = spec.get("selector")
     try:
-        selector = str(LabelSelector.from_dict(spec.get("selector")))
-    except SelectorError:
+        if isinstance(raw, dict) and raw and not {"matchLabels", "matchExpressions"} & set(raw):
+            selector = str(LabelSelector.from_set(raw))  # a ReplicationController's label map
+        else:
+            selector = str(LabelSelector.from_dict(raw))
+    except (SelectorError, TypeError, AttributeError):
         selector = ""
     return {
         "kind": "Scale",

@@ -35,6 +35,7 @@ from .bootstrapsigner import BootstrapSigner
 from .cronjob import CronJobController
 from .daemonset import DaemonSetController
 from .deployment import DeploymentController
+from .disruption import DisruptionController
 from .endpoints import EndpointsController
 from .gc import GarbageCollector
 from .hpa import HorizontalPodAutoscalerController
@@ -44,6 +45,7 @@ from .nodeipam import NodeIpamController
 from .nodelifecycle import NodeLifecycleController
 from .pvbinder import PersistentVolumeBinder
 from .replicaset import ReplicaSetController
+from .replicationcontroller import ReplicationControllerController
 from .statefulset import StatefulSetController
 from .tokencleaner import TokenCleaner
 from .ttl import TTLAfterFinishedController
@@ -52,6 +54,7 @@ log = logging.getLogger(__name__)
 
 CONTROLLERS: dict[str, Callable[[ControllerContext], Controller]] = {
     "replicaset": ReplicaSetController,
+    "replicationcontroller": ReplicationControllerController,
     "deployment": DeploymentController,
     "endpoints": EndpointsController,
     "namespace": NamespaceController,
@@ -66,6 +69,7 @@ CONTROLLERS: dict[str, Callable[[ControllerContext], Controller]] = {
     "statefulset": StatefulSetController,
     "persistentvolume-binder": PersistentVolumeBinder,
     "daemonset": DaemonSetController,
+    "disruption": DisruptionController,
     "bootstrapsigner": BootstrapSigner,
     "tokencleaner": TokenCleaner,
     "addons": AddonManager,
@@ -93,9 +97,10 @@ def select_controllers(spec: str) -> list[str]:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mk-controller-manager",
-        description="Runs the minik8s control loops (ReplicaSet, Deployment, Endpoints, "
-        "Namespace, ServiceAccount, garbage collector, Node IPAM, Node lifecycle, Job, "
-        "CronJob, TTL after finished, and the others listed under --controllers).",
+        description="Runs the minik8s control loops (ReplicaSet, ReplicationController, "
+        "Deployment, Endpoints, Namespace, ServiceAccount, garbage collector, Node IPAM, Node "
+        "lifecycle, Job, CronJob, TTL after finished, disruption, and the others listed under "
+        "--controllers).",
     )
     add_common_flags(parser, health_port=10257)
     group = parser.add_argument_group("controllers")

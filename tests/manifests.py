@@ -182,6 +182,31 @@ MANIFESTS: dict[str, dict[str, Any]] = {
         "value": 1000,
         "description": "a class for tests",
     },
+    "replicationcontrollers": {
+        "apiVersion": "v1",
+        "kind": "ReplicationController",
+        "metadata": {"name": "x"},
+        "spec": {"replicas": 0, "selector": {"app": "web"}, "template": _pod_template("web")},
+    },
+    "poddisruptionbudgets": {
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": {"name": "x"},
+        "spec": {"minAvailable": 1, "selector": {"matchLabels": {"app": "web"}}},
+    },
+    # An APIService's name is `<version>.<group>`: `manifest()` derives both from it.
+    "apiservices": {
+        "apiVersion": "apiregistration.k8s.io/v1",
+        "kind": "APIService",
+        "metadata": {"name": "v1.x.example.com"},
+        "spec": {
+            "group": "x.example.com",
+            "version": "v1",
+            "service": {"namespace": "default", "name": "x-api"},
+            "groupPriorityMinimum": 1000,
+            "versionPriority": 15,
+        },
+    },
     "horizontalpodautoscalers": {
         "apiVersion": "autoscaling/v2",
         "kind": "HorizontalPodAutoscaler",
@@ -208,4 +233,12 @@ def manifest(plural: str, name: str, **meta: Any) -> dict[str, Any]:
     obj = copy.deepcopy(MANIFESTS[plural])
     obj["metadata"]["name"] = name
     obj["metadata"].update(meta)
+    if plural == "apiservices":  # the name says which group-version it is
+        version, _, group = name.partition(".")
+        obj["spec"].update(version=version, group=group)
     return obj
+
+
+def object_name(plural: str, name: str) -> str:
+    """`name` made valid for the kind: an APIService's name is `<version>.<group>`."""
+    return f"v1.{name}.example.com" if plural == "apiservices" else name

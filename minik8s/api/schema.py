@@ -199,11 +199,18 @@ def condition(time_fields: Iterable[str] = ("lastTransitionTime",)) -> Struct:
     return Struct(members)
 
 
+# Groups whose types live outside k8s.io/api (the aggregator's).
+_PACKAGES = {"apiregistration.k8s.io": "io.k8s.kube-aggregator.pkg.apis.apiregistration"}
+
+
 def definition_name(group: str, version: str, kind: str) -> str:
     """Kubernetes' definition name: `io.k8s.api.apps.v1.Deployment`, `io.k8s.api.core.v1.Pod`.
 
-    The package is the group's first DNS label (`coordination.k8s.io` -> `coordination`).
+    The package is the group's first DNS label (`coordination.k8s.io` -> `coordination`),
+    but for the few groups served from another Go module (`_PACKAGES`).
     """
+    if group in _PACKAGES:
+        return f"{_PACKAGES[group]}.{version}.{kind}"
     package = group.split(".")[0] if group else "core"
     return f"io.k8s.api.{package}.{version}.{kind}"
 

@@ -27,6 +27,7 @@ from minik8s.api.schema import (
 )
 from tests.protofacts import (
     KUBECTL_VERSION,
+    NOT_IN_KUBECTL,
     PROTO_PENDING,
     FieldProto,
     Message,
@@ -37,7 +38,11 @@ from tests.protofacts import (
     messages,
 )
 
-NUMBERED = [info for info in BUILTIN_CATALOG if info.kind not in PROTO_PENDING]
+NUMBERED = [
+    info
+    for info in BUILTIN_CATALOG
+    if info.kind not in PROTO_PENDING and info.kind not in NOT_IN_KUBECTL
+]
 _TYPES = {
     "string": {FieldProto.TYPE_STRING},
     "integer": {FieldProto.TYPE_INT32, FieldProto.TYPE_INT64},
