@@ -84,6 +84,7 @@ API_SERVICE_PRIORITIES: dict[tuple[str, str], tuple[int, int]] = {
     ("autoscaling", "v2"): (17500, 30),
     ("batch", "v1"): (17400, 15),
     ("policy", "v1"): (17100, 15),
+    ("rbac.authorization.k8s.io", "v1"): (17000, 15),
     ("scheduling.k8s.io", "v1"): (16600, 15),
     ("coordination.k8s.io", "v1"): (16500, 15),
     ("apiregistration.k8s.io", "v1"): (18000, 15),

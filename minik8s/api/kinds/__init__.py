@@ -13,6 +13,8 @@ from minik8s.api.schema import Definition
 
 from . import meta
 from .apiservice import API_SERVICE
+from .clusterrole import CLUSTER_ROLE
+from .clusterrolebinding import CLUSTER_ROLE_BINDING
 from .componentstatus import COMPONENT_STATUS
 from .configmap import CONFIG_MAP
 from .controllerrevision import CONTROLLER_REVISION
@@ -34,6 +36,8 @@ from .poddisruptionbudget import POD_DISRUPTION_BUDGET
 from .priorityclass import PRIORITY_CLASS
 from .replicaset import REPLICA_SET
 from .replicationcontroller import REPLICATION_CONTROLLER
+from .role import ROLE
+from .rolebinding import ROLE_BINDING
 from .secret import SECRET
 from .service import SERVICE
 from .serviceaccount import SERVICE_ACCOUNT
@@ -71,6 +75,11 @@ BUILTIN: tuple[ResourceInfo, ...] = (
     HORIZONTAL_POD_AUTOSCALER,
     # policy/v1
     POD_DISRUPTION_BUDGET,
+    # rbac.authorization.k8s.io/v1: stored and served, not yet enforced
+    ROLE,
+    ROLE_BINDING,
+    CLUSTER_ROLE,
+    CLUSTER_ROLE_BINDING,
     # apiregistration.k8s.io/v1
     API_SERVICE,
     # metrics.k8s.io/v1beta1
