@@ -194,6 +194,44 @@ MANIFESTS: dict[str, dict[str, Any]] = {
         "metadata": {"name": "x"},
         "spec": {"minAvailable": 1, "selector": {"matchLabels": {"app": "web"}}},
     },
+    "roles": {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "Role",
+        "metadata": {"name": "x"},
+        "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list"]}],
+    },
+    "rolebindings": {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "RoleBinding",
+        "metadata": {"name": "x"},
+        "subjects": [
+            {"kind": "User", "name": "alice"},
+            {"kind": "ServiceAccount", "name": "default"},
+        ],
+        "roleRef": {"kind": "Role", "name": "pod-reader"},
+    },
+    "clusterroles": {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRole",
+        "metadata": {"name": "x"},
+        "rules": [
+            {"apiGroups": ["apps"], "resources": ["deployments"], "verbs": ["*"]},
+            {"nonResourceURLs": ["/healthz", "/metrics"], "verbs": ["get"]},
+        ],
+        "aggregationRule": {
+            "clusterRoleSelectors": [{"matchLabels": {"example.com/aggregate-to-x": "true"}}]
+        },
+    },
+    "clusterrolebindings": {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRoleBinding",
+        "metadata": {"name": "x"},
+        "subjects": [
+            {"kind": "Group", "name": "system:authenticated"},
+            {"kind": "ServiceAccount", "name": "builder", "namespace": "ci"},
+        ],
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "view"},
+    },
     # An APIService's name is `<version>.<group>`: `manifest()` derives both from it.
     "apiservices": {
         "apiVersion": "apiregistration.k8s.io/v1",
