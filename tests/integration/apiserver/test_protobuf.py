@@ -137,7 +137,39 @@ TYPED = {
         "batch/v1/namespaces/{ns}/cronjobs",
         "CronJob",
     ),
+    "role": (
+        ["role", "{name}", "--verb=get,list,watch", "--resource=pods,deployments.apps"],
+        "rbac.authorization.k8s.io/v1/namespaces/{ns}/roles",
+        "Role",
+    ),
+    "rolebinding": (
+        ["rolebinding", "{name}", "--role=pod-reader", "--user=alice", "--serviceaccount=a:b"],
+        "rbac.authorization.k8s.io/v1/namespaces/{ns}/rolebindings",
+        "RoleBinding",
+    ),
+    "clusterrole": (
+        ["clusterrole", "{name}", "--verb=get", "--resource=nodes", "--non-resource-url=/logs/*"],
+        "rbac.authorization.k8s.io/v1/clusterroles",
+        "ClusterRole",
+    ),
+    "clusterrole-aggregated": (
+        ["clusterrole", "{name}", "--aggregation-rule=example.com/aggregate=true"],
+        "rbac.authorization.k8s.io/v1/clusterroles",
+        "ClusterRole",
+    ),
+    "clusterrolebinding": (
+        [
+            "clusterrolebinding",
+            "{name}",
+            "--clusterrole=view",
+            "--group=ops",
+            "--serviceaccount=a:b",
+        ],
+        "rbac.authorization.k8s.io/v1/clusterrolebindings",
+        "ClusterRoleBinding",
+    ),
 }
+RBAC = ["role", "rolebinding", "clusterrole", "clusterrole-aggregated", "clusterrolebinding"]
 
 
 def _typed_create(kubectl: Kubectl, api: httpx.Client, ns: str, case: str, tmp_path: Path) -> None:
@@ -178,6 +210,20 @@ def test_kubectl_typed_create(
 
 @pytest.mark.parametrize("case", ["namespace", "configmap", "secret-binary", "serviceaccount"])
 def test_kubectl_133_typed_create(
+    kubectl_133: Kubectl, api: httpx.Client, ns: str, case: str, tmp_path: Path
+) -> None:
+    _typed_create(kubectl_133, api, ns, case, tmp_path)
+
+
+@pytest.mark.parametrize("case", RBAC)
+def test_kubectl_typed_create_of_rbac(
+    kubectl: Kubectl, api: httpx.Client, ns: str, case: str, tmp_path: Path
+) -> None:
+    _typed_create(kubectl, api, ns, case, tmp_path)
+
+
+@pytest.mark.parametrize("case", ["role", "rolebinding"])
+def test_kubectl_133_typed_create_of_rbac(
     kubectl_133: Kubectl, api: httpx.Client, ns: str, case: str, tmp_path: Path
 ) -> None:
     _typed_create(kubectl_133, api, ns, case, tmp_path)
