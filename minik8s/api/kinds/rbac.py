@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from minik8s.api.defaults import child, dicts_at
-from minik8s.api.errors import Cause, not_supported, required
+from minik8s.api.errors import MAX_VALUE_TEXT, Cause, not_supported, required
 from minik8s.api.kind import Cells, Column, Errs, Obj, Printer
 from minik8s.api.names import dns1123_subdomain_errors, path_segment_errors
 from minik8s.api.printing import AGE, NAME, age, as_dict, column, dicts, name_of, text
@@ -295,14 +295,23 @@ def _role_ref(obj: Obj) -> tuple[str, ...]:
 
 # --------------------------------------------------------------------------- Go's texts
 # Kubernetes prints a field error's non-scalar value with Go's %#v; kubectl shows it as is.
+# Cut as `errors` cuts every quoted value: an error names a field, it does not echo a body.
 
 
 def _go_invalid(path: str, shown: str, detail: str) -> Cause:
+    if len(shown) > MAX_VALUE_TEXT:
+        shown = shown[:MAX_VALUE_TEXT] + "...(truncated)"
     return Cause(path, f"Invalid value: {shown}: {detail}")
 
 
 def _go_strings(values: list[str]) -> str:
-    return "[]string{" + ", ".join(_go_quote(v) for v in values) + "}"
+    shown, size = [], 0
+    for value in values:  # only as many as can be shown: the list may be huge
+        shown.append(_go_quote(value))
+        size += len(shown[-1]) + 2
+        if size > MAX_VALUE_TEXT:
+            break
+    return "[]string{" + ", ".join(shown) + "}"
 
 
 def _go_role_ref(ref: tuple[str, ...]) -> str:
@@ -311,6 +320,7 @@ def _go_role_ref(ref: tuple[str, ...]) -> str:
 
 
 def _go_quote(value: str) -> str:
+    value = value[: MAX_VALUE_TEXT + 1]
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 

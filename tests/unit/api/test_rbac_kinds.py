@@ -269,3 +269,17 @@ def test_bindings_print_role_age_and_subjects_wide() -> None:
         "ci/builder",
     ]
     assert table_row(ROLE_BINDING, {"subjects": "odd", "roleRef": 3}, NOW)[1:2] == ["/"]
+
+
+def test_quoted_values_are_cut() -> None:
+    urls = [f"/path/{i}" for i in range(100_000)]
+    (message,) = errors_of(ROLE, sample(ROLE, rules=[{"nonResourceURLs": urls, "verbs": ["*"]}]))
+    assert message.startswith('rules[0].nonResourceURLs: Invalid value: []string{"/path/0", ')
+    assert message.endswith("...(truncated): namespaced rules cannot apply to non-resource URLs")
+    assert len(message) < 400
+    old = sample(CLUSTER_ROLE_BINDING)
+    apply_defaults(CLUSTER_ROLE_BINDING, old)
+    changed = copy.deepcopy(old)
+    changed["roleRef"]["name"] = "x" * 100_000
+    (message,) = errors_of(CLUSTER_ROLE_BINDING, changed, old)
+    assert message.endswith("...(truncated): cannot change roleRef") and len(message) < 400
