@@ -291,7 +291,8 @@ def test_objects_come_back_in_kubernetes_key_order(api: httpx.Client, ns: str) -
     assert re.match(
         r'\{"kind":"ConfigMap","apiVersion":"v1","metadata":\{"name":"ordered",'
         rf'"namespace":"{ns}","uid":"[0-9a-f-]+","resourceVersion":"\d+",'
-        r'"generation":1,"creationTimestamp":"[^"]+","labels":\{"a":"1","b":"2"\}\},'
+        r'"generation":1,"creationTimestamp":"[^"]+","labels":\{"a":"1","b":"2"\},'
+        r'"managedFields":\[\{"manager":"[^"]+","operation":"Update",.*\}\]\},'
         r'"data":\{"a":"\\u003c\\u0026\\u003e","z":"1"\}\}\n$',
         text,
     ), text
