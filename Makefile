@@ -82,13 +82,14 @@ proto-check: install
 		{ echo "minik8s/cri/$$f is stale: run make proto"; rm -rf $$tmp; exit 1; }; \
 	done; rm -rf $$tmp; echo "CRI stubs are up to date"
 
-# Offline images (minik8s/pause, busybox, shell, httpd:latest, httpd:v2) from busybox-static;
-# `registry` also serves Debian's docker-registry on 127.0.0.1:5000 and pushes them there.
-images:
-	bash deploy/images/build.sh
+# Offline images (minik8s/pause, busybox, shell, httpd:latest, httpd:v2) from busybox-static,
+# and minik8s/dns (mk-dns on the venv's Python, deploy/images/pyimage.py); `registry` also
+# serves Debian's docker-registry on 127.0.0.1:5000 and pushes them there.
+images: install
+	PYTHON=$(PY) bash deploy/images/build.sh
 
-registry:
-	bash deploy/images/build.sh --push
+registry: install
+	PYTHON=$(PY) bash deploy/images/build.sh --push
 
 bench-cri: install images
 	$(PY) bench/cri_startup.py

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import time
 import traceback
 from collections.abc import AsyncIterator, Awaitable
@@ -33,9 +32,11 @@ from starlette.responses import Response, StreamingResponse
 from starlette.websockets import WebSocket
 
 from minik8s.api import errors
+from minik8s.api.params import Query
 from minik8s.api.resources import ResourceInfo
 
 from . import componentstatus, discovery, metricsapi, nodeproxy, subresources, tables
+from .fieldmanager import with_warnings, write_options
 from .http import (
     JSON,
     METHOD_NOT_ALLOWED,
@@ -43,7 +44,9 @@ from .http import (
     check_accept,
     dumps,
     json_response,
+    object_response,
     partial_metadata,
+    query_of,
     read_body,
     read_object,
     status_response,
@@ -82,6 +85,8 @@ _SUBRESOURCE_METHODS = {
 _SUBRESOURCE_VERBS = {"GET": "get", "POST": "create", "PUT": "update", "PATCH": "patch"}
 # Subresources that answer text or streams rather than API objects (no Accept check).
 _TEXT_SUBRESOURCES = frozenset({"log", "exec", "attach", "portforward"})
+# The annotation of the bookmark that ends a watch's initial events (sendInitialEvents).
+INITIAL_EVENTS_END = "k8s.io/initial-events-end"
 # Distinct faults whose traceback was logged; later occurrences get one line.
 _MAX_FAULTS = 1000
 
@@ -275,21 +280,23 @@ class APIServer:
                     check_accept(request)
                 response = await self._dispatch(request, target, verb)
         except errors.APIError as e:
-            response = status_response(e)
+            response = status_response(e, request)
         except EtcdUnavailable as e:
             err: errors.APIError = (
                 errors.Timeout(f"etcd did not answer in time: {e}", retry_after=1)
                 if e.timeout
                 else errors.ServiceUnavailable(f"etcd is unavailable: {e}", retry_after=1)
             )
-            response = status_response(err)
+            response = status_response(err, request)
         except Compacted:
-            response = status_response(errors.Gone("the requested resourceVersion is too old"))
+            gone = errors.Gone("the requested resourceVersion is too old")
+            response = status_response(gone, request)
         except EtcdError as e:
-            response = status_response(_etcd_error(e))
+            response = status_response(_etcd_error(e), request)
         except Exception as e:
             self._log_fault(request, e)
-            response = status_response(errors.InternalError("an internal error occurred"))
+            internal = errors.InternalError("an internal error occurred")
+            response = status_response(internal, request)
         if verb != "watch":
             self.metrics.observe(verb, resource, sub, response.status_code, started)
         else:
@@ -358,61 +365,82 @@ class APIServer:
         verb = table.get(method, "")
         if verb not in target.info.verbs:
             raise MethodNotAllowed([m for m, v in table.items() if v in target.info.verbs])
-        if verb == "list" and request.query_params.get("watch") in ("true", "1"):
+        if verb == "list" and query_of(request).boolean("watch"):
             return "watch"
         return verb
 
     async def _dispatch(self, request: Request, t: Target, verb: str) -> Response:
-        q = request.query_params
-        dry_run = bool(q.get("dryRun"))
+        q = query_of(request)
+        dry_run = bool(q.string("dryRun"))
         reg = self.registry
         if t.subresource and t.subresource != "status":
             return await subresources.handle(self.registry, request, t, verb)
         if verb == "get":
             assert t.name is not None
-            obj = await reg.get(t.info, t.namespace, t.name, q.get("resourceVersion") or "")
+            obj = await reg.get(t.info, t.namespace, t.name, q.string("resourceVersion"))
             return self._render_one(request, t.info, obj)
         if verb == "list":
             return await self._list(request, t)
         if verb == "watch":
             return await self._watch(request, t)
         if verb == "create":
+            writer = write_options(request, verb)
             body = await read_body(request)
-            obj = await reg.create(t.info, t.namespace, body, dry_run=dry_run, owned=True)
-            return self._render_one(request, t.info, obj, 201)
+            obj = await reg.create(
+                t.info, t.namespace, body, dry_run=dry_run, owned=True, options=writer
+            )
+            return with_warnings(self._render_one(request, t.info, obj, 201), writer.warnings)
         if verb == "update":
             assert t.name is not None
+            writer = write_options(request, verb)
             body = await read_body(request)
             obj = await reg.update(
-                t.info, t.namespace, t.name, body, subresource=t.subresource, dry_run=dry_run
-            )
-            return self._render_one(request, t.info, obj)
-        if verb == "patch":
-            assert t.name is not None
-            ptype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-            if ptype == APPLY_PATCH:
-                raise errors.UnsupportedMediaType(
-                    "server-side apply is not supported; use client-side apply"
-                )
-            body = await read_body(request)
-            obj = await reg.patch(
                 t.info,
                 t.namespace,
                 t.name,
-                ptype,
                 body,
                 subresource=t.subresource,
                 dry_run=dry_run,
+                options=writer,
             )
-            return self._render_one(request, t.info, obj)
+            return with_warnings(self._render_one(request, t.info, obj), writer.warnings)
+        if verb == "patch":
+            assert t.name is not None
+            ptype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            writer = write_options(request, verb, apply=ptype == APPLY_PATCH)
+            body = await read_body(request)
+            code = 200
+            if ptype == APPLY_PATCH:
+                obj, created = await reg.apply(
+                    t.info,
+                    t.namespace,
+                    t.name,
+                    body,
+                    writer,
+                    subresource=t.subresource,
+                    dry_run=dry_run,
+                )
+                code = 201 if created else 200
+            else:
+                obj = await reg.patch(
+                    t.info,
+                    t.namespace,
+                    t.name,
+                    ptype,
+                    body,
+                    subresource=t.subresource,
+                    dry_run=dry_run,
+                    options=writer,
+                )
+            return with_warnings(self._render_one(request, t.info, obj, code), writer.warnings)
         if verb == "delete":
             assert t.name is not None
-            opts = DeleteOptions.from_body(await read_object(request, "DeleteOptions"), dict(q))
+            opts = DeleteOptions.from_body(await read_object(request, "DeleteOptions"), q)
             obj, gone = await reg.delete(t.info, t.namespace, t.name, opts)
             return self._render_one(request, t.info, obj, 200 if gone else 202)
         if verb == "deletecollection":
-            sel = Selectors.parse(t.info, q.get("labelSelector"), q.get("fieldSelector"))
-            opts = DeleteOptions.from_body(await read_object(request, "DeleteOptions"), dict(q))
+            sel = Selectors.parse(t.info, q.string("labelSelector"), q.string("fieldSelector"))
+            opts = DeleteOptions.from_body(await read_object(request, "DeleteOptions"), q)
             deleted = await reg.delete_collection(t.info, t.namespace, sel, opts)
             return json_response(self._list_body(t.info, deleted, 0, ""))
         raise errors.MethodNotAllowed(f"{verb} is not supported")
@@ -422,11 +450,11 @@ class APIServer:
     ) -> Response:
         form = wants(request)
         if form == "Table":
-            include = request.query_params.get("includeObject", "Metadata")
+            include = query_of(request).string("includeObject", "Metadata")
             return json_response(tables.to_table(info, [obj], include_object=include), code)
         if form == "PartialObjectMetadata":
             return json_response(partial_metadata(obj), code)
-        return json_response(obj, code)
+        return object_response(request, obj, code)
 
     @staticmethod
     def _list_body(
@@ -443,28 +471,26 @@ class APIServer:
         }
 
     async def _list(self, request: Request, t: Target) -> Response:
-        q = request.query_params
-        sel = Selectors.parse(t.info, q.get("labelSelector"), q.get("fieldSelector"))
-        try:
-            limit = int(q.get("limit") or 0)
-        except ValueError:
-            raise errors.BadRequest(f"invalid limit: {q.get('limit')}") from None
-        if limit >= 2**63:  # an int64 in Kubernetes (and in etcd's range request)
-            raise errors.BadRequest(f"invalid limit: {q.get('limit')}")
+        q = query_of(request)
+        if "sendInitialEvents" in q:
+            cause = errors.forbidden("sendInitialEvents", "sendInitialEvents is forbidden for list")
+            raise errors.invalid_object("ListOptions", "meta.k8s.io", "", [cause])
+        sel = Selectors.parse(t.info, q.string("labelSelector"), q.string("fieldSelector"))
+        limit = q.integer("limit", 0) or 0  # an int64, as in etcd's range request
         result = await self.registry.list_objects(
             t.info,
             t.namespace,
             sel,
             limit=max(limit, 0),
-            continue_token=q.get("continue") or "",
-            resource_version=q.get("resourceVersion") or "",
+            continue_token=q.string("continue"),
+            resource_version=q.string("resourceVersion"),
         )
         form = wants(request)
         meta: dict[str, Any] = {"resourceVersion": str(result.resource_version)}
         if result.continue_token:
             meta["continue"] = result.continue_token
         if form == "Table":
-            include = q.get("includeObject", "Metadata")
+            include = q.string("includeObject", "Metadata")
             return json_response(
                 tables.to_table(t.info, result.items, include_object=include, list_metadata=meta)
             )
@@ -483,26 +509,27 @@ class APIServer:
             "metadata": meta,
             "items": result.items,
         }
-        return json_response(body)
+        return object_response(request, body)
 
     # watch -----------------------------------------------------------------------------
     async def _watch(self, request: Request, t: Target) -> Response:
-        q = request.query_params
-        sel = Selectors.parse(t.info, q.get("labelSelector"), q.get("fieldSelector"))
-        rv_param = q.get("resourceVersion") or ""
-        bookmarks = q.get("allowWatchBookmarks") in ("true", "1")
-        try:
-            timeout = float(q.get("timeoutSeconds") or 1800)
-            if not math.isfinite(timeout):
-                raise ValueError("not a finite number")
-        except ValueError:
-            raise errors.BadRequest(f"invalid timeoutSeconds: {q.get('timeoutSeconds')}") from None
+        q = query_of(request)
+        sel = Selectors.parse(t.info, q.string("labelSelector"), q.string("fieldSelector"))
+        rv_param = q.string("resourceVersion")
+        bookmarks = q.boolean("allowWatchBookmarks")
+        initial_events = _initial_events(q)
+        # 0 or unset: the server's default (kube-apiserver: a random 30-60 minutes)
+        timeout = q.integer("timeoutSeconds", 0) or 1800
         form = wants(request)
-        include = q.get("includeObject", "Metadata")
+        include = q.string("includeObject", "Metadata")
         try:
             rv = int(rv_param) if rv_param else -1
         except ValueError:
             raise errors.BadRequest(f"invalid resourceVersion: {rv_param}") from None
+        if initial_events is not None:
+            # sendInitialEvents: the state "not older than" rv, then (with bookmarks) one
+            # bookmark that marks its end; false: no initial state at all.
+            rv = (-1 if rv > 0 else rv) if initial_events else (0 if rv == -1 else rv)
         watch = Watch(self, t, sel, form, include)
         try:
             await watch.start(rv)
@@ -511,12 +538,51 @@ class APIServer:
             too_old = errors.Gone(f"too old resource version: {rv}")
             line = dumps({"type": "ERROR", "object": too_old.to_status()}).encode() + b"\n"
             return Response(line, media_type=JSON)
+        if initial_events is False:
+            watch.skip_initial()
         self.metrics.watchers.labels(t.info.plural).inc()
         return StreamingResponse(
-            watch.stream(timeout, bookmarks),
+            watch.stream(timeout, bookmarks, initial_end=bool(initial_events) and bookmarks),
             media_type=JSON,
             headers={"Cache-Control": "no-cache"},
         )
+
+
+def _initial_events(q: Query) -> bool | None:
+    """`sendInitialEvents` of a watch (None when absent), checked as Kubernetes'
+    ValidateListOptions does: it needs `resourceVersionMatch=NotOlderThan`, which in turn
+    is only for such a watch."""
+    send = q.boolean("sendInitialEvents") if "sendInitialEvents" in q else None
+    match = q.string("resourceVersionMatch")
+    causes = []
+    if send is not None and match != "NotOlderThan":
+        causes.append(
+            errors.forbidden(
+                "resourceVersionMatch",
+                "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan",
+            )
+        )
+    if match:
+        if send is None:
+            causes.append(
+                errors.forbidden(
+                    "resourceVersionMatch",
+                    "resourceVersionMatch is forbidden for watch unless sendInitialEvents is "
+                    "provided",
+                )
+            )
+        if match != "NotOlderThan":
+            causes.append(errors.not_supported("resourceVersionMatch", match, ["NotOlderThan"]))
+        if q.string("continue"):
+            causes.append(
+                errors.forbidden(
+                    "resourceVersionMatch",
+                    "resourceVersionMatch is forbidden when continue is provided",
+                )
+            )
+    if causes:
+        raise errors.invalid_object("ListOptions", "meta.k8s.io", "", causes)
+    return send
 
 
 async def _read_only(request: Request, answer: Awaitable[Any]) -> Any:
@@ -597,7 +663,16 @@ class Watch:
         if self.feed is not None:
             self.feed.close()
 
-    async def stream(self, timeout: float, bookmarks: bool) -> AsyncIterator[bytes]:
+    def skip_initial(self) -> None:
+        """Start from the feed's version without sending the state at that version."""
+        assert self.feed is not None
+        self.feed.initial = []
+
+    async def stream(
+        self, timeout: float, bookmarks: bool, *, initial_end: bool = False
+    ) -> AsyncIterator[bytes]:
+        """The events until `timeout` seconds pass; `initial_end`: a bookmark annotated
+        `k8s.io/initial-events-end` after the initial events (sendInitialEvents)."""
         feed = self.feed
         assert feed is not None
         deadline = time.monotonic() + timeout
@@ -606,6 +681,8 @@ class Watch:
             for first in feed.initial:
                 yield self._line(ADDED, first.obj)
             feed.initial = []
+            if initial_end:
+                yield self._bookmark(initial_events_end=True)
             while True:
                 left = deadline - time.monotonic()
                 if left <= 0:
@@ -697,15 +774,16 @@ class Watch:
             body = obj
         return dumps({"type": etype, "object": body}).encode() + b"\n"
 
-    def _bookmark(self) -> bytes:
+    def _bookmark(self, *, initial_events_end: bool = False) -> bytes:
         assert self.feed is not None
-        rv = self.feed.last_rv = self.feed.current_rv()
+        if not initial_events_end:
+            self.feed.last_rv = self.feed.current_rv()
+        rv = self.feed.last_rv
         info = self.t.info
-        obj = {
-            "kind": info.kind,
-            "apiVersion": info.api_version,
-            "metadata": {"resourceVersion": str(rv)},
-        }
+        meta: dict[str, Any] = {"resourceVersion": str(rv)}
+        if initial_events_end:
+            meta["annotations"] = {INITIAL_EVENTS_END: "true"}
+        obj = {"kind": info.kind, "apiVersion": info.api_version, "metadata": meta}
         return dumps({"type": "BOOKMARK", "object": obj}).encode() + b"\n"
 
     @staticmethod

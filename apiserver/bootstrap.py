@@ -11,7 +11,12 @@ Every API server runs one `Bootstrap` loop that makes sure, again and again, tha
   range, port `https` 443/TCP → the API server's port, no selector; a changed port, type or
   selector is put back (as kube's reconciler does; the ClusterIP is immutable);
 - its Endpoints list the address and port of every API server whose Lease has not expired
-  (expired Leases are deleted).
+  (expired Leases are deleted);
+- one APIService per group-version it serves (`v1.`, `v1.apps`, ...), as kube-aggregator's
+  autoregister controller keeps them: no `spec.service` (Local), Kubernetes' group and
+  version priorities, label `kube-aggregator.kubernetes.io/automanaged=onstart`, and the
+  condition `Available=True` (reason Local) that its availability controller gives every
+  local one.
 
 When: at start, on every watch-cache event that touches one of those objects (a namespace
 deleted straight from etcd comes back within a moment), and every `check_interval`.
@@ -42,11 +47,13 @@ from typing import Any
 
 from minik8s.api import errors
 from minik8s.api.kind import ResourceInfo
+from minik8s.api.kinds.apiservice import API_SERVICE, AVAILABLE, name_of_group_version
 from minik8s.api.kinds.endpoints import ENDPOINTS
 from minik8s.api.kinds.lease import LEASE
 from minik8s.api.kinds.namespace import NAMESPACE
 from minik8s.api.kinds.priorityclass import PRIORITY_CLASS
 from minik8s.api.kinds.service import SERVICE
+from minik8s.api.resources import BUILTIN_CATALOG
 from minik8s.api.times import epoch_seconds, rfc3339
 
 from .admission import SYSTEM_NAMESPACES
@@ -68,6 +75,22 @@ IDENTITY_VALUE = "kube-apiserver"
 ADDRESS_ANNOTATION = "apiserver.minik8s.io/advertise-address"
 PORT_ANNOTATION = "apiserver.minik8s.io/port"
 _LABEL_VALUE = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9]$")
+AUTOMANAGED_LABEL = "kube-aggregator.kubernetes.io/automanaged"
+# (groupPriorityMinimum, versionPriority) of the group-versions served here, Kubernetes'
+# values (kube-apiserver's table; metrics.k8s.io as metrics-server registers it).
+API_SERVICE_PRIORITIES: dict[tuple[str, str], tuple[int, int]] = {
+    ("", "v1"): (18000, 1),
+    ("apps", "v1"): (17800, 15),
+    ("autoscaling", "v2"): (17500, 30),
+    ("batch", "v1"): (17400, 15),
+    ("policy", "v1"): (17100, 15),
+    ("rbac.authorization.k8s.io", "v1"): (17000, 15),
+    ("scheduling.k8s.io", "v1"): (16600, 15),
+    ("coordination.k8s.io", "v1"): (16500, 15),
+    ("apiregistration.k8s.io", "v1"): (18000, 15),
+    ("metrics.k8s.io", "v1beta1"): (100, 100),
+}
+_DEFAULT_PRIORITY = (1000, 15)
 
 
 @dataclass(frozen=True)
@@ -218,6 +241,49 @@ def repaired_service(svc: Obj, live_ports: set[int], own_port: int) -> Obj | Non
     return fixed
 
 
+def served_group_versions() -> list[tuple[str, str]]:
+    return BUILTIN_CATALOG.group_versions()
+
+
+def local_api_service(group: str, version: str) -> Obj:
+    """The APIService of a group-version this server serves (kube-aggregator's autoregister)."""
+    group_priority, version_priority = API_SERVICE_PRIORITIES.get(
+        (group, version), _DEFAULT_PRIORITY
+    )
+    return {
+        "apiVersion": API_SERVICE.api_version,
+        "kind": API_SERVICE.kind,
+        "metadata": {
+            "name": name_of_group_version(group, version),
+            "labels": {AUTOMANAGED_LABEL: "onstart"},
+        },
+        "spec": {
+            "group": group,
+            "version": version,
+            "groupPriorityMinimum": group_priority,
+            "versionPriority": version_priority,
+        },
+    }
+
+
+def local_available(status: Obj, now: str) -> Obj | None:
+    """The status of a local APIService with `Available=True` (Local), or None when it
+    already says so."""
+    conditions = [c for c in status.get("conditions") or [] if isinstance(c, dict)]
+    wanted = (AVAILABLE, "True", "Local")
+    if any((c.get("type"), c.get("status"), c.get("reason")) == wanted for c in conditions):
+        return None
+    kept = [c for c in conditions if c.get("type") != AVAILABLE]
+    available = {
+        "type": AVAILABLE,
+        "status": "True",
+        "lastTransitionTime": now,
+        "reason": "Local",
+        "message": "Local APIServices are always available",
+    }
+    return {**status, "conditions": [*kept, available]}
+
+
 # the loop -----------------------------------------------------------------------------
 
 
@@ -247,13 +313,16 @@ class Bootstrap:
             self._watched[store.key(PRIORITY_CLASS, None, body["metadata"]["name"])] = True
         self._watched[store.key(SERVICE, SERVICE_NAMESPACE, SERVICE_NAME)] = False
         self._watched[store.key(ENDPOINTS, SERVICE_NAMESPACE, SERVICE_NAME)] = False
+        for group, version in served_group_versions():
+            name = name_of_group_version(group, version)
+            self._watched[store.key(API_SERVICE, None, name)] = False
         self._lease_prefix = store.resource_prefix(LEASE, LEASE_NAMESPACE)
 
     # ---- wake-ups
 
     def listen(self) -> None:
         """Wake the loop on events of the watched objects (the caches call `_on_event`)."""
-        for info in (NAMESPACE, PRIORITY_CLASS, SERVICE, ENDPOINTS, LEASE):
+        for info in (NAMESPACE, PRIORITY_CLASS, SERVICE, ENDPOINTS, LEASE, API_SERVICE):
             cache = self.registry.storage.caches.get(info)
             if cache is not None:
                 cache.listeners.append(self._on_event)
@@ -290,7 +359,14 @@ class Bootstrap:
     async def reconcile(self) -> None:
         """One pass over everything the server owns; raises when a step failed."""
         failed: Exception | None = None
-        for step in (self._namespaces, self._priority_classes, self._lease, self._service):
+        steps = (
+            self._namespaces,
+            self._priority_classes,
+            self._lease,
+            self._service,
+            self._api_services,
+        )
+        for step in steps:
             try:
                 await step()
             except (EtcdError, errors.APIError) as e:
@@ -331,6 +407,24 @@ class Bootstrap:
     async def _priority_classes(self) -> None:
         for body in SYSTEM_CLASSES:
             await self._create_absent(PRIORITY_CLASS, None, body)
+
+    async def _api_services(self) -> None:
+        """Every served group-version has its local APIService, shown Available."""
+        for group, version in served_group_versions():
+            body = local_api_service(group, version)
+            name = body["metadata"]["name"]
+            await self._create_absent(API_SERVICE, None, body)
+            current = await self.registry.get(API_SERVICE, None, name, "0")
+            if (current.get("spec") or {}).get("service") is not None:
+                continue  # someone moved it to a server of their own: not ours to judge
+            status = local_available(current.get("status") or {}, rfc3339(self.clock()))
+            if status is None:
+                continue
+            updated = {**copy.deepcopy(current), "status": status}
+            try:
+                await self.registry.update(API_SERVICE, None, name, updated, subresource="status")
+            except (errors.Conflict, errors.NotFound):
+                self.wake.set()  # changed meanwhile: look again
 
     async def _lease(self) -> None:
         now = self.clock()

@@ -43,7 +43,7 @@ from minik8s.api.quantity import parse_bytes, parse_cpu_millis
 from minik8s.api.resources import lookup
 from minik8s.api.times import format_go_duration, now_rfc3339
 
-from .http import json_response, wants
+from .http import json_response, query_of, wants
 from .nodeproxy import kubelet_address
 from .registry import Registry, Selectors
 
@@ -244,13 +244,13 @@ class MetricsAPI:
             raise errors.NotFound("the server could not find the requested resource")
         info = NODE_METRICS if rest[0] == "nodes" else POD_METRICS
         name = rest[1] if len(rest) > 1 else None
-        q = request.query_params
-        if request.method != "GET" or q.get("watch") in ("true", "1"):
+        q = query_of(request)
+        if request.method != "GET" or q.boolean("watch"):
             verb = "watch" if request.method == "GET" else request.method.lower()
             raise errors.MethodNotAllowed(f"{verb} is not supported on {info.plural}.{GROUP}")
         source = lookup("", "v1", info.plural)
         assert source is not None
-        sel = Selectors.parse(source, q.get("labelSelector"), q.get("fieldSelector"))
+        sel = Selectors.parse(source, q.string("labelSelector"), q.string("fieldSelector"))
         if info is NODE_METRICS:
             items = self.node_metrics(name, sel)
         else:

@@ -33,6 +33,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.websockets import WebSocket
 
 from minik8s.api import errors
+from minik8s.api.params import Query, format_bool
 from minik8s.api.resources import lookup
 from minik8s.stream import channels, relay
 
@@ -42,7 +43,9 @@ from .routes import Target
 
 NODES = lookup("", "v1", "nodes")
 STREAMS = frozenset({"exec", "attach", "portforward"})
-LOG_PARAMS = ("follow", "tailLines", "previous", "timestamps", "sinceSeconds", "limitBytes")
+# PodLogOptions passed on to the kubelet, parsed here first (a malformed one is our 400).
+LOG_FLAGS = ("follow", "previous", "timestamps")
+LOG_NUMBERS = ("tailLines", "sinceSeconds", "limitBytes")
 
 
 def pick_container(pod: dict[str, Any], wanted: str | None) -> str:
@@ -77,16 +80,18 @@ def kubelet_address(node: dict[str, Any]) -> tuple[str, int]:
     return str(host), int(port)
 
 
-async def pod_log(
-    registry: Registry, namespace: str, name: str, params: dict[str, str]
-) -> Response:
+async def pod_log(registry: Registry, namespace: str, name: str, params: Query) -> Response:
     pods = lookup("", "v1", "pods")
     assert pods is not None and NODES is not None
+    query = {k: format_bool(params.boolean(k)) for k in LOG_FLAGS if k in params}
+    for k in LOG_NUMBERS:
+        number = params.integer(k)
+        if number is not None:
+            query[k] = str(number)
     pod = await registry.get(pods, namespace, name)
-    container = pick_container(pod, params.get("container"))
+    container = pick_container(pod, params.string("container") or None)
     host, port = await _node_of(registry, pod, container)
     node_name = pod["spec"]["nodeName"]
-    query = {k: params[k] for k in LOG_PARAMS if k in params}
     url = f"http://{host}:{port}/containerLogs/{namespace}/{name}/{container}"
     client = httpx.AsyncClient(timeout=httpx.Timeout(10.0, read=None))
     try:
@@ -144,7 +149,8 @@ async def pod_exec(
     command = [v for k, v in query if k == "command"]
     if not command:
         raise errors.BadRequest("you must specify at least one command for the container")
-    if any(k in ("stdin", "tty") and v in ("true", "1") for k, v in query):
+    flags = Query(query)
+    if flags.boolean("stdin") or flags.boolean("tty"):
         raise errors.BadRequest(
             "interactive exec (stdin/tty) is not supported; run a command without -i/-t"
         )
@@ -152,9 +158,9 @@ async def pod_exec(
     container = pick_container(pod, dict(query).get("container"))
     host, port = await _node_of(registry, pod, container)
     params: dict[str, str | list[str]] = {"command": command}
-    timeout = dict(query).get("timeout")
-    if timeout:
-        params["timeout"] = timeout
+    timeout = flags.integer("timeout")
+    if timeout is not None:
+        params["timeout"] = str(timeout)
     url = f"http://{host}:{port}/exec/{namespace}/{name}/{container}"
     try:
         async with httpx.AsyncClient(timeout=httpx.Timeout(10.0, read=None)) as client:

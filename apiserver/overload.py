@@ -24,13 +24,13 @@ between awaits, so no lock is needed.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
-from minik8s.api import errors
+from minik8s.api import errors, gojson
+from minik8s.api.params import is_true
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -63,8 +63,8 @@ def is_long_running(method: str, path: str, query: bytes) -> bool:
     if len(parts) > group_at and parts[group_at] == "watch":
         return True  # the old /api/v1/watch/... form
     if method == "GET" and query and b"watch=" in query:
-        watch = parse_qs(query.decode("latin-1")).get("watch", [""])[-1]
-        if watch.lower() in ("true", "1"):
+        watch = parse_qs(query.decode("latin-1")).get("watch", [""])[0]
+        if is_true(watch):
             return True
     return bool(parts) and parts[-1] in LONG_RUNNING_SUBRESOURCES and len(parts) >= 6
 
@@ -81,7 +81,7 @@ def client_key(scope: Scope) -> str:
 
 
 def status_message(err: errors.APIError) -> Message:
-    return {"type": "http.response.body", "body": json.dumps(err.to_status()).encode()}
+    return {"type": "http.response.body", "body": gojson.body(err.to_status())}
 
 
 class Overload:

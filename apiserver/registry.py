@@ -10,6 +10,13 @@ kind (Kubernetes' generic registry), with a few per-kind rules:
   `status` subresource changes only `status`; generation moves on spec changes only; an
   object marked for deletion goes away when its last finalizer does;
 - patch: read, apply the patch, then an update at that resourceVersion, retried on conflict;
+- apply (server-side apply): merge the applied configuration by the kind's schema, with
+  field ownership and conflicts (`minik8s.api.managedfields`), then the same update (or a
+  create when the object does not exist yet); an apply that changes nothing writes nothing;
+- every write keeps `metadata.managedFields` (create, update, patch, status and scale) and
+  answers fieldValidation: unknown fields (`minik8s.api.typed.unknown_fields`) are a 400
+  with Strict, a warning with Warn (the default), nothing with Ignore; they are stored
+  either way, as minik8s always kept them;
 - delete: admission (the stored object), preconditions, finalizers and deletionTimestamp,
   pod grace periods, propagationPolicy as the Kubernetes finalizers `orphan` and
   `foregroundDeletion`.
@@ -21,15 +28,22 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
+import json
 import random
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from minik8s.api import errors
+from minik8s.api import errors, managedfields
+from minik8s.api.canonical import canonical
 from minik8s.api.defaults import apply_defaults
+from minik8s.api.errors import invalid, invalid_object, not_supported, required, too_long
 from minik8s.api.kind import ResourceInfo
+from minik8s.api.managedfields import ApplyConflict, Entry, Manager, base_entries, write_entries
+from minik8s.api.params import INT64_MAX, INT64_MIN, Query
 from minik8s.api.patch import PatchError, json_merge_patch, json_patch, strategic_merge_patch
 from minik8s.api.selectors import (
     FieldSelector,
@@ -38,9 +52,12 @@ from minik8s.api.selectors import (
     check_field_selector,
     selectable_fields,
 )
+from minik8s.api.shapes import shape_of
 from minik8s.api.times import now_rfc3339, rfc3339
+from minik8s.api.typed import unknown_fields
 from minik8s.api.validation import validate
 
+from . import offload
 from .admission import CREATE, DELETE, Admission, Attributes
 from .storage.cached import CachedStorage, ListResult, Mutate, Preconditions
 from .storage.store import conflict
@@ -52,9 +69,26 @@ MERGE_PATCH = "application/merge-patch+json"
 JSON_PATCH = "application/json-patch+json"
 STRATEGIC_PATCH = "application/strategic-merge-patch+json"
 APPLY_PATCH = "application/apply-patch+yaml"
-PATCH_TYPES = (MERGE_PATCH, JSON_PATCH, STRATEGIC_PATCH)
+PATCH_TYPES = (JSON_PATCH, MERGE_PATCH, STRATEGIC_PATCH, APPLY_PATCH)
 
-__all__ = ["ListResult", "Registry", "DeleteOptions", "Selectors", "WritePlan", "WriteExtension"]
+# fieldValidation directives, and the manager of writes no client asked for.
+STRICT, WARN, IGNORE = "Strict", "Warn", "Ignore"
+SERVER_MANAGER = "mk-apiserver"
+_MAX_MANAGER = 128  # bytes, Kubernetes' FieldManagerMaxLength
+_PRINTABLE = "must only contain printable characters"
+_OPTIONS_KIND = {"create": "CreateOptions", "update": "UpdateOptions", "patch": "PatchOptions"}
+_TRUE = ("1", "t", "T", "TRUE", "true", "True")
+_FALSE = ("0", "f", "F", "FALSE", "false", "False")
+
+__all__ = [
+    "ListResult",
+    "Registry",
+    "DeleteOptions",
+    "Selectors",
+    "WriteOptions",
+    "WritePlan",
+    "WriteExtension",
+]
 
 
 def rv_of(obj: dict[str, Any]) -> int:
@@ -97,21 +131,26 @@ class DeleteOptions:
     dry_run: bool = False
 
     @classmethod
-    def from_body(cls, body: dict[str, Any] | None, query: dict[str, str]) -> DeleteOptions:
+    def from_body(cls, body: dict[str, Any] | None, query: Query | None = None) -> DeleteOptions:
+        """Options from a DeleteOptions body, else from the query string (Go's parsing)."""
         body = body or {}
+        query = query or Query(())
         opts = cls()
-        grace = body.get("gracePeriodSeconds", query.get("gracePeriodSeconds"))
-        if grace is not None and grace != "":
-            try:
-                opts.grace_period_seconds = int(grace)
-            except (TypeError, ValueError):
-                raise errors.BadRequest(f"invalid gracePeriodSeconds: {grace!r}") from None
-            if not -(2**63) <= opts.grace_period_seconds < 2**63:  # an int64 in Kubernetes
+        grace = body.get("gracePeriodSeconds")
+        if grace is not None:
+            if not isinstance(grace, int) or isinstance(grace, bool):
                 raise errors.BadRequest(f"invalid gracePeriodSeconds: {grace!r}")
-        policy = body.get("propagationPolicy") or query.get("propagationPolicy")
-        orphan = body.get("orphanDependents", query.get("orphanDependents"))
+            if not INT64_MIN <= grace <= INT64_MAX:  # an int64 in Kubernetes
+                raise errors.BadRequest(f"invalid gracePeriodSeconds: {grace!r}")
+            opts.grace_period_seconds = grace
+        else:
+            opts.grace_period_seconds = query.integer("gracePeriodSeconds")
+        policy = body.get("propagationPolicy") or query.string("propagationPolicy") or None
+        orphan = body.get("orphanDependents")
+        if orphan is None and "orphanDependents" in query:
+            orphan = query.boolean("orphanDependents")
         if policy is None and orphan is not None:
-            policy = "Orphan" if str(orphan).lower() == "true" else "Background"
+            policy = "Orphan" if orphan is True else "Background"
         if policy not in (None, "Background", "Foreground", "Orphan"):
             raise errors.BadRequest(
                 f'invalid propagationPolicy "{policy}": must be Background, Foreground or Orphan'
@@ -122,9 +161,122 @@ class DeleteOptions:
             raise errors.BadRequest("preconditions must be an object")
         opts.precondition_uid = pre.get("uid")
         opts.precondition_rv = pre.get("resourceVersion")
-        dry = body.get("dryRun") or query.get("dryRun")
+        dry = body.get("dryRun") or query.string("dryRun")
         opts.dry_run = bool(dry)
         return opts
+
+
+@dataclass
+class WriteOptions:
+    """What a write says besides its body: who writes (`fieldManager`, else the client's
+    User-Agent up to its first "/", as Kubernetes takes it), how unknown fields are
+    answered (`fieldValidation`), whether an apply takes over fields other managers own
+    (`force`), and the subresource recorded in managedFields (status, scale). `warnings`
+    collects what the answer's `Warning` headers carry."""
+
+    manager: str = SERVER_MANAGER
+    validation: str = IGNORE
+    force: bool = False
+    subresource: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_query(
+        cls,
+        query: Mapping[str, str],
+        user_agent: str,
+        verb: str,
+        *,
+        apply: bool = False,
+        subresource: str = "",
+    ) -> WriteOptions:
+        """Options of a create, update or patch request; 422 for values Kubernetes refuses."""
+        manager = query.get("fieldManager") or ""
+        causes: list[errors.Cause] = []
+        if apply and not manager:
+            causes.append(required("fieldManager", "is required for apply patch"))
+        if len(manager.encode()) > _MAX_MANAGER:
+            causes.append(too_long("fieldManager", manager, _MAX_MANAGER))
+        elif not manager.isprintable():
+            causes.append(
+                invalid("fieldManager", manager, "must only contain printable characters")
+            )
+        validation = query.get("fieldValidation") or WARN
+        if validation not in (STRICT, WARN, IGNORE):
+            allowed = ["", IGNORE, STRICT, WARN]
+            causes.append(not_supported("fieldValidation", validation, allowed))
+        force_text = query.get("force")
+        if force_text is not None and verb == "patch" and not apply:
+            causes.append(errors.forbidden("force", "may not be specified for non-apply patch"))
+        if causes:
+            kind = _OPTIONS_KIND.get(verb, "PatchOptions")
+            raise invalid_object(kind, "meta.k8s.io", "", causes)
+        force = False
+        if force_text:
+            if force_text not in _TRUE + _FALSE:
+                raise errors.BadRequest(f'invalid force "{force_text}": not a boolean')
+            force = force_text in _TRUE
+        return cls(
+            manager=manager or _user_agent_prefix(user_agent),
+            validation=validation,
+            force=force,
+            subresource=subresource,
+        )
+
+    def check_fields(
+        self, info: ResourceInfo, obj: Any, before: Any = None, *, patch: Any = None
+    ) -> None:
+        """Answer the unknown fields of `obj` (those `before` did not have already):
+        400 (422 for a patch) under Strict, a warning under Warn."""
+        if self.validation == IGNORE or info.schema is None:
+            return
+        shape = shape_of(info)
+        found = unknown_fields(shape, obj)
+        if found and before is not None:
+            known = set(unknown_fields(shape, before))
+            found = [path for path in found if path not in known]
+        if not found:
+            return
+        texts = [f'unknown field "{path}"' for path in found]
+        if self.validation == WARN:
+            self.warnings.extend(t for t in texts if t not in self.warnings)
+            return
+        strict = "strict decoding error: " + ", ".join(texts)
+        if patch is not None:
+            value = patch if isinstance(patch, str) else json.dumps(patch, separators=(",", ":"))
+            raise invalid_object("", "", "", [invalid("patch", value, strict)])
+        raise errors.BadRequest(
+            f'{info.kind} in version "{info.version}" cannot be handled as a {info.kind}: {strict}'
+        )
+
+    def manager_of(self, subresource: str | None) -> Manager:
+        return Manager(self.manager, self.subresource or subresource or "")
+
+
+@functools.lru_cache(maxsize=1)
+def _second(epoch: int) -> str:
+    return rfc3339(epoch)
+
+
+def _now() -> str:
+    """The wall clock as a managedFields time (whole seconds: formatted once a second)."""
+    return _second(int(time.time()))
+
+
+def _user_agent_prefix(user_agent: str) -> str:
+    """The manager of a write that names none: the User-Agent up to its first "/",
+    printable characters only, at most 128 bytes."""
+    product = user_agent.split("/", 1)[0]
+    if product.isascii() and product.isprintable() and len(product) <= _MAX_MANAGER:
+        return product
+    out = ""
+    for ch in product:
+        if not ch.isprintable():
+            continue
+        if len((out + ch).encode()) > _MAX_MANAGER:
+            break
+        out += ch
+    return out
 
 
 @dataclass
@@ -210,9 +362,16 @@ class Registry:
         *,
         dry_run: bool = False,
         owned: bool = False,
+        options: WriteOptions | None = None,
+        managed: list[Entry] | None = None,
     ) -> dict[str, Any]:
-        """Create an object; `owned=True` lets the registry modify `body` in place."""
+        """Create an object; `owned=True` lets the registry modify `body` in place.
+        `managed`: the managedFields entries an apply computed (else the creator's)."""
+        opts = options or WriteOptions()
         obj = body if owned else copy.deepcopy(body)
+        if managed is None:
+            await offload.run(opts.check_fields, info, obj)
+        requested = _managed_fields_of(obj)
         meta = prepare_meta_for_create(info, namespace, obj, self._rand)
         strategy = info.strategy
         if info.has_status and strategy.reset_status_on_create:
@@ -220,13 +379,20 @@ class Registry:
         strategy.prepare_for_create(obj)
         attrs = Attributes(CREATE, info, meta.get("namespace"), obj)
         await self.admission.admit(attrs)
-        apply_defaults(info, obj)
-        causes = validate(info, obj)
+        causes = await offload.run(default_and_validate, info, obj, None, True)
         if causes:
             raise errors.invalid_object(info.kind, info.group, meta.get("name", ""), causes)
+        if managed is None:
+            base = base_entries(None, requested)
+            changed = await offload.run(
+                managedfields.update, info, None, obj, base, opts.manager_of(None), _now()
+            )
+            managed = base if changed is None else changed
+        if managed:
+            meta["managedFields"] = write_entries(managed)
         await self.admission.validate(attrs)
         if dry_run:
-            return obj
+            return canonical(info, obj)  # as a real create would answer it
         extension = self.extensions.get(info)
         if extension is None:
             created = await self.storage.create(info, obj)
@@ -255,13 +421,16 @@ class Registry:
         *,
         subresource: str | None = None,
         dry_run: bool = False,
+        options: WriteOptions | None = None,
     ) -> dict[str, Any]:
+        opts = options or WriteOptions()
         check_identity(info, namespace, name, body)
         current = await self.storage.get(info, namespace, name)
         wanted_rv = str((body.get("metadata") or {}).get("resourceVersion") or "")
         if wanted_rv and wanted_rv != current["metadata"]["resourceVersion"]:
             raise conflict(info, name)
-        return await self._update_from(info, current, body, subresource, dry_run)
+        await offload.run(opts.check_fields, info, body, current)
+        return await self._update_from(info, current, body, subresource, dry_run, opts)
 
     async def update_with(
         self,
@@ -273,11 +442,13 @@ class Registry:
         precondition_rv: str = "",
         subresource: str | None = None,
         dry_run: bool = False,
+        options: WriteOptions | None = None,
     ) -> dict[str, Any]:
         """An update computed from the stored object (patch, scale, finalize): `mutate` gets
         a fresh copy and returns the object to store, which goes through the same strategy
         as a PUT. Someone else's write in between re-reads and re-applies, unless the
         client named the version it started from (`precondition_rv`: then it is a 409)."""
+        opts = options or WriteOptions()
         for _ in range(self.max_patch_retries):
             current = await self.storage.get(info, namespace, name)
             wanted = mutate(copy.deepcopy(current))
@@ -288,7 +459,7 @@ class Registry:
                 "resourceVersion"
             ]
             try:
-                return await self._update_from(info, current, wanted, subresource, dry_run)
+                return await self._update_from(info, current, wanted, subresource, dry_run, opts)
             except errors.Conflict:
                 if precondition_rv:
                     raise
@@ -301,16 +472,29 @@ class Registry:
         body: dict[str, Any],
         subresource: str | None,
         dry_run: bool,
+        opts: WriteOptions,
+        managed: list[Entry] | None = None,
     ) -> dict[str, Any]:
+        requested = None if subresource else _managed_fields_of(body)
         new = merge_for_update(info, current, copy.deepcopy(body), subresource)
         if subresource is None:
             info.strategy.prepare_for_update(new, current)
-            apply_defaults(info, new)
-        causes = validate(info, new, current)
+        causes = await offload.run(default_and_validate, info, new, current, subresource is None)
+        if subresource is None and "spec" in new:
+            # Compared once defaulted: leaving out a defaulted field changes nothing
+            # (an apply that prunes a default it owned gets it back here).
+            generation = int(current["metadata"].get("generation") or 1)
+            changed = new["spec"] != current.get("spec")
+            new["metadata"]["generation"] = generation + 1 if changed else generation
         if causes:
             raise errors.invalid_object(info.kind, info.group, current["metadata"]["name"], causes)
+        await offload.run(
+            self._record_managers, info, current, new, requested, subresource, opts, managed
+        )
+        if managed is not None and new == current:
+            return current  # an apply that changes nothing writes nothing
         if dry_run:
-            return new
+            return canonical(info, new)
         expected = rv_of(current)
         extension = self.extensions.get(info)
         if finalized(info, new):
@@ -338,6 +522,37 @@ class Registry:
             f"could not allocate the values of {info.group_resource} {meta['name']}; try again"
         )
 
+    def _record_managers(
+        self,
+        info: ResourceInfo,
+        current: dict[str, Any],
+        new: dict[str, Any],
+        requested: Any,
+        subresource: str | None,
+        opts: WriteOptions,
+        managed: list[Entry] | None,
+    ) -> None:
+        """Set `new`'s managedFields: the apply's entries, or the writer's Update."""
+        live = current["metadata"].get("managedFields")
+        meta = new["metadata"]
+        if managed is None:
+            if requested == live:
+                requested = None  # sent back unchanged (a read-modify-write): nothing to read
+            base = base_entries(live, requested, subresource=subresource or "")
+            manager = opts.manager_of(subresource)
+            changed = managedfields.update(info, current, new, base, manager, _now())
+            if changed is None and requested is None:
+                if live is None:
+                    meta.pop("managedFields", None)
+                else:
+                    meta["managedFields"] = live
+                return
+            managed = base if changed is None else changed
+        if managed:
+            meta["managedFields"] = write_entries(managed)
+        else:
+            meta.pop("managedFields", None)
+
     # patch ---------------------------------------------------------------------------
     async def patch(
         self,
@@ -349,17 +564,93 @@ class Registry:
         *,
         subresource: str | None = None,
         dry_run: bool = False,
+        options: WriteOptions | None = None,
     ) -> dict[str, Any]:
+        opts = options or WriteOptions()
+
+        def patched(current: dict[str, Any]) -> dict[str, Any]:
+            result = apply_patch(info, current, patch_type, patch)
+            opts.check_fields(info, result, current, patch=patch)
+            return result
+
         # Only a version the client itself put in the patch is a precondition.
         return await self.update_with(
             info,
             namespace,
             name,
-            lambda current: apply_patch(info, current, patch_type, patch),
+            patched,
             precondition_rv=patch_resource_version(patch),
             subresource=subresource,
             dry_run=dry_run,
+            options=opts,
         )
+
+    async def apply(
+        self,
+        info: ResourceInfo,
+        namespace: str | None,
+        name: str,
+        config: Any,
+        options: WriteOptions,
+        *,
+        subresource: str | None = None,
+        dry_run: bool = False,
+    ) -> tuple[dict[str, Any], bool]:
+        """Server-side apply of `config` by `options.manager`: a create when the object
+        does not exist (not through a subresource), else an update of the merged object.
+        Returns the object and whether it was created."""
+        check_apply_config(info, namespace, name, config)
+        options.check_fields(info, config)
+        manager = options.manager_of(subresource)
+        precondition = patch_resource_version(config)
+        for _ in range(self.max_patch_retries):
+            try:
+                current = await self.storage.get(info, namespace, name)
+            except errors.NotFound:
+                if subresource or precondition:
+                    raise
+                merged, entries = managedfields.apply(
+                    info, None, copy.deepcopy(config), [], manager, force=True, now=_now()
+                )
+                merged.setdefault("metadata", {})["name"] = name
+                try:
+                    created = await self.create(
+                        info,
+                        namespace,
+                        merged,
+                        dry_run=dry_run,
+                        owned=True,
+                        options=options,
+                        managed=entries,
+                    )
+                    return created, True
+                except errors.AlreadyExists:
+                    continue
+            meta = current["metadata"]
+            if precondition and precondition != meta["resourceVersion"]:
+                raise conflict(info, name)
+            base = base_entries(meta.get("managedFields"), None)
+            merged, entries = managedfields.apply(
+                info,
+                copy.deepcopy(current),
+                config,
+                base,
+                manager,
+                force=options.force,
+                now=_now(),
+            )
+            merged.setdefault("metadata", {})["resourceVersion"] = meta["resourceVersion"]
+            try:
+                updated = await self._update_from(
+                    info, current, merged, subresource, dry_run, options, entries
+                )
+                return updated, False
+            except ApplyConflict:
+                raise
+            except errors.Conflict:
+                if precondition:
+                    raise
+        raise conflict(info, name)
 
     async def guaranteed_update(
         self,
@@ -439,6 +730,16 @@ class Registry:
         return deleted
 
 
+def default_and_validate(
+    info: ResourceInfo, obj: dict[str, Any], old: dict[str, Any] | None, defaults: bool
+) -> list[errors.Cause]:
+    """The kind's defaults (unless `defaults` is False: a status write), then every field
+    error; pure, so a large request may run it in the offload thread."""
+    if defaults:
+        apply_defaults(info, obj)
+    return validate(info, obj, old)
+
+
 def _owner(obj: dict[str, Any]) -> str:
     meta = obj["metadata"]
     return f"{meta.get('namespace') or ''}/{meta['name']}"
@@ -484,6 +785,30 @@ def check_identity(
         raise errors.BadRequest(
             f"the name of the object ({body_name}) does not match the name on the URL ({name})"
         )
+
+
+def _managed_fields_of(obj: Any) -> Any:
+    """The managedFields a request body carries (None when it carries none)."""
+    meta = obj.get("metadata") if isinstance(obj, dict) else None
+    return meta.get("managedFields") if isinstance(meta, dict) else None
+
+
+def check_apply_config(info: ResourceInfo, namespace: str | None, name: str, config: Any) -> None:
+    """An applied configuration names its kind and version, and no managedFields."""
+    if not isinstance(config, dict):
+        raise errors.BadRequest("the body of an apply patch must be an object")
+    api_version, kind = config.get("apiVersion"), config.get("kind")
+    if not api_version or not kind:
+        missing = "apiVersion" if not api_version else "kind"
+        raise errors.BadRequest(f"error decoding YAML: Object '{missing}' is missing")
+    if api_version != info.api_version:
+        raise errors.BadRequest(
+            "Incorrect version specified in apply patch. Specified patch version: "
+            f"{api_version}, expected: {info.api_version}"
+        )
+    check_identity(info, namespace, name, config)
+    if _managed_fields_of(config) is not None:
+        raise errors.BadRequest("metadata.managedFields must be nil")
 
 
 def prepare_meta_for_create(
@@ -657,7 +982,7 @@ def apply_patch(
             result = strategic_merge_patch(current, patch, info.kind)
         elif patch_type == APPLY_PATCH:
             raise errors.UnsupportedMediaType(
-                "server-side apply is not supported; use client-side `kubectl apply`"
+                "server-side apply is not supported here (only on objects and their status)"
             )
         else:
             raise errors.UnsupportedMediaType(

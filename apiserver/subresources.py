@@ -4,7 +4,8 @@ namespaces/finalize.
 
 Each writes through the registry: scale and finalize as an update of the parent (the same
 strategy, validation and optimistic concurrency as a direct update), a binding as a
-guaranteed update with preconditions, an eviction as a delete.
+guaranteed update with preconditions, an eviction as a delete that the pod's
+PodDisruptionBudget must allow (`eviction.py`).
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from minik8s.api import errors
 from minik8s.api.selectors import LabelSelector, SelectorError
 from minik8s.api.times import now_rfc3339
 
-from . import nodeproxy
-from .http import METHOD_NOT_ALLOWED, json_response, read_body, success_status
-from .registry import DeleteOptions, Registry, apply_patch, patch_resource_version
+from . import eviction, nodeproxy
+from .http import METHOD_NOT_ALLOWED, json_response, query_of, read_body, success_status
+from .registry import Registry, WriteOptions, apply_patch, patch_resource_version
 from .routes import Target
 from .storage.cached import Preconditions
 
@@ -34,24 +35,24 @@ async def handle(reg: Registry, request: Request, t: Target, verb: str) -> Respo
         if verb == "get":
             return json_response(to_scale(await reg.get(t.info, t.namespace, t.name)))
         if verb in ("update", "patch"):
+            writer = WriteOptions.from_query(
+                request.query_params,
+                request.headers.get("user-agent", ""),
+                verb,
+                subresource="scale",
+            )
             body = await read_body(request)
             ptype = request.headers.get("content-type", "").split(";")[0].strip()
-            return json_response(to_scale(await scale(reg, t, verb, ptype, body)))
+            return json_response(to_scale(await scale(reg, t, verb, ptype, body, writer)))
     if sub == "binding" and verb == "create":
         await bind(reg, t, await read_body(request))
         return json_response(success_status(201), 201)
     if sub == "eviction" and verb == "create":
-        body = await read_body(request)
-        if not isinstance(body, dict):
-            raise errors.BadRequest("the body of the request must be an Eviction object")
-        options = body.get("deleteOptions")
-        if options is not None and not isinstance(options, dict):
-            raise errors.BadRequest("deleteOptions must be an object")
-        await reg.delete(t.info, t.namespace, t.name, DeleteOptions.from_body(options, {}))
+        await eviction.evict(reg, t, await read_body(request))
         return json_response(success_status(201), 201)
     if sub == "log" and verb == "get":
         assert t.namespace is not None
-        return await nodeproxy.pod_log(reg, t.namespace, t.name, dict(request.query_params))
+        return await nodeproxy.pod_log(reg, t.namespace, t.name, query_of(request))
     if sub in nodeproxy.STREAMS and verb in ("create", "get"):
         assert t.namespace is not None
         if sub != "exec" or "upgrade" in request.headers:  # streams come as WebSockets
@@ -60,14 +61,28 @@ async def handle(reg: Registry, request: Request, t: Target, verb: str) -> Respo
             reg, t.namespace, t.name, list(request.query_params.multi_items())
         )
     if sub == "finalize" and verb == "update":
-        return json_response(await finalize(reg, t, await read_body(request)))
+        writer = WriteOptions.from_query(
+            request.query_params,
+            request.headers.get("user-agent", ""),
+            verb,
+            subresource="finalize",
+        )
+        return json_response(await finalize(reg, t, await read_body(request), writer))
     # The server routes only the methods a subresource serves; this is a safety net.
     raise errors.MethodNotAllowed(METHOD_NOT_ALLOWED)
 
 
-async def scale(reg: Registry, t: Target, verb: str, ptype: str, body: Any) -> Obj:
+async def scale(
+    reg: Registry,
+    t: Target,
+    verb: str,
+    ptype: str,
+    body: Any,
+    options: WriteOptions | None = None,
+) -> Obj:
     """PUT or PATCH of `…/scale`: the parent's `spec.replicas` changes, through the same
-    strategy (validation, optimistic concurrency) as a direct update of the parent."""
+    strategy (validation, optimistic concurrency) as a direct update of the parent, and
+    its writer owns `spec.replicas` through the subresource `scale`."""
     assert t.name is not None
     precondition = patch_resource_version(body) if verb == "patch" else ""
     if verb == "update" and isinstance(body, dict):
@@ -76,8 +91,9 @@ async def scale(reg: Registry, t: Target, verb: str, ptype: str, body: Any) -> O
 
     def set_replicas(parent: Obj) -> Obj:
         wanted = apply_patch(t.info, to_scale(parent), ptype, body) if verb == "patch" else body
-        spec = wanted.get("spec") if isinstance(wanted, dict) else None
-        replicas = spec.get("replicas") if isinstance(spec, dict) else None
+        spec = wanted.get("spec", {}) if isinstance(wanted, dict) else None
+        # Go writes `replicas: 0` by leaving it out (omitempty), as it does an empty spec.
+        replicas = (spec or {}).get("replicas", 0) if isinstance(spec, dict | None) else None
         if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
             cause = errors.invalid("spec.replicas", replicas, "must be greater than or equal to 0")
             raise errors.invalid_object("Scale", "autoscaling", str(t.name), [cause])
@@ -88,11 +104,11 @@ async def scale(reg: Registry, t: Target, verb: str, ptype: str, body: Any) -> O
         return parent
 
     return await reg.update_with(
-        t.info, t.namespace, t.name, set_replicas, precondition_rv=precondition
+        t.info, t.namespace, t.name, set_replicas, precondition_rv=precondition, options=options
     )
 
 
-async def finalize(reg: Registry, t: Target, body: Any) -> Obj:
+async def finalize(reg: Registry, t: Target, body: Any, options: WriteOptions | None = None) -> Obj:
     """PUT `namespaces/{name}/finalize`: only `spec.finalizers` changes."""
     assert t.name is not None
     if not isinstance(body, dict):
@@ -109,15 +125,19 @@ async def finalize(reg: Registry, t: Target, body: Any) -> Obj:
         current_spec["finalizers"] = finalizers
         return current
 
-    return await reg.update_with(t.info, None, t.name, set_finalizers)
+    return await reg.update_with(t.info, None, t.name, set_finalizers, options=options)
 
 
 def to_scale(obj: dict[str, Any]) -> dict[str, Any]:
     meta = obj.get("metadata", {})
     spec = obj.get("spec") or {}
+    raw = spec.get("selector")
     try:
-        selector = str(LabelSelector.from_dict(spec.get("selector")))
-    except SelectorError:
+        if isinstance(raw, dict) and raw and not {"matchLabels", "matchExpressions"} & set(raw):
+            selector = str(LabelSelector.from_set(raw))  # a ReplicationController's label map
+        else:
+            selector = str(LabelSelector.from_dict(raw))
+    except (SelectorError, TypeError, AttributeError):
         selector = ""
     return {
         "kind": "Scale",

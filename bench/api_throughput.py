@@ -7,7 +7,8 @@ Starts its own etcd and mk-apiserver on free loopback ports (temp dir), then mea
    the baseline of the ratio;
 2. for reference, raw etcd create-if-absent transactions (compare create_revision = 0, then
    put), the etcd request the API server makes for every create;
-3. ConfigMap creates through the API server at concurrency 1 and 64;
+3. ConfigMap creates through the API server at concurrency 1 and 64, then an update (PUT
+   with new data) of each of them;
 4. W watchers on one namespace each receiving E events; delivery delay = receive time minus
    the send time the writer put in the object.
 For each phase it also prints the CPU time per operation of the API server, etcd and this
@@ -197,6 +198,20 @@ class APICreates:
         conn.close()
 
 
+class APIUpdates(APICreates):
+    """A PUT of each ConfigMap `APICreates` made, with new data (and no resourceVersion)."""
+
+    async def call(self, conn: Conn, i: int) -> None:
+        name = f"{self.tag}-{i}"
+        code, _ = await conn.request(
+            "PUT",
+            f"/api/v1/namespaces/{self.ns}/configmaps/{name}",
+            cm_body(name, self.payload[::-1] + "y"),
+        )
+        if code != 200:
+            self.failures += 1
+
+
 SENT = re.compile(rb'"sent":"([0-9.]+)"')
 
 
@@ -326,6 +341,11 @@ async def bench(
         a_el, a_lat = await run_parallel(n, conc, a_job)
         a_cost = a_cpu.per_op(n)
         failures += a_job.failures
+        u_job = APIUpdates(api_port, "bench", tag, payload)
+        u_cpu = CPU(api_pid, etcd_pid)
+        u_el, u_lat = await run_parallel(n, conc, u_job)
+        u_cost = u_cpu.per_op(n)
+        failures += u_job.failures
         print(f"concurrency {conc}" + (f" (round {rnd + 1})" if args.rounds > 1 else "") + ":")
         e_rate = report("raw etcd put", n, e_el, e_lat)
         print(f"    {e_cost}")
@@ -333,6 +353,8 @@ async def bench(
         print(f"    {t_cost}")
         a_rate = report("API server create (ConfigMap)", n, a_el, a_lat)
         print(f"    {a_cost}")
+        report("API server update (ConfigMap PUT)", n, u_el, u_lat)
+        print(f"    {u_cost}")
         ratios[conc].append(a_rate / e_rate)
         print(
             f"  ratio API/etcd: {a_rate / e_rate:.2f}   (API p99 {pct(a_lat, 99) * 1000:.1f} ms;"
@@ -350,7 +372,7 @@ async def bench(
     )
     await etcd.close()
     if failures:
-        print(f"FAILED: {failures} creates did not answer 201")
+        print(f"FAILED: {failures} creates or updates did not answer 201/200")
         return 1
     if w["delivered"] != w["expected"]:
         print("FAILED: not every watch event was delivered")

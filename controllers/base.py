@@ -77,6 +77,10 @@ class Options:
     hpa_tolerance: float = 0.1
     job_backoff_base: float = 10.0  # seconds; doubles per failed pod of a Job
     job_backoff_max: float = 360.0
+    addons_dir: str = ""  # add-on manifests (controllers/addons.py); "" manages none
+    addon_variables: dict[str, str] = field(default_factory=dict)
+    service_cidr: str = "10.96.0.0/12"
+    cluster_domain: str = "cluster.local"
 
 
 @dataclass

@@ -29,11 +29,13 @@ from minik8s.client import (
 )
 from minik8s.client.daemon import Daemon, DaemonConfig, add_common_flags, parse_duration, run_daemon
 
+from .addons import AddonError, AddonManager, parse_variables
 from .base import Controller, ControllerContext, Options
 from .bootstrapsigner import BootstrapSigner
 from .cronjob import CronJobController
 from .daemonset import DaemonSetController
 from .deployment import DeploymentController
+from .disruption import DisruptionController
 from .endpoints import EndpointsController
 from .gc import GarbageCollector
 from .hpa import HorizontalPodAutoscalerController
@@ -43,6 +45,7 @@ from .nodeipam import NodeIpamController
 from .nodelifecycle import NodeLifecycleController
 from .pvbinder import PersistentVolumeBinder
 from .replicaset import ReplicaSetController
+from .replicationcontroller import ReplicationControllerController
 from .statefulset import StatefulSetController
 from .tokencleaner import TokenCleaner
 from .ttl import TTLAfterFinishedController
@@ -51,6 +54,7 @@ log = logging.getLogger(__name__)
 
 CONTROLLERS: dict[str, Callable[[ControllerContext], Controller]] = {
     "replicaset": ReplicaSetController,
+    "replicationcontroller": ReplicationControllerController,
     "deployment": DeploymentController,
     "endpoints": EndpointsController,
     "namespace": NamespaceController,
@@ -65,8 +69,10 @@ CONTROLLERS: dict[str, Callable[[ControllerContext], Controller]] = {
     "statefulset": StatefulSetController,
     "persistentvolume-binder": PersistentVolumeBinder,
     "daemonset": DaemonSetController,
+    "disruption": DisruptionController,
     "bootstrapsigner": BootstrapSigner,
     "tokencleaner": TokenCleaner,
+    "addons": AddonManager,
 }
 
 
@@ -91,9 +97,10 @@ def select_controllers(spec: str) -> list[str]:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mk-controller-manager",
-        description="Runs the minik8s control loops (ReplicaSet, Deployment, Endpoints, "
-        "Namespace, ServiceAccount, garbage collector, Node IPAM, Node lifecycle, Job, "
-        "CronJob, TTL after finished, and the others listed under --controllers).",
+        description="Runs the minik8s control loops (ReplicaSet, ReplicationController, "
+        "Deployment, Endpoints, Namespace, ServiceAccount, garbage collector, Node IPAM, Node "
+        "lifecycle, Job, CronJob, TTL after finished, disruption, and the others listed under "
+        "--controllers).",
     )
     add_common_flags(parser, health_port=10257)
     group = parser.add_argument_group("controllers")
@@ -197,6 +204,36 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DURATION",
         help="Upper bound of that delay (default 6m).",
     )
+    group = parser.add_argument_group("add-ons")
+    group.add_argument(
+        "--addons-dir",
+        default="",
+        metavar="DIR",
+        help="Directory of add-on manifests (*.yaml templates, e.g. deploy/addons) whose "
+        "objects the addons controller creates and keeps applied; '' manages none "
+        "(default '').",
+    )
+    group.add_argument(
+        "--addon-var",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="Sets an add-on template variable (repeatable): DNS_SERVER_IP, CLUSTER_DOMAIN, "
+        "DNS_IMAGE, DNS_UPSTREAM, DNS_API_SERVER, or one of the manifests' own.",
+    )
+    group.add_argument(
+        "--service-cluster-ip-range",
+        default="10.96.0.0/12",
+        metavar="CIDR",
+        help="The service range; the kube-dns Service gets its tenth address "
+        "(default 10.96.0.0/12 → 10.96.0.10).",
+    )
+    group.add_argument(
+        "--cluster-domain",
+        default="cluster.local",
+        metavar="DOMAIN",
+        help="The cluster DNS domain the DNS add-on serves (default cluster.local).",
+    )
     return parser
 
 
@@ -214,6 +251,10 @@ def options_from(args: argparse.Namespace) -> Options:
         hpa_tolerance=args.hpa_tolerance,
         job_backoff_base=args.job_pod_failure_backoff,
         job_backoff_max=args.job_pod_failure_backoff_max,
+        addons_dir=args.addons_dir,
+        addon_variables=parse_variables(args.addon_var),
+        service_cidr=args.service_cluster_ip_range,
+        cluster_domain=args.cluster_domain,
     )
 
 
@@ -262,9 +303,13 @@ def main(argv: list[str] | None = None) -> None:
         config = ClientConfig.from_flags(args.server, args.kubeconfig, None, None, None)
     except ConfigError as exc:
         parser.error(str(exc))
+    try:
+        options = options_from(args)
+    except AddonError as exc:
+        parser.error(str(exc))
     daemon = Daemon(DaemonConfig.from_args("controller-manager", args))
     client = AsyncClient(config, user_agent="mk-controller-manager")
-    manager = ControllerManager(client, names, options_from(args))
+    manager = ControllerManager(client, names, options)
     daemon.add_health_check("informers-synced", manager.synced)
 
     running: list[asyncio.Task[None]] = []

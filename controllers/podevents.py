@@ -112,15 +112,21 @@ class OwnerPodHandlers:
                 self.queue.add(key)
 
 
-def selecting_owners(owners: Indexer) -> Adopters:
-    """Adopters: the owners in the pod's namespace whose label selector matches the pod."""
+def label_selector_of(owner: Obj) -> LabelSelector:
+    """An owner's `spec.selector` written as a `metav1.LabelSelector`."""
+    return LabelSelector.from_dict((owner.get("spec") or {}).get("selector"))
+
+
+def selecting_owners(
+    owners: Indexer, selector_of: Callable[[Obj], LabelSelector] = label_selector_of
+) -> Adopters:
+    """Adopters: the owners in the pod's namespace whose selector matches the pod."""
 
     def adopters(pod: Obj) -> list[str]:
         labels = meta(pod).get("labels") or {}
         keys = []
         for owner in owners.by_index(NAMESPACE_INDEX, meta(pod).get("namespace") or ""):
-            selector = LabelSelector.from_dict((owner.get("spec") or {}).get("selector"))
-            if selector.matches(labels):
+            if selector_of(owner).matches(labels):
                 keys.append(key_of(owner))
         return keys
 

@@ -9,7 +9,10 @@ this in `pkg/controller/controller_utils.go` and `controller_ref_manager.go`.
   kube's ActivePods order) and creates in slow-start batches (`slow_start_batches`);
 * `template_hash`, the name-safe hash of a pod template that names ReplicaSets and
   ControllerRevisions;
-* `delete_pods`, deletions that keep the owner's expectations honest.
+* `delete_pods`, deletions that keep the owner's expectations honest;
+* `Replicas`, the whole replica-keeping sync of an owner of identical pods made from one
+  template (ReplicaSet, ReplicationController: they differ only in how their selector is
+  written), with its pure parts `pod_from_template` and `replica_status`.
 
 What a pod *is* (ready, available, terminal) is not controller business: that lives in
 `minik8s.api.pods`, shared with the kubelet, the scheduler and mkctl. Everything here but
@@ -18,6 +21,7 @@ the three async writers is pure; the writers run inside one sync of one key.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from collections.abc import Iterable
@@ -26,11 +30,11 @@ from typing import TYPE_CHECKING, Any
 
 from minik8s.api import errors
 from minik8s.api.pods import is_pod_available, is_pod_ready, is_pod_terminal, pod_condition
-from minik8s.api.resources import resolve
+from minik8s.api.resources import ResourceInfo, resolve
 from minik8s.api.selectors import LabelSelector
-from minik8s.api.times import epoch_seconds
-from minik8s.client.events import NORMAL
-from minik8s.client.informer import key_of
+from minik8s.api.times import epoch_seconds, rfc3339
+from minik8s.client.events import NORMAL, WARNING
+from minik8s.client.informer import copy_of, key_of
 
 if TYPE_CHECKING:
     from minik8s.client import AsyncClient, EventRecorder
@@ -260,3 +264,164 @@ async def delete_pods(
             expectations.deletion_observed(key, pod_key)
             raise
         recorder.emit(owner, NORMAL, "SuccessfulDelete", f"Deleted pod: {name}")
+
+
+# ---- owners of identical pods: ReplicaSet, ReplicationController
+
+
+def pod_from_template(owner: Obj) -> Obj:
+    """The pod an owner creates from its `spec.template`, controlled by the owner."""
+    spec = owner.get("spec") or {}
+    template = copy_of(spec.get("template") or {})
+    tmeta = template.get("metadata") or {}
+    pod_meta: Obj = {
+        "generateName": f"{meta(owner).get('name', '')}-",
+        "namespace": meta(owner).get("namespace"),
+        "labels": dict(tmeta.get("labels") or {}),
+        "ownerReferences": [owner_ref(owner)],
+    }
+    if tmeta.get("annotations"):
+        pod_meta["annotations"] = dict(tmeta["annotations"])
+    if tmeta.get("finalizers"):
+        pod_meta["finalizers"] = list(tmeta["finalizers"])
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": pod_meta,
+        "spec": template.get("spec") or {},
+    }
+
+
+def replica_status(owner: Obj, pods: list[Obj], now: float, failure: str | None) -> Obj:
+    """The status an owner of replicas should have, given its active pods and the last
+    create error (ReplicaSetStatus and ReplicationControllerStatus are the same)."""
+    spec = owner.get("spec") or {}
+    min_ready = int(spec.get("minReadySeconds") or 0)
+    old = owner.get("status") or {}
+    template_labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
+    fully = [
+        p
+        for p in pods
+        if all((meta(p).get("labels") or {}).get(k) == v for k, v in template_labels.items())
+    ]
+    status: Obj = {
+        "replicas": len(pods),
+        "fullyLabeledReplicas": len(fully),
+        "readyReplicas": sum(1 for p in pods if is_pod_ready(p)),
+        "availableReplicas": sum(1 for p in pods if is_pod_available(p, min_ready, now)),
+        "observedGeneration": meta(owner).get("generation", 0),
+    }
+    conditions = [c for c in old.get("conditions") or [] if c.get("type") != "ReplicaFailure"]
+    if failure is not None:
+        previous = [c for c in old.get("conditions") or [] if c.get("type") == "ReplicaFailure"]
+        conditions = set_condition(
+            [*conditions, *previous],
+            {
+                "type": "ReplicaFailure",
+                "status": "True",
+                "reason": "FailedCreate",
+                "message": failure,
+            },
+            rfc3339(now),
+        )
+    if conditions:
+        status["conditions"] = conditions
+    return status
+
+
+_REPLICA_STATUS_KEYS = (
+    "replicas",
+    "fullyLabeledReplicas",
+    "readyReplicas",
+    "availableReplicas",
+    "observedGeneration",
+    "conditions",
+)
+
+
+def replica_status_changed(old: Obj, new: Obj) -> bool:
+    return any((old.get(k) or 0) != (new.get(k) or 0) for k in _REPLICA_STATUS_KEYS)
+
+
+@dataclass
+class Replicas:
+    """One sync of an owner of `spec.replicas` identical pods (Kubernetes' ReplicaSet
+    controller, which also serves ReplicationControllers):
+
+    1. claim pods: those it controls that still match stay (a controlled pod that stopped
+       matching is released), matching orphans are adopted;
+    2. once every create/delete issued before has been seen (`expectations`), compare the
+       active pods with `spec.replicas`: create the missing ones in slow-start batches (a
+       failing batch stops the rest) or delete the least valuable surplus (`deletion_order`);
+    3. write `status` (`replica_status`) if it changed.
+
+    The controller reads the owner and the candidate pods from its caches and builds the
+    selector; everything else is here. Raises after a failed create (the key is retried
+    with backoff); returns when to look again for a pod that becomes available."""
+
+    client: AsyncClient
+    recorder: EventRecorder
+    expectations: Expectations
+    owner_info: ResourceInfo
+    burst: int = 500
+    initial_batch: int = 1
+
+    async def sync(
+        self, owner: Obj, key: str, candidates: Iterable[Obj], selector: LabelSelector, now: float
+    ) -> float | None:
+        spec = owner.get("spec") or {}
+        claimed = claim(owner, candidates, selector)
+        owned = [p for p in claimed.owned if p not in claimed.adopt]
+        owned += await adopt_pods(self.client, owner, claimed.adopt)
+        await release_pods(self.client, owner, claimed.release)
+        active = [p for p in owned if is_pod_active(p)]
+        failure: str | None = None
+        if self.expectations.satisfied(key) and not is_deleting(owner):
+            diff = len(active) - int(spec.get("replicas", 1))
+            if diff < 0:
+                failure = await self._create(owner, key, -diff)
+            elif diff > 0:
+                doomed = deletion_order(active)[:diff]
+                self.expectations.expect_deletions(key, [key_of(p) for p in doomed])
+                await delete_pods(self.client, self.recorder, self.expectations, owner, key, doomed)
+        status = replica_status(owner, active, now, failure)
+        if replica_status_changed(owner.get("status") or {}, status):
+            updated = copy_of(owner)
+            updated["status"] = status
+            await self.client.update(
+                self.owner_info, updated, meta(owner).get("namespace"), subresource="status"
+            )
+        if failure is not None:
+            raise RuntimeError(failure)  # retried with backoff
+        return next_available_check(active, int(spec.get("minReadySeconds") or 0), now)
+
+    async def _create(self, owner: Obj, key: str, count: int) -> str | None:
+        """Creates `count` pods (at most `burst`) in slow-start batches; the first error."""
+        count = min(count, self.burst)
+        ns = meta(owner).get("namespace")
+        self.expectations.expect_creations(key, count)
+        remaining = count
+        pods = resolve("pods")
+        assert pods is not None
+        for batch in slow_start_batches(count, self.initial_batch):
+            results = await asyncio.gather(
+                *(self.client.create(pods, pod_from_template(owner), ns) for _ in range(batch)),
+                return_exceptions=True,
+            )
+            remaining -= batch
+            failed = [r for r in results if isinstance(r, BaseException)]
+            for result in results:
+                if isinstance(result, BaseException):
+                    continue
+                # in the background: an Event must not slow the next batch down
+                self.recorder.emit(
+                    owner, NORMAL, "SuccessfulCreate", f"Created pod: {meta(result).get('name')}"
+                )
+            if failed:
+                self.expectations.lower_creations(key, len(failed) + remaining)
+                message = str(failed[0])
+                await self.recorder.event(
+                    owner, WARNING, "FailedCreate", f"Error creating: {message}"
+                )
+                return message
+        return None

@@ -34,6 +34,7 @@ from .env import ConfigError as EnvConfigError
 from .node import NODES, NodeAgent, NodeConfig, default_ip, hostname
 from .pods import PODS, Context, PodWorkers, pleg
 from .probes import Prober
+from .resolv import read_resolv_conf
 from .server import KubeletServer
 from .specs import PodSettings
 from .status import StatusManager
@@ -156,12 +157,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--cluster-dns",
         default="",
         metavar="IP,...",
-        help="DNS servers of ClusterFirst pods (default: the runtime's).",
+        help="Comma-separated DNS servers of ClusterFirst pods, e.g. 10.96.0.10 (the "
+        "kube-dns Service); unset: such pods get the node's resolv.conf, as Default.",
     )
     g.add_argument(
         "--cluster-domain",
         default="cluster.local",
-        help="Cluster DNS domain (default cluster.local).",
+        help="Cluster DNS domain: ClusterFirst pods search <ns>.svc.<domain>, "
+        "svc.<domain> and <domain> (default cluster.local).",
+    )
+    g.add_argument(
+        "--resolv-conf",
+        default="/etc/resolv.conf",
+        metavar="PATH",
+        help="The node's resolv.conf: the DNS settings of Default pods and the search "
+        "domains ClusterFirst pods add ('' for none; default /etc/resolv.conf).",
     )
     g = p.add_argument_group("pods")
     g.add_argument(
@@ -251,6 +261,7 @@ class Kubelet:
                 pod_logs_dir=str(args.pod_logs_dir),
                 cluster_dns=[s for s in args.cluster_dns.split(",") if s],
                 cluster_domain=args.cluster_domain,
+                node_resolv=read_resolv_conf(args.resolv_conf),
             ),
             node_ip=self.node_ip,
             root_dir=args.root_dir,

@@ -49,7 +49,7 @@ from minik8s.api.times import epoch_seconds
 from minik8s.client.events import EventRecorder
 from minik8s.client.rest import AsyncClient
 
-from . import volumes
+from . import resolv, volumes
 from .backoff import Backoff
 from .cri import POD_UID, CRIError, Runtime
 from .env import ConfigError, resolve_env
@@ -148,6 +148,7 @@ class Worker:
         self._on_done = on_done
         self._created_started = False
         self.last_pod_ip = ""
+        self.hosts_path = ""  # the managed /etc/hosts (resolv.py), once written
         self.pull_failed_at: dict[str, float] = {}  # container name → last failed pull
         self.task: asyncio.Task[None] | None = None
 
@@ -246,6 +247,7 @@ class Worker:
             volume_paths = await volumes.setup(
                 ctx.root_dir, pod, ctx.fetch, pod_ip=obs.pod_ip, host_ip=ctx.node_ip
             )
+            self.hosts_path = await self._write_hosts(obs.pod_ip)
         except volumes.MountError as e:
             self._event("Warning", "FailedMount", f"MountVolume.SetUp failed: {e}")
             for c in spec.get("containers") or []:
@@ -384,6 +386,17 @@ class Worker:
         self.ctx.backoff.restarted(key)
         return await self._start(c, latest.attempt + 1, kind, sandbox_id, obs, volume_paths)
 
+    async def _write_hosts(self, pod_ip: str) -> str:
+        """The pod's managed /etc/hosts (pods on the pod network only); its path or ''."""
+        if not resolv.manages_hosts(self.pod) or not pod_ip:
+            return ""
+        text = resolv.hosts_file(self.pod, [pod_ip], self.ctx.settings.cluster_domain)
+        directory = volumes.pod_dir(self.ctx.root_dir, self.uid)
+        try:
+            return await asyncio.to_thread(resolv.write_hosts, directory, text)
+        except OSError as e:
+            raise volumes.MountError(f"cannot write the pod's hosts file: {e}") from e
+
     async def _create_sandbox(self, attempt: int) -> None:
         config = sandbox_config(self.pod, self.ctx.settings, attempt)
         await asyncio.to_thread(os.makedirs, config.log_directory, exist_ok=True)
@@ -475,6 +488,7 @@ class Worker:
                 env=env,
                 volume_paths=volume_paths,
                 node_name=ctx.settings.node_name,
+                hosts_path=self.hosts_path,
             )
         except (ConfigError, VolumeMountError) as e:
             obs.waiting[name] = ("CreateContainerConfigError", str(e))

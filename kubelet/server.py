@@ -11,6 +11,7 @@
   server (`kubelet.streams`).
 - `/healthz`, `/metrics` (Prometheus), `/stats/summary` (node and pod CPU/memory),
   `/pods` (the pods this kubelet runs).
+Query parameters are read as Go reads them (`minik8s.api.params`: `follow=True`, `tailLines=+3`).
 Errors are plain text with the HTTP code (404 unknown pod/container, 400 bad query).
 """
 
@@ -29,6 +30,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from minik8s.api import errors
+from minik8s.api.params import Query
 from minik8s.api.times import epoch_seconds, now_rfc3339
 
 from .cri import CRIError, Runtime
@@ -143,20 +146,21 @@ class KubeletServer:
         return pod, info
 
     async def logs(self, request: Request) -> Response:
-        q = request.query_params
-        previous = q.get("previous", "false").lower() == "true"
+        q = Query(request.query_params.multi_items())
+        try:
+            previous = q.boolean("previous")
+            follow = q.boolean("follow")
+            timestamps = q.boolean("timestamps")
+            tail = q.integer("tailLines")
+            since_seconds = q.integer("sinceSeconds")
+            limit = q.integer("limitBytes")
+        except errors.BadRequest as e:
+            return PlainTextResponse(f"{e.message}\n", 400)
+        since = time.time() - since_seconds if since_seconds is not None else None
         found = await self._container(request, previous)
         if isinstance(found, Response):
             return found
         pod, info = found
-        follow = q.get("follow", "false").lower() == "true"
-        timestamps = q.get("timestamps", "false").lower() == "true"
-        try:
-            tail = int(q["tailLines"]) if "tailLines" in q else None
-            since = time.time() - int(q["sinceSeconds"]) if "sinceSeconds" in q else None
-            limit = int(q["limitBytes"]) if "limitBytes" in q else None
-        except ValueError:
-            return PlainTextResponse("tailLines, sinceSeconds and limitBytes are integers\n", 400)
         path = info.log_path
         lines = await asyncio.to_thread(_read_lines, path)
         complete = lines if not lines or lines[-1].endswith("\n") else lines[:-1]
@@ -201,6 +205,11 @@ class KubeletServer:
             await asyncio.sleep(0.2)
 
     async def exec(self, request: Request) -> Response:
+        try:
+            timeout = Query(request.query_params.multi_items()).integer("timeout", 60, 0, 2**31 - 1)
+        except errors.BadRequest as e:
+            return PlainTextResponse(f"{e.message}\n", 400)
+        assert timeout is not None
         found = await self._container(request)
         if isinstance(found, Response):
             return found
@@ -216,7 +225,6 @@ class KubeletServer:
             return PlainTextResponse("no command given (?command=...)\n", 400)
         if info.state != RUNNING:
             return PlainTextResponse(f"container {info.name} is not running\n", 400)
-        timeout = int(request.query_params.get("timeout", "60"))
         try:
             resp = await self.runtime.exec_sync(info.id, command, timeout)
         except CRIError as e:

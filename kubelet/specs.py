@@ -16,6 +16,7 @@ from typing import Any
 from minik8s.api.quantity import parse_bytes, parse_cpu_millis
 
 from .cri import CONTAINER_KIND, CONTAINER_NAME, POD_NAME, POD_NAMESPACE, POD_UID, pb
+from .resolv import ResolvConf, mounts_own_hosts, pod_resolv_conf
 from .volumes import read_only_volumes
 
 Obj = dict[str, Any]
@@ -31,6 +32,7 @@ class PodSettings:
     pod_logs_dir: str
     cluster_dns: list[str] = field(default_factory=list)
     cluster_domain: str = "cluster.local"
+    node_resolv: ResolvConf = field(default_factory=ResolvConf)  # --resolv-conf, parsed
 
 
 def pod_labels(pod: Obj, node: str) -> dict[str, str]:
@@ -51,24 +53,9 @@ def log_directory(settings: PodSettings, pod: Obj) -> str:
 
 
 def dns_config(pod: Obj, settings: PodSettings) -> pb.DNSConfig:
-    spec = pod.get("spec") or {}
-    policy = spec.get("dnsPolicy") or "ClusterFirst"
-    ns = pod["metadata"].get("namespace", "default")
-    config = pb.DNSConfig()
-    cluster_first = policy == "ClusterFirstWithHostNet" or (
-        policy == "ClusterFirst" and not spec.get("hostNetwork")
-    )
-    if cluster_first and settings.cluster_dns:
-        d = settings.cluster_domain
-        config.servers.extend(settings.cluster_dns)
-        config.searches.extend([f"{ns}.svc.{d}", f"svc.{d}", d])
-        config.options.append("ndots:5")
-    custom = spec.get("dnsConfig") or {}
-    config.servers.extend(custom.get("nameservers") or [])
-    config.searches.extend(custom.get("searches") or [])
-    for opt in custom.get("options") or []:
-        config.options.append(f"{opt['name']}:{opt['value']}" if opt.get("value") else opt["name"])
-    return config
+    """The sandbox's resolv.conf from the pod's dnsPolicy and dnsConfig (see resolv.py)."""
+    conf = pod_resolv_conf(pod, settings.cluster_dns, settings.cluster_domain, settings.node_resolv)
+    return pb.DNSConfig(servers=conf.servers, searches=conf.searches, options=conf.options)
 
 
 def _namespace_options(spec: Obj) -> pb.NamespaceOption:
@@ -176,6 +163,7 @@ def container_config(
     env: list[tuple[str, str]],
     volume_paths: dict[str, str],
     node_name: str,
+    hosts_path: str = "",
 ) -> pb.ContainerConfig:
     from .env import expand
 
@@ -204,6 +192,8 @@ def container_config(
         stdin_once=bool(container.get("stdinOnce")),
         tty=bool(container.get("tty")),
     )
+    if hosts_path and not mounts_own_hosts(container):
+        config.mounts.append(pb.Mount(container_path="/etc/hosts", host_path=hosts_path))
     config.linux.resources.CopyFrom(resources(container))
     pod_sc = spec.get("securityContext") or {}
     sc = container.get("securityContext") or {}

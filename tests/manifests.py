@@ -182,6 +182,69 @@ MANIFESTS: dict[str, dict[str, Any]] = {
         "value": 1000,
         "description": "a class for tests",
     },
+    "replicationcontrollers": {
+        "apiVersion": "v1",
+        "kind": "ReplicationController",
+        "metadata": {"name": "x"},
+        "spec": {"replicas": 0, "selector": {"app": "web"}, "template": _pod_template("web")},
+    },
+    "poddisruptionbudgets": {
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": {"name": "x"},
+        "spec": {"minAvailable": 1, "selector": {"matchLabels": {"app": "web"}}},
+    },
+    "roles": {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "Role",
+        "metadata": {"name": "x"},
+        "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list"]}],
+    },
+    "rolebindings": {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "RoleBinding",
+        "metadata": {"name": "x"},
+        "subjects": [
+            {"kind": "User", "name": "alice"},
+            {"kind": "ServiceAccount", "name": "default"},
+        ],
+        "roleRef": {"kind": "Role", "name": "pod-reader"},
+    },
+    "clusterroles": {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRole",
+        "metadata": {"name": "x"},
+        "rules": [
+            {"apiGroups": ["apps"], "resources": ["deployments"], "verbs": ["*"]},
+            {"nonResourceURLs": ["/healthz", "/metrics"], "verbs": ["get"]},
+        ],
+        "aggregationRule": {
+            "clusterRoleSelectors": [{"matchLabels": {"example.com/aggregate-to-x": "true"}}]
+        },
+    },
+    "clusterrolebindings": {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRoleBinding",
+        "metadata": {"name": "x"},
+        "subjects": [
+            {"kind": "Group", "name": "system:authenticated"},
+            {"kind": "ServiceAccount", "name": "builder", "namespace": "ci"},
+        ],
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "view"},
+    },
+    # An APIService's name is `<version>.<group>`: `manifest()` derives both from it.
+    "apiservices": {
+        "apiVersion": "apiregistration.k8s.io/v1",
+        "kind": "APIService",
+        "metadata": {"name": "v1.x.example.com"},
+        "spec": {
+            "group": "x.example.com",
+            "version": "v1",
+            "service": {"namespace": "default", "name": "x-api"},
+            "groupPriorityMinimum": 1000,
+            "versionPriority": 15,
+        },
+    },
     "horizontalpodautoscalers": {
         "apiVersion": "autoscaling/v2",
         "kind": "HorizontalPodAutoscaler",
@@ -208,4 +271,12 @@ def manifest(plural: str, name: str, **meta: Any) -> dict[str, Any]:
     obj = copy.deepcopy(MANIFESTS[plural])
     obj["metadata"]["name"] = name
     obj["metadata"].update(meta)
+    if plural == "apiservices":  # the name says which group-version it is
+        version, _, group = name.partition(".")
+        obj["spec"].update(version=version, group=group)
     return obj
+
+
+def object_name(plural: str, name: str) -> str:
+    """`name` made valid for the kind: an APIService's name is `<version>.<group>`."""
+    return f"v1.{name}.example.com" if plural == "apiservices" else name

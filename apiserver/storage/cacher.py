@@ -23,6 +23,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+from minik8s.api.canonical import RESOURCE_VERSION_FOLLOWS
 from minik8s.api.resources import ResourceInfo
 
 from .etcd import Compacted, Etcd, EtcdError, Event
@@ -32,9 +33,17 @@ log = logging.getLogger(__name__)
 
 ADDED, MODIFIED, DELETED = "ADDED", "MODIFIED", "DELETED"
 
-# Where the metadata object opens in JSON the API server stored (`store.encode`: compact,
-# maybe apiVersion and kind first); string values without quotes or escapes only.
-_METADATA_OPENS = re.compile(rb'\{(?:"(?:apiVersion|kind)":"[^"\\]*",){0,2}"metadata":\{')
+# Where resourceVersion goes in JSON the API server stored (`store.encode`: compact,
+# canonical order, so maybe kind and apiVersion first): after the metadata keys that
+# precede it (name, ..., uid), whose string values carry no quotes or escapes. Group 1:
+# such a key that ends the metadata (the version then follows it after a comma).
+_FOLLOWS = b"|".join(k.encode() for k in RESOURCE_VERSION_FOLLOWS)
+_VERSION_AT = re.compile(
+    rb'\{(?:"(?:apiVersion|kind)":"[^"\\]*",){0,2}"metadata":\{'
+    rb'(?:"(?:' + _FOLLOWS + rb')":"[^"\\]*",)*'
+    rb'("(?:' + _FOLLOWS + rb')":"[^"\\]*"(?=\}))?'
+)
+_FOLLOWS_KEY = re.compile(rb'"(?:' + _FOLLOWS + rb')":')
 
 
 class CacheEvent:
@@ -92,12 +101,16 @@ class CacheEvent:
         raw = self._value if self.type != DELETED else self._prev_value
         if not raw or b'"resourceVersion":"' in raw:
             return None
-        opens = _METADATA_OPENS.match(raw)
-        if opens is None:
+        found = _VERSION_AT.match(raw)
+        if found is None:
             return None
-        at = opens.end()
+        at = found.end()
         version = b'"resourceVersion":"%d"' % self.rv
-        if raw[at : at + 1] != b"}":
+        if found.group(1) is not None:
+            version = b"," + version
+        elif _FOLLOWS_KEY.match(raw, at) is not None:
+            return None  # a value with an escape: leave the placing to decoding
+        elif raw[at : at + 1] != b"}":
             version += b","
         head = b'{"type":"' + etype.encode() + b'","object":'
         return head + raw[:at] + version + raw[at:] + b"}\n"

@@ -4,6 +4,10 @@ Keys are `/registry/{plural}/{namespace}/{name}` (cluster-scoped kinds drop the 
 The stored JSON never carries `metadata.resourceVersion`: it is the key's etcd
 `mod_revision`, filled in on every read, so it can never disagree with etcd. Updates and
 deletes are compare-and-swap transactions on that revision; a stale one is a 409 Conflict.
+Every object is written in its kind's canonical key order (`minik8s.api.canonical`) as Go
+writes JSON (`minik8s.api.gojson`), once, here: every write of every kind passes through
+`create` or `update`, and whatever reads the stored JSON back (gets, lists, the watch
+cache, watch lines that splice it) inherits Kubernetes' order for free.
 Extra compares and operations let callers (the ClusterIP/NodePort allocators) change other
 keys in the same transaction, so nothing is ever half-written.
 """
@@ -16,12 +20,11 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from minik8s.api import errors
+from minik8s.api import errors, gojson
+from minik8s.api.canonical import canonical, with_resource_version
 from minik8s.api.resources import ResourceInfo
 
 from .etcd import KV, Etcd, cmp_absent, cmp_mod_revision, op_delete, op_put, prefix_end
-
-_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 def encode(obj: dict[str, Any]) -> bytes:
@@ -32,12 +35,19 @@ def encode(obj: dict[str, Any]) -> bytes:
         meta = dict(meta)
         del meta["resourceVersion"]
         obj["metadata"] = meta
-    return _dumps(obj).encode()
+    return gojson.dumps(obj).encode()
 
 
 def decode(value: bytes, revision: int) -> dict[str, Any]:
     obj: dict[str, Any] = json.loads(value)
-    obj.setdefault("metadata", {})["resourceVersion"] = str(revision)
+    meta = obj.get("metadata")
+    obj["metadata"] = with_resource_version(meta if isinstance(meta, dict) else {}, str(revision))
+    return obj
+
+
+def stamped(obj: dict[str, Any], revision: int) -> dict[str, Any]:
+    """`obj` as written at `revision`: its resourceVersion set, in its place."""
+    obj["metadata"] = with_resource_version(obj["metadata"], str(revision))
     return obj
 
 
@@ -135,7 +145,9 @@ class Store:
         extra_compare: Sequence[Any] = (),
         extra_ops: Sequence[Any] = (),
     ) -> dict[str, Any] | None:
-        """Create `obj`; None when one of `extra_compare` failed (the caller retries)."""
+        """Create `obj`; None when one of `extra_compare` failed (the caller retries).
+        Answers the object as stored (in canonical order, with its resourceVersion)."""
+        obj = canonical(info, obj)
         meta = obj["metadata"]
         key = self.key(info, meta.get("namespace"), meta["name"])
         lease = await self._lease_for(info)
@@ -147,8 +159,7 @@ class Store:
             if kv is not None:
                 raise already_exists(info, meta["name"])
             return None
-        meta["resourceVersion"] = str(result.revision)
-        return obj
+        return stamped(obj, result.revision)
 
     async def update(
         self,
@@ -159,6 +170,8 @@ class Store:
         extra_compare: Sequence[Any] = (),
         extra_ops: Sequence[Any] = (),
     ) -> dict[str, Any]:
+        """Replace the object if it is still at `expected_revision`; answers it as stored."""
+        obj = canonical(info, obj)
         meta = obj["metadata"]
         key = self.key(info, meta.get("namespace"), meta["name"])
         lease = await self._lease_for(info)
@@ -171,8 +184,7 @@ class Store:
             if kv is None:
                 raise not_found(info, meta["name"])
             raise conflict(info, meta["name"])
-        meta["resourceVersion"] = str(result.revision)
-        return obj
+        return stamped(obj, result.revision)
 
     async def delete(
         self,

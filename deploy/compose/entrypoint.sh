@@ -79,10 +79,18 @@ role_apiserver() {
 }
 
 role_controller_manager() {
+    # The add-ons (/opt/minik8s/addons, a copy of deploy/addons: cluster DNS) are kept applied.
     # shellcheck disable=SC2046
     exec python3 -m minik8s.cluster.supervise --name controller-manager -- \
         mk-controller-manager --server "$API" --cluster-cidr "$CLUSTER_CIDR" \
+        --addons-dir /opt/minik8s/addons --service-cluster-ip-range "$SERVICE_CIDR" \
         $(extra CONTROLLER_MANAGER)
+}
+
+dns_ip() {
+    # kube-dns's ClusterIP: the tenth address of the service range.
+    python3 -c 'import ipaddress, sys; print(ipaddress.ip_network(sys.argv[1]).network_address + 10)' \
+        "$SERVICE_CIDR"
 }
 
 role_scheduler() {
@@ -142,7 +150,8 @@ role_node() {
     pids+=($!)
     wait_for 90 "the node's Docker engine (log: /var/log/minik8s/dockerd.log)" docker info ||
         { tail -20 /var/log/minik8s/dockerd.log; exit 1; }
-    # The offline images (pause, busybox, shell, httpd) from busybox-static, as `make images`.
+    # The offline images (pause, busybox, shell, httpd from busybox-static; dns from this
+    # container's Python), as `make images`.
     BUSYBOX=/bin/busybox bash /opt/minik8s/images/build.sh
 
     # shellcheck disable=SC2046
@@ -151,7 +160,8 @@ role_node() {
     wait_for 60 "mk-cri-docker's socket" test -S /run/minik8s/cri.sock
     # shellcheck disable=SC2046
     supervise kubelet mk-kubelet --server "$API" --hostname-override "$name" --node-ip "$ip" \
-        --container-runtime-endpoint unix:///run/minik8s/cri.sock $(extra KUBELET) &
+        --container-runtime-endpoint unix:///run/minik8s/cri.sock \
+        --cluster-dns "$(dns_ip)" $(extra KUBELET) &
     pids+=($!)
     # shellcheck disable=SC2046
     supervise proxy mk-proxy --server "$API" --hostname-override "$name" --node-ip "$ip" \

@@ -61,7 +61,7 @@ trap 'rm -rf "$ctx"' EXIT
 # and the work tree is left untouched.
 mkdir -p "$ctx/src" "$ctx/wheels"
 tar -C "$root" --exclude=__pycache__ --exclude='*.egg-info' -c pyproject.toml README.md \
-    minik8s apiserver cridocker controllers kubelet scheduler proxy | tar -C "$ctx/src" -x
+    minik8s apiserver cridocker controllers kubelet scheduler proxy dns | tar -C "$ctx/src" -x
 isolation=()
 "$PYTHON" -c 'import setuptools, sys; sys.exit(int(setuptools.__version__.split(".")[0]) < 70)' \
     2>/dev/null && isolation=(--no-build-isolation)
@@ -71,7 +71,8 @@ log=$ctx/build.log
 rm -rf "$ctx/src"
 echo "wheelhouse: $(find "$ctx/wheels" -name '*.whl' | wc -l) wheels in $(($(date +%s) - start)) s"
 
-cp "$here/Dockerfile" "$here/build.sh" "$ctx/"
+cp "$here/Dockerfile" "$here/build.sh" "$here/pyimage.py" "$ctx/"
+cp -r "$root/deploy/addons" "$ctx/addons"
 cp "$root/deploy/compose/entrypoint.sh" "$ctx/entrypoint.sh"
 chmod 755 "$ctx/build.sh" "$ctx/entrypoint.sh"
 

@@ -6,9 +6,14 @@
 #   minik8s/shell:latest    the same image under the name of a shell image
 #   minik8s/httpd:latest    HTTP on :8080; GET / answers "<hostname> latest"
 #   minik8s/httpd:v2        the same, answering "<hostname> v2"
+#   minik8s/dns:latest      mk-dns, the cluster DNS add-on: this machine's Python (the
+#                           interpreter of $PYTHON's virtualenv, its stdlib and libraries,
+#                           the packages mk-dns imports; see pyimage.py) on the busybox
+#                           userland; skipped with a warning when $PYTHON cannot import it
 #
 # Idempotent: every image carries the label io.minik8s.image-hash (a hash of the busybox
-# binary and of this script); an image whose label matches is left alone.
+# binary and of this script; for minik8s/dns, of the Python files that go in); an image
+# whose label matches is left alone.
 #
 # --push also serves Debian's docker-registry on 127.0.0.1:5000 (unless something answers
 # there already; data and pidfile under $MINIK8S_STATE, default .minik8s/registry) and
@@ -24,7 +29,7 @@ STATE=${MINIK8S_STATE:-$root/.minik8s/registry}
 push=0
 
 usage() {
-    echo "usage: $0 [--push]   (env: BUSYBOX, REGISTRY=127.0.0.1:5000, MINIK8S_STATE)"
+    echo "usage: $0 [--push]   (env: BUSYBOX, PYTHON, REGISTRY=127.0.0.1:5000, MINIK8S_STATE)"
 }
 die() {
     echo "build.sh: $*" >&2
@@ -71,19 +76,26 @@ make_rootfs() {
     printf 'root:x:0:\nnogroup:x:65534:\n' >"$dir/etc/group"
 }
 
-# build NAME:TAG DIR [--change ...]: imports DIR unless NAME:TAG carries this build's hash.
+# up_to_date NAME:TAG HASH: the image exists and carries HASH.
+up_to_date() {
+    local have
+    have=$(docker image inspect -f '{{index .Config.Labels "io.minik8s.image-hash"}}' "$1" \
+        2>/dev/null || true)
+    [ "$have" = "$2" ]
+}
+
+# build NAME:TAG DIR [--change ...]: imports DIR unless NAME:TAG carries this build's hash
+# ($image_hash when set, else the busybox hash).
 build() {
     local ref=$1 dir=$2
     shift 2
-    local have
-    have=$(docker image inspect -f '{{index .Config.Labels "io.minik8s.image-hash"}}' "$ref" \
-        2>/dev/null || true)
-    if [ "$have" = "$hash" ]; then
+    local want=${image_hash:-$hash}
+    if up_to_date "$ref" "$want"; then
         echo "$ref is up to date"
         return
     fi
     tar -C "$dir" -c . | docker import \
-        --change "LABEL io.minik8s.image-hash=$hash" \
+        --change "LABEL io.minik8s.image-hash=$want" \
         --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
         "$@" - "$ref" >/dev/null
     echo "built $ref"
@@ -129,6 +141,26 @@ EOF
     build "minik8s/httpd:$tag" "$dir" --change 'CMD ["/start-httpd"]' --change 'EXPOSE 8080'
 done
 
+# dns: the Python runtime of mk-dns (pyimage.py) on the busybox userland.
+if [ -z "${PYTHON:-}" ]; then
+    PYTHON=python3
+    [ -x "$root/.venv/bin/python" ] && PYTHON=$root/.venv/bin/python
+fi
+if "$PYTHON" -c 'import dns.main, dnslib' 2>/dev/null; then
+    dns_hash=$("$PYTHON" "$here/pyimage.py" --hash)
+    if up_to_date minik8s/dns:latest "$dns_hash"; then
+        echo "minik8s/dns:latest is up to date"
+    else
+        make_rootfs "$work/dns"
+        "$PYTHON" "$here/pyimage.py" "$work/dns" >/dev/null
+        image_hash=$dns_hash build minik8s/dns:latest "$work/dns" \
+            --change 'ENTRYPOINT ["/usr/local/bin/mk-dns"]' --change 'EXPOSE 53/udp 53/tcp 9153'
+    fi
+else
+    echo "warning: minik8s/dns:latest not built: $PYTHON cannot import mk-dns (install" \
+        "minik8s into it, or set PYTHON)" >&2
+fi
+
 [ "$push" = 1 ] || exit 0
 
 registry_up() {
@@ -168,7 +200,8 @@ EOF
 fi
 
 for ref in minik8s/pause:latest minik8s/busybox:latest minik8s/shell:latest \
-    minik8s/httpd:latest minik8s/httpd:v2; do
+    minik8s/httpd:latest minik8s/httpd:v2 minik8s/dns:latest; do
+    docker image inspect "$ref" >/dev/null 2>&1 || continue
     docker tag "$ref" "$REGISTRY/$ref"
     docker push -q "$REGISTRY/$ref" >/dev/null
     echo "pushed $REGISTRY/$ref"

@@ -30,19 +30,32 @@ class Cause:
     reason: str = INVALID
 
     def to_dict(self) -> dict[str, str]:
-        return {"reason": self.reason, "message": self.message, "field": self.field}
+        """As Kubernetes writes a StatusCause: an empty field is left out (omitempty)."""
+        out = {"reason": self.reason, "message": self.message}
+        if self.field:
+            out["field"] = self.field
+        return out
 
     def describe(self) -> str:
         return f"{self.field}: {self.message}" if self.field else self.message
 
 
+# A value quoted in a message is cut here: a field error should name the field, not echo a
+# megabyte of what a client sent.
+MAX_VALUE_TEXT = 256
+
+
 def _render_value(value: Any) -> str:
     if isinstance(value, str):
-        return json.dumps(value)
-    try:
-        return json.dumps(value, sort_keys=True)
-    except (TypeError, ValueError):
-        return repr(value)
+        text = json.dumps(value[: MAX_VALUE_TEXT + 1])
+    else:
+        try:
+            text = json.dumps(value, sort_keys=True)
+        except (TypeError, ValueError):
+            text = repr(value)
+    if len(text) > MAX_VALUE_TEXT:
+        return text[:MAX_VALUE_TEXT] + "...(truncated)"
+    return text
 
 
 def required(field: str, detail: str = "") -> Cause:
@@ -99,6 +112,9 @@ class APIError(Exception):
         self.retry_after = retry_after
 
     def to_status(self) -> dict[str, Any]:
+        """The `Status` body, its keys in the order Kubernetes writes them (kind,
+        apiVersion, metadata, status, message, reason, details, code), so clients that show
+        or compare the text (`utils.create_from_yaml`'s errors) see Kubernetes' bytes."""
         status: dict[str, Any] = {
             "kind": "Status",
             "apiVersion": "v1",
@@ -106,7 +122,6 @@ class APIError(Exception):
             "status": "Failure",
             "message": self.message,
             "reason": self.reason,
-            "code": self.code,
         }
         details: dict[str, Any] = {}
         if self.name:
@@ -121,6 +136,7 @@ class APIError(Exception):
             details["retryAfterSeconds"] = self.retry_after
         if details:
             status["details"] = details
+        status["code"] = self.code
         return status
 
     @classmethod

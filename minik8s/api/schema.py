@@ -9,15 +9,21 @@ patch strategy from it (so the merge keys are never a second hand-kept table).
   `"bytes"`, `"object"` for free-form), a `Ref` to a named definition, an `Array` or a
   `MapOf`;
 - `Field(prop, "description", proto=N)` gives a property its description and its field
-  number in Kubernetes' protobuf encoding;
+  number in Kubernetes' protobuf encoding (`keep_zero=True` for a Go pointer field, whose
+  0, "" or false is a value rather than "unset"; `inline=M` for a field of an embedded
+  struct that JSON flattens and protobuf nests: see `Field`);
 - `Struct` is an object definition, `Raw` a definition written as plain OpenAPI;
+- `map_type="atomic"` on a `Struct` or `MapOf` is Kubernetes' `x-kubernetes-map-type:
+  atomic` (server-side apply sets and owns the object whole, as it does an atomic list);
 - `KindSchema` is what a kind declares: its own top-level fields (besides apiVersion,
   kind and metadata) and the named definitions it introduces.
 
 Definition names are Kubernetes' (`io.k8s.api.apps.v1.DeploymentSpec`), so clients that
 look definitions up by name (kubectl's explain and its OpenAPI-driven apply) find them.
-Schemas are permissive: no field is required and unknown properties are allowed, so no
-manifest is ever refused because of this description; validation is the authority.
+The OpenAPI documents are permissive (no field is required, unknown properties are
+allowed): validation is the authority on values. Which fields exist is this description's
+word: server-side apply merges and tracks ownership along it (`minik8s.api.shapes`), and
+`fieldValidation` names every field a body has beyond it ("object" props accept anything).
 """
 
 from __future__ import annotations
@@ -38,6 +44,8 @@ AUTOSCALING_V2 = "io.k8s.api.autoscaling.v2."
 POLICY = "io.k8s.api.policy.v1."
 QUANTITY = "io.k8s.apimachinery.pkg.api.resource.Quantity"
 INT_OR_STRING = "io.k8s.apimachinery.pkg.util.intstr.IntOrString"
+# An embedded object of any kind: JSON inline, JSON bytes in protobuf (ControllerRevision.data).
+RAW_EXTENSION = "io.k8s.apimachinery.pkg.runtime.RawExtension"
 
 PRIMITIVES: dict[str, dict[str, Any]] = {
     "string": {"type": "string"},
@@ -73,6 +81,7 @@ class Array:
 @dataclass(frozen=True)
 class MapOf:
     values: Prop
+    map_type: str = ""  # x-kubernetes-map-type: "atomic" = applied and owned whole
 
 
 Prop = str | Ref | Array | MapOf
@@ -81,11 +90,26 @@ Prop = str | Ref | Array | MapOf
 @dataclass(frozen=True)
 class Field:
     """A property with its description (what `kubectl explain` prints) and its field number
-    in Kubernetes' protobuf message (`k8s.io/api/.../generated.proto`; 0 = none)."""
+    in Kubernetes' protobuf message (`k8s.io/api/.../generated.proto`; 0 = none).
+
+    `keep_zero`: a Go client's protobuf body carries every non-pointer scalar, set or not,
+    while its JSON omits the zero ones (`omitempty`), so the protobuf decoder drops a
+    received 0, "" or false as unset. A pointer field (`*int32 replicas`, `*bool
+    immutable`) is sent only when set, and its zero is a value: `keep_zero=True` keeps it,
+    as it does for a field whose JSON tag has no `omitempty` (OwnerReference's `name`).
+
+    `inline`: Go embeds some structs with `json:",inline"` (a Volume's VolumeSource, a
+    Probe's ProbeHandler, the LocalObjectReference of a ConfigMapKeySelector): their
+    fields sit beside the others in JSON, but protobuf sends the embedded struct as one
+    message field. `inline=M` says this field travels inside that message, at number M of
+    the enclosing one, under its own number `proto` there (0 = directly in this message).
+    """
 
     prop: Prop
     description: str = ""
     proto: int = 0
+    keep_zero: bool = False
+    inline: int = 0
 
 
 Member = Prop | Field
@@ -105,6 +129,7 @@ class Struct:
 
     fields: Mapping[str, Member]
     description: str = ""
+    map_type: str = ""  # x-kubernetes-map-type: "atomic" = applied and owned whole
 
 
 @dataclass(frozen=True)
@@ -174,11 +199,18 @@ def condition(time_fields: Iterable[str] = ("lastTransitionTime",)) -> Struct:
     return Struct(members)
 
 
+# Groups whose types live outside k8s.io/api (the aggregator's).
+_PACKAGES = {"apiregistration.k8s.io": "io.k8s.kube-aggregator.pkg.apis.apiregistration"}
+
+
 def definition_name(group: str, version: str, kind: str) -> str:
     """Kubernetes' definition name: `io.k8s.api.apps.v1.Deployment`, `io.k8s.api.core.v1.Pod`.
 
-    The package is the group's first DNS label (`coordination.k8s.io` -> `coordination`).
+    The package is the group's first DNS label (`coordination.k8s.io` -> `coordination`),
+    but for the few groups served from another Go module (`_PACKAGES`).
     """
+    if group in _PACKAGES:
+        return f"{_PACKAGES[group]}.{version}.{kind}"
     package = group.split(".")[0] if group else "core"
     return f"io.k8s.api.{package}.{version}.{kind}"
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -99,18 +100,17 @@ def as_list(value: Any, path: str, errs: Errs) -> list[Any]:
     return []
 
 
-def elements(value: Any, path: str, errs: Errs) -> list[tuple[str, Obj]]:
-    """(path, element) for each element of the list `value`; non-objects are reported."""
-    found: list[tuple[str, Obj]] = []
+def elements(value: Any, path: str, errs: Errs) -> Iterator[tuple[str, Obj]]:
+    """(path, element) for each element of the list `value`, as the caller walks it (so a
+    check that stops early never pays for the rest); non-objects are reported."""
     for i, item in enumerate(as_list(value, path, errs)):
         if isinstance(item, dict):
-            found.append((f"{path}[{i}]", item))
+            yield f"{path}[{i}]", item
         else:
             errs.append(invalid(f"{path}[{i}]", item, "must be an object"))
-    return found
 
 
-def items_of(obj: Obj, key: str, parent: str, errs: Errs) -> list[tuple[str, Obj]]:
+def items_of(obj: Obj, key: str, parent: str, errs: Errs) -> Iterator[tuple[str, Obj]]:
     """(path, element) for each object element of the list `obj[key]`."""
     return elements(obj.get(key), join_path(parent, key), errs)
 
@@ -466,10 +466,35 @@ def validate(
     """
     if not isinstance(obj, dict):
         return [invalid("", obj, "must be an object")]
-    errs: Errs = []
-    _validate_metadata(info, obj, errs)
-    info.strategy.validate(obj, errs)
-    if isinstance(old, dict):
-        _validate_metadata_update(obj, old, errs)
-        info.strategy.validate_update(obj, old, errs)
-    return errs
+    errs = _BoundedCauses()
+    try:
+        _validate_metadata(info, obj, errs)
+        info.strategy.validate(obj, errs)
+        if isinstance(old, dict):
+            _validate_metadata_update(obj, old, errs)
+            info.strategy.validate_update(obj, old, errs)
+    except _TooManyCauses:
+        return [*errs, Cause("", f"too many errors: only the first {MAX_CAUSES} are listed")]
+    return list(errs)
+
+
+# A hostile body can hold a million broken list items: validation stops after this many
+# errors, so neither the check nor the 422 it answers grows with the body.
+MAX_CAUSES = 256
+
+
+class _TooManyCauses(Exception):
+    pass
+
+
+class _BoundedCauses(list[Cause]):
+    """An error list that ends validation once it holds `MAX_CAUSES` errors."""
+
+    def append(self, cause: Cause) -> None:
+        if len(self) >= MAX_CAUSES:
+            raise _TooManyCauses
+        super().append(cause)
+
+    def extend(self, causes: Iterable[Cause]) -> None:
+        for cause in causes:
+            self.append(cause)

@@ -39,6 +39,8 @@ KUBELET_KUBECONFIG = f"{ETC_DIR}/kubelet.conf"
 LOCAL_API = "http://127.0.0.1:6443"
 ETCD_CLIENT = "http://127.0.0.1:2379"
 ETCD_PEER = "http://127.0.0.1:2380"
+ADDONS_DIR = f"{ETC_DIR}/addons"  # a copy of deploy/addons (the DNS add-on)
+CLUSTER_DNS = "10.96.0.10"  # kube-dns: the tenth address of the default service range
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,7 @@ UNITS: dict[str, Unit] = {
         Unit(
             "mk-controller-manager",
             "minik8s controller manager",
-            ("mk-controller-manager", "--server", LOCAL_API),
+            ("mk-controller-manager", "--server", LOCAL_API, "--addons-dir", ADDONS_DIR),
             after=("mk-apiserver.service",),
             wants=("mk-apiserver.service",),
             default_args=("--cluster-cidr", "10.244.0.0/16"),
@@ -130,7 +132,8 @@ UNITS: dict[str, Unit] = {
             "minik8s kubelet (the node agent)",
             tuple(
                 f"mk-kubelet --kubeconfig {KUBELET_KUBECONFIG}"
-                f" --container-runtime-endpoint {CRI_SOCKET}".split()
+                f" --container-runtime-endpoint {CRI_SOCKET}"
+                f" --cluster-dns {CLUSTER_DNS} --cluster-domain cluster.local".split()
             ),
             after=("network-online.target", "docker.service", "mk-cri-docker.service"),
             wants=("network-online.target", "mk-cri-docker.service"),

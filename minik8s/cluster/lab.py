@@ -45,6 +45,7 @@ import yaml
 
 from . import netns, processes
 from .labconfig import (
+    CLUSTER_DNS,
     CONTROL_PLANE,
     DEFAULT_STATE,
     IMAGES,
@@ -64,6 +65,7 @@ from .labconfig import (
     save,
     supervised,
 )
+from .local import dns_ready
 
 __all__ = [
     "DEFAULT_STATE",
@@ -299,11 +301,25 @@ def up(cfg: LabConfig, say: Callable[[str], None] = print) -> float:
     )
     elapsed = time.monotonic() - started
     say(f"ready          {cfg.nodes} node(s) Ready in {elapsed:.1f}s")
+    if cfg.addons:
+        _wait_dns(cfg, started, say)
     say(f"kubeconfig     {cfg.kubeconfig}")
     say(f"try            mkctl --kubeconfig {cfg.kubeconfig} cluster status")
     say(f"               mkctl --kubeconfig {cfg.kubeconfig} get nodes -o wide")
     say(f"               kubectl --kubeconfig {cfg.kubeconfig} get pods -A -o wide")
     return elapsed
+
+
+def _wait_dns(cfg: LabConfig, started: float, say: Callable[[str], None]) -> None:
+    """Report the DNS add-on once a replica is ready (a late one is no failure)."""
+    try:
+        processes.wait_until(lambda: dns_ready(cfg.server)[0] >= 1, 90, "dns", interval=0.5)
+    except processes.StartError:
+        say("dns            not ready after 90s: `mkctl cluster status` tells more")
+        return
+    ready, wanted = dns_ready(cfg.server)
+    say(f"dns            kube-dns {CLUSTER_DNS}: {ready}/{wanted} ready "
+        f"({time.monotonic() - started:.1f}s after `lab up` began)")  # fmt: skip
 
 
 def _unmount_under(root: Path) -> None:

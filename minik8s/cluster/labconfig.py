@@ -28,7 +28,11 @@ IMAGES = (
     "minik8s/shell:latest",
     "minik8s/httpd:latest",
     "minik8s/httpd:v2",
+    "minik8s/dns:latest",
 )
+ADDONS_DIR = Path(__file__).resolve().parents[2] / "deploy" / "addons"
+SERVICE_CIDR = "10.96.0.0/12"  # the API server's default; kube-dns gets its tenth address
+CLUSTER_DNS = "10.96.0.10"
 MAX_NODES = 50
 CONTROL_PLANE = ("etcd", "apiserver", "controller-manager", "scheduler")
 NODE_COMPONENTS = ("docker", "cri", "kubelet", "proxy")
@@ -60,6 +64,7 @@ class LabConfig:
     etcd_port: int = 12379
     etcd_peer_port: int = 12380
     cluster_cidr: str = "10.244.0.0/16"
+    addons: bool = True  # deploy/addons (cluster DNS) kept applied; kubelets use kube-dns
     apiserver_args: list[str] = field(default_factory=list)
     controller_manager_args: list[str] = field(default_factory=list)
     scheduler_args: list[str] = field(default_factory=list)
@@ -172,6 +177,8 @@ def control_commands(cfg: LabConfig) -> dict[str, list[str]]:
         "controller-manager": [
             py, "-m", "controllers", *health,
             "--cluster-cidr", cfg.cluster_cidr,
+            *(["--addons-dir", str(ADDONS_DIR), "--service-cluster-ip-range", SERVICE_CIDR]
+              if cfg.addons else []),
             *cfg.controller_manager_args,
         ],
         "scheduler": [py, "-m", "scheduler", *health, *cfg.scheduler_args],
@@ -212,6 +219,7 @@ def node_commands(cfg: LabConfig, node: str) -> dict[str, list[str]]:
             "--root-dir", str(data / "kubelet"),
             "--pod-logs-dir", str(data / "pod-logs"),
             "--healthz-bind-address", ip,
+            *(["--cluster-dns", CLUSTER_DNS] if cfg.addons else []),
             *cfg.kubelet_args,
         ],
         "proxy": [

@@ -26,6 +26,7 @@ condition polled with a deadline.
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
 import shlex
 import shutil
@@ -76,6 +77,17 @@ NODE_READY_TIMEOUT = float(os.environ.get("MINIK8S_NODE_READY_TIMEOUT", "120"))
 # routed off the machine). MINIK8S_API_POD_ADDRESS="" turns this off.
 API_LINK = os.environ.get("MINIK8S_API_LINK", "mk-api0")
 API_POD_ADDRESS = os.environ.get("MINIK8S_API_POD_ADDRESS", "10.250.254.1")
+SERVICE_CIDR = os.environ.get("MINIK8S_SERVICE_CIDR", "10.96.0.0/12")
+CLUSTER_DOMAIN = os.environ.get("MINIK8S_CLUSTER_DOMAIN", "cluster.local")
+# The add-ons (deploy/addons: cluster DNS) that the controller manager keeps applied, and
+# the kubelet's --cluster-dns pointing at kube-dns. Their pods reach the API server through
+# the `kubernetes` Service, which needs the proxy: on by default only with it (MINIK8S_ADDONS).
+ADDONS = os.environ.get("MINIK8S_ADDONS", "1" if WITH_PROXY else "0") not in ("0", "false", "no")
+ADDONS_DIR = Path(
+    os.environ.get("MINIK8S_ADDONS_DIR", "")
+    or Path(__file__).resolve().parents[2] / "deploy" / "addons"
+)
+DNS_READY_TIMEOUT = float(os.environ.get("MINIK8S_DNS_READY_TIMEOUT", "90"))
 
 # Start order; `down` stops in reverse, so clients go before what they depend on.
 COMPONENTS = ("etcd", "apiserver", "controller-manager", "scheduler", "cri", "kubelet", "proxy")
@@ -283,12 +295,13 @@ def _command(state: Path, name: str) -> tuple[list[str], Callable[[], bool]]:
             *api_address_flags(ensure_api_link()),
             *APISERVER_ARGS,
         ]  # fmt: skip
+        extra += ["--service-cluster-ip-range", SERVICE_CIDR]
         cmd = processes.apiserver_command(etcd_url, API_PORT, extra)
         return cmd, lambda: processes.http_ok(f"{_api_url()}/readyz")
     if name == "controller-manager":
         cmd = _daemon(
             "controllers", "--healthz-port", str(CM_HEALTH_PORT),
-            "--cluster-cidr", CLUSTER_CIDR, *CONTROLLER_MANAGER_ARGS,
+            "--cluster-cidr", CLUSTER_CIDR, *addon_flags(), *CONTROLLER_MANAGER_ARGS,
         )  # fmt: skip
         return cmd, lambda: processes.http_ok(f"http://127.0.0.1:{CM_HEALTH_PORT}/healthz")
     if name == "scheduler":
@@ -315,18 +328,42 @@ def _command(state: Path, name: str) -> tuple[list[str], Callable[[], bool]]:
             "--pod-logs-dir", str(state / "pod-logs"),
             "--port", str(KUBELET_PORT),
             "--healthz-port", str(KUBELET_HEALTH_PORT),
+            *cluster_dns_flags(),
             *KUBELET_ARGS,
         )  # fmt: skip
         url = f"http://127.0.0.1:{KUBELET_HEALTH_PORT}/readyz"
         return cmd, lambda: processes.http_ok(url)
     if name == "proxy":
         cmd = _daemon(
-            "proxy", "--cluster-cidr", CLUSTER_CIDR,
+            "proxy", "--cluster-cidr", CLUSTER_CIDR, "--service-cluster-ip-range", SERVICE_CIDR,
             "--healthz-port", str(PROXY_HEALTH_PORT), *PROXY_ARGS,
         )  # fmt: skip
         url = f"http://127.0.0.1:{PROXY_HEALTH_PORT}/healthz"
         return cmd, lambda: processes.http_ok(url)
     raise ValueError(name)
+
+
+def dns_server_ip(service_cidr: str = SERVICE_CIDR) -> str:
+    """kube-dns's ClusterIP: the tenth address of the service range (10.96.0.10)."""
+    return str(ipaddress.ip_network(service_cidr.split(",")[0], strict=False).network_address + 10)
+
+
+def addon_flags() -> list[str]:
+    """The controller manager's add-on flags (none when add-ons are off)."""
+    if not ADDONS:
+        return []
+    return [
+        "--addons-dir", str(ADDONS_DIR),
+        "--service-cluster-ip-range", SERVICE_CIDR,
+        "--cluster-domain", CLUSTER_DOMAIN,
+    ]  # fmt: skip
+
+
+def cluster_dns_flags() -> list[str]:
+    """The kubelet's DNS flags: ClusterFirst pods ask kube-dns (when add-ons are on)."""
+    if not ADDONS:
+        return []
+    return ["--cluster-dns", dns_server_ip(), "--cluster-domain", CLUSTER_DOMAIN]
 
 
 def api_address_flags(pod_address: str | None) -> list[str]:
@@ -432,6 +469,37 @@ def _wait_node_ready(state: Path, name: str, since: datetime) -> None:
     processes.wait_until(ready, NODE_READY_TIMEOUT, what, interval=0.5)
 
 
+def dns_ready(server: str) -> tuple[int, int]:
+    """(ready, wanted) replicas of the DNS add-on's Deployment; (0, 0) before it exists."""
+    try:
+        r = httpx.get(
+            f"{server}/apis/apps/v1/namespaces/kube-system/deployments/coredns", timeout=5
+        )
+    except httpx.HTTPError:
+        return 0, 0
+    if r.status_code != 200:
+        return 0, 0
+    d = r.json()
+    return int((d.get("status") or {}).get("readyReplicas") or 0), int(
+        d["spec"].get("replicas") or 0
+    )
+
+
+def _wait_dns(began: float) -> None:
+    """Wait (a while, not forever) for a ready DNS replica; a late DNS is no failure."""
+    try:
+        processes.wait_until(lambda: dns_ready(_api_url())[0] >= 1, DNS_READY_TIMEOUT, "dns", 0.5)
+    except processes.StartError:
+        _say("dns", f"not ready after {DNS_READY_TIMEOUT:.0f}s: `mkctl cluster status` tells more")
+        return
+    ready, wanted = dns_ready(_api_url())
+    _say(
+        "dns",
+        f"kube-dns {dns_server_ip()}: {ready}/{wanted} ready "
+        f"({time.monotonic() - began:.1f}s after `up` began)",
+    )
+
+
 def _print_try_this(state: Path, node: str) -> None:
     mkctl = "mkctl" if shutil.which("mkctl") else f"{Path(sys.executable).parent}/mkctl"
     if Path("~/.minik8s/config").expanduser() != KUBECONFIG:
@@ -447,6 +515,7 @@ Try this:
   {mkctl} get pods -o wide
   {mkctl} get deploy,svc,endpoints
   {mkctl} scale deployment web --replicas=4
+  kubectl run dns --image minik8s/busybox:latest --restart Never -- nslookup web; kubectl logs dns
   {mkctl} describe deployment web
   kill -9 $(cat {state / "run" / "scheduler.child.pid"}); {mkctl} cluster status   (it comes back)
 Stop it with `make down`; the cluster's state stays in etcd for the next `make up`.""",
@@ -488,6 +557,8 @@ def up(state: Path) -> None:
     node = node_name()
     _wait_node_ready(state, node, started_at if fresh_kubelet else datetime.min.replace(tzinfo=UTC))
     _say("node", f"{node} Ready ({time.monotonic() - began:.1f}s after `up` began)")
+    if ADDONS:
+        _wait_dns(began)
     _print_try_this(state, node)
 
 

@@ -6,7 +6,9 @@ A user's mkctl knows only the API server, so everything comes from it:
   controller manager's `/healthz` (as kube-apiserver does for `kubectl get cs`);
 - the leader Leases `kube-system/kube-scheduler` and `kube-system/kube-controller-manager`
   (who leads, when it last renewed) and each Node's Ready condition with its kubelet's
-  heartbeat (the Lease `kube-node-lease/<node>`).
+  heartbeat (the Lease `kube-node-lease/<node>`);
+- cluster DNS, when the add-on is deployed: the `kube-system/kube-dns` Service and its
+  Endpoints (healthy with at least one ready replica) and the `coredns` Deployment.
 
 The command exits 1 when the API server is not ready, a component status is unhealthy or a
 node is not Ready, so scripts can wait on it. Building the rows is a pure function of
@@ -25,7 +27,7 @@ from minik8s.api import errors
 from . import printers
 from .context import Context
 
-__all__ = ["Row", "register", "status_rows"]
+__all__ = ["Row", "dns_row", "register", "status_rows"]
 
 LEADER_LEASES = {"scheduler": "kube-scheduler", "controller-manager": "kube-controller-manager"}
 LEASES = "/apis/coordination.k8s.io/v1/namespaces"
@@ -96,6 +98,11 @@ def status_rows(
     nodes: list[dict[str, Any]] | None,
     node_leases: dict[str, dict[str, Any] | None],
     now: datetime,
+    dns: tuple[dict[str, Any] | None, dict[str, Any] | None, dict[str, Any] | None] = (
+        None,
+        None,
+        None,
+    ),
 ) -> list[Row]:
     """The table `cluster status` prints, from what the API server answered.
 
@@ -137,7 +144,31 @@ def status_rows(
         if (node.get("spec") or {}).get("unschedulable"):
             status += ",SchedulingDisabled"
         rows.append(Row(f"node/{name} (kubelet)", status, healthy, ", ".join(parts)))
+    row = dns_row(*dns)
+    if row is not None:
+        rows.append(row)
     return rows
+
+
+def dns_row(
+    service: dict[str, Any] | None,
+    endpoints: dict[str, Any] | None,
+    deployment: dict[str, Any] | None,
+) -> Row | None:
+    """The cluster DNS row: None when the kube-dns Service does not exist (no add-on)."""
+    if service is None:
+        return None
+    ip = (service.get("spec") or {}).get("clusterIP") or "?"
+    ready: dict[str, str] = {}
+    for subset in (endpoints or {}).get("subsets") or []:
+        for address in subset.get("addresses") or []:
+            ready.setdefault(str(address.get("ip")), str(address.get("nodeName") or ""))
+    wanted = int(((deployment or {}).get("spec") or {}).get("replicas") or 0)
+    where = ", ".join(f"{a} on {n}" if n else a for a, n in sorted(ready.items()))
+    details = f"kube-dns {ip}: {len(ready)}/{wanted} ready" + (f" ({where})" if where else "")
+    if not ready:
+        return Row("dns", "Unhealthy", False, details + "; names do not resolve")
+    return Row("dns", "Healthy", True, details)
 
 
 def render(rows: list[Row]) -> list[str]:
@@ -196,6 +227,11 @@ def run_status(args: argparse.Namespace, ctx: Context) -> int:
         nodes=nodes,
         node_leases=node_leases,
         now=datetime.now(UTC),
+        dns=(
+            _get(ctx, "/api/v1/namespaces/kube-system/services/kube-dns"),
+            _get(ctx, "/api/v1/namespaces/kube-system/endpoints/kube-dns"),
+            _get(ctx, "/apis/apps/v1/namespaces/kube-system/deployments/coredns"),
+        ),
     )
     for line in render(rows):
         ctx.out(line)

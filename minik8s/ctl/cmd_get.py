@@ -54,6 +54,11 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--raw", metavar="PATH", help="GET this server path and print the answer as it is"
     )
+    p.add_argument(
+        "--show-managed-fields",
+        action="store_true",
+        help="keep metadata.managedFields in -o yaml/json output (hidden by default, as kubectl)",
+    )
     p.set_defaults(handler=run)
 
 
@@ -74,6 +79,7 @@ class Output:
 
     kind: str  # "table", "wide", "yaml", "json", "name", "jsonpath", "custom-columns"
     template: Template | None = None
+    show_managed_fields: bool = False
     columns: list[tuple[str, Template]] = field(default_factory=list)
 
     @property
@@ -108,6 +114,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     if args.raw is not None:
         return get_raw(args, ctx)
     output = parse_output(args.output)
+    output.show_managed_fields = args.show_managed_fields
     targets = parse_targets(args.resources, "get", ctx)
     if args.all_namespaces and any(t.names for t in targets):
         raise CtlError("a resource cannot be retrieved by name across all namespaces")
@@ -248,10 +255,11 @@ def _emit(
     objects: list[dict[str, Any]],
     no_headers: bool,
 ) -> None:
+    show = output.show_managed_fields
     if output.kind == "yaml":
-        ctx.stdout.write(printers.to_yaml(doc))
+        ctx.stdout.write(printers.to_yaml(doc, show_managed_fields=show))
     elif output.kind == "json":
-        ctx.out(printers.to_json(doc))
+        ctx.out(printers.to_json(doc, show_managed_fields=show))
     elif output.kind == "name":
         for obj in objects:
             ctx.out(printers.object_name(obj))
@@ -403,11 +411,12 @@ def watch(args: argparse.Namespace, ctx: Context, target: Target, output: Output
 
 
 def _emit_one(ctx: Context, output: Output, obj: dict[str, Any]) -> None:
+    show = output.show_managed_fields
     if output.kind == "yaml":
-        ctx.stdout.write("---\n" + printers.to_yaml(obj))
+        ctx.stdout.write("---\n" + printers.to_yaml(obj, show_managed_fields=show))
         ctx.stdout.flush()
     elif output.kind == "json":
-        ctx.out(printers.to_json(obj))
+        ctx.out(printers.to_json(obj, show_managed_fields=show))
     elif output.kind == "name":
         ctx.out(printers.object_name(obj))
     elif output.kind == "jsonpath":

@@ -47,6 +47,13 @@ def register(subparsers: Any) -> None:
         default="10.244.0.0/16",
         help="pod addresses, a /24 per node (default %(default)s)",
     )
+    up.add_argument(
+        "--no-addons",
+        dest="addons",
+        action="store_false",
+        help="do not deploy the add-ons (deploy/addons: cluster DNS); kubelets get no "
+        "--cluster-dns",
+    )
     for daemon in ("apiserver", "controller-manager", "scheduler", "kubelet", "proxy"):
         up.add_argument(
             f"--{daemon}-args",
@@ -88,6 +95,7 @@ def dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 subnet=args.subnet,
                 api_port=args.api_port,
                 cluster_cidr=args.cluster_cidr,
+                addons=args.addons,
                 apiserver_args=lab.parse_args_words(args.apiserver_args),
                 controller_manager_args=lab.parse_args_words(args.controller_manager_args),
                 scheduler_args=lab.parse_args_words(args.scheduler_args),

@@ -225,8 +225,23 @@ def as_list(items: Iterable[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def to_json(obj: Any) -> str:
-    return json.dumps(obj, indent=4, sort_keys=True, ensure_ascii=False)
+def hide_managed_fields(obj: Any) -> Any:
+    """`obj` (or a list's items) without `metadata.managedFields`, as kubectl prints objects
+    unless `--show-managed-fields` is given; the input is not changed."""
+    if not isinstance(obj, dict):
+        return obj
+    meta = obj.get("metadata")
+    if isinstance(meta, dict) and "managedFields" in meta:
+        obj = {**obj, "metadata": {k: v for k, v in meta.items() if k != "managedFields"}}
+    items = obj.get("items")
+    if isinstance(items, list):
+        obj = {**obj, "items": [hide_managed_fields(item) for item in items]}
+    return obj
+
+
+def to_json(obj: Any, *, show_managed_fields: bool = False) -> str:
+    shown = obj if show_managed_fields else hide_managed_fields(obj)
+    return json.dumps(shown, indent=4, sort_keys=True, ensure_ascii=False)
 
 
 class _Dumper(yaml.SafeDumper):
@@ -252,10 +267,11 @@ def _represent_str(dumper: yaml.representer.SafeRepresenter, data: str) -> yaml.
 _Dumper.add_representer(str, _represent_str)
 
 
-def to_yaml(obj: Any) -> str:
-    """YAML as kubectl prints it (sorted keys, block style, no line wrapping)."""
+def to_yaml(obj: Any, *, show_managed_fields: bool = False) -> str:
+    """YAML as kubectl prints it (sorted keys, block style, no line wrapping, no
+    managedFields unless asked for)."""
     return yaml.dump(
-        obj,
+        obj if show_managed_fields else hide_managed_fields(obj),
         Dumper=_Dumper,
         default_flow_style=False,
         sort_keys=True,

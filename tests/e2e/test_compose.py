@@ -373,3 +373,22 @@ def _check_lab(lab: ComposeLab, api: httpx.Client) -> None:
         )
         wait_for(partial(_host_answer, url), f"NodePort {url} from this machine", timeout=60)
     lab.timings["service answered"] = time.monotonic() - lab.started
+
+    # The DNS add-on: kube-dns at the tenth service address names the Service, from each node.
+    def dns_ready() -> bool:
+        got = api.get("/api/v1/namespaces/kube-system/endpoints/kube-dns")
+        subsets = got.json().get("subsets") or [] if got.status_code == 200 else []
+        return sum(len(s.get("addresses") or []) for s in subsets) >= 1
+
+    wait_for(dns_ready, "a ready kube-dns endpoint", timeout=120, diagnose=lab.logs)
+    ask = (
+        "from dnslib import DNSRecord as R; q = R.question('web.default.svc.cluster.local'); "
+        "print(*[r.rdata for r in R.parse(q.send('10.96.0.10', 53, timeout=2)).rr])"
+    )
+    for node in NODES:
+        wait_for(
+            lambda node=node: lab.exec(node, "python3", "-c", ask).stdout.strip() == cluster_ip,
+            f"web's name from {node} through kube-dns",
+            timeout=60,
+            diagnose=lab.logs,
+        )

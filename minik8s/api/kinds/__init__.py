@@ -12,6 +12,9 @@ from minik8s.api.kind import ResourceInfo
 from minik8s.api.schema import Definition
 
 from . import meta
+from .apiservice import API_SERVICE
+from .clusterrole import CLUSTER_ROLE
+from .clusterrolebinding import CLUSTER_ROLE_BINDING
 from .componentstatus import COMPONENT_STATUS
 from .configmap import CONFIG_MAP
 from .controllerrevision import CONTROLLER_REVISION
@@ -29,8 +32,12 @@ from .node import NODE
 from .persistentvolume import PERSISTENT_VOLUME
 from .persistentvolumeclaim import PERSISTENT_VOLUME_CLAIM
 from .pod import POD
+from .poddisruptionbudget import POD_DISRUPTION_BUDGET
 from .priorityclass import PRIORITY_CLASS
 from .replicaset import REPLICA_SET
+from .replicationcontroller import REPLICATION_CONTROLLER
+from .role import ROLE
+from .rolebinding import ROLE_BINDING
 from .secret import SECRET
 from .service import SERVICE
 from .serviceaccount import SERVICE_ACCOUNT
@@ -49,6 +56,7 @@ BUILTIN: tuple[ResourceInfo, ...] = (
     SERVICE_ACCOUNT,
     PERSISTENT_VOLUME,
     PERSISTENT_VOLUME_CLAIM,
+    REPLICATION_CONTROLLER,
     COMPONENT_STATUS,
     # apps/v1
     DEPLOYMENT,
@@ -65,6 +73,15 @@ BUILTIN: tuple[ResourceInfo, ...] = (
     PRIORITY_CLASS,
     # autoscaling/v2
     HORIZONTAL_POD_AUTOSCALER,
+    # policy/v1
+    POD_DISRUPTION_BUDGET,
+    # rbac.authorization.k8s.io/v1: stored and served, not yet enforced
+    ROLE,
+    ROLE_BINDING,
+    CLUSTER_ROLE,
+    CLUSTER_ROLE_BINDING,
+    # apiregistration.k8s.io/v1
+    API_SERVICE,
     # metrics.k8s.io/v1beta1
     NODE_METRICS,
     POD_METRICS,

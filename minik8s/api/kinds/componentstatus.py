@@ -14,10 +14,10 @@ from minik8s.api.schema import CORE, Array, Field, KindSchema, Ref, Struct
 DEFINITIONS = {
     CORE + "ComponentCondition": Struct(
         {
-            "type": Field("string", "Type of condition for a component: Healthy."),
-            "status": Field("string", "Status of the condition: True, False or Unknown."),
-            "message": Field("string", "Message about the condition for a component."),
-            "error": Field("string", "Condition error code for a component."),
+            "type": Field("string", "Type of condition for a component: Healthy.", proto=1),
+            "status": Field("string", "Status of the condition: True, False or Unknown.", proto=2),
+            "message": Field("string", "Message about the condition for a component.", proto=3),
+            "error": Field("string", "Condition error code for a component.", proto=4),
         }
     )
 }
@@ -53,6 +53,7 @@ COMPONENT_STATUS = ResourceInfo(
             "conditions": Field(
                 Array(Ref(CORE + "ComponentCondition"), "type", "merge", "map", ("type",)),
                 "List of component conditions observed.",
+                proto=2,
             )
         },
         DEFINITIONS,

@@ -14,7 +14,7 @@ from datetime import datetime
 from minik8s.api.errors import invalid, too_long
 from minik8s.api.kind import Cells, Errs, Obj, Printer, ResourceInfo, Strategy
 from minik8s.api.printing import AGE, NAME, age, as_dict, column, name_of
-from minik8s.api.schema import STRING_MAP, Field, KindSchema
+from minik8s.api.schema import STRING_MAP, Field, KindSchema, MapOf
 from minik8s.api.validation import DATA_MAX, as_object, bool_field
 
 from .configdata import check_data_keys, decoded_size, text_size, validate_immutable_data
@@ -68,20 +68,24 @@ CONFIG_MAP = ResourceInfo(
         "ConfigMap holds configuration data, as text or binary entries, for pods to consume "
         "as environment variables, command-line arguments or files in a volume.",
         {
-            "data": Field(
-                STRING_MAP,
-                "Text entries: each key (letters, digits, '-', '_' or '.') maps to a UTF-8 "
-                "value. A key may not also appear in binaryData.",
-            ),
-            "binaryData": Field(
-                STRING_MAP,
-                "Binary entries: each key maps to base64-encoded bytes, for values that are "
-                "not valid UTF-8. A key may not also appear in data.",
-            ),
             "immutable": Field(
                 "boolean",
                 "When true, data and binaryData can no longer be changed and the flag cannot "
                 "be unset; the ConfigMap can only be deleted and recreated. Defaults to false.",
+                proto=4,
+                keep_zero=True,
+            ),
+            "data": Field(
+                STRING_MAP,
+                "Text entries: each key (letters, digits, '-', '_' or '.') maps to a UTF-8 "
+                "value. A key may not also appear in binaryData.",
+                proto=2,
+            ),
+            "binaryData": Field(
+                MapOf("bytes"),
+                "Binary entries: each key maps to base64-encoded bytes, for values that are "
+                "not valid UTF-8. A key may not also appear in data.",
+                proto=3,
             ),
         },
     ),

@@ -14,8 +14,11 @@ from datetime import datetime
 from minik8s.api.errors import required
 from minik8s.api.kind import Cells, Errs, Obj, Printer, ResourceInfo, Strategy
 from minik8s.api.printing import AGE, NAME, age, at, column, name_of
-from minik8s.api.schema import Field, KindSchema
+from minik8s.api.schema import Field, KindSchema, Ref
 from minik8s.api.validation import immutable, non_negative
+
+# Kubernetes' type for embedded serialized objects: JSON in JSON, raw bytes in protobuf.
+RAW_EXTENSION = "io.k8s.apimachinery.pkg.runtime.RawExtension"
 
 # --------------------------------------------------------------------------- rules
 
@@ -72,15 +75,17 @@ CONTROLLER_REVISION = ResourceInfo(
         "pod template of a DaemonSet or StatefulSet, kept for rollbacks.",
         {
             "data": Field(
-                "object",
+                Ref(RAW_EXTENSION),
                 "The saved state as raw JSON; the DaemonSet and StatefulSet controllers store "
                 "a strategic merge patch that replaces spec.template. Required; cannot be "
                 "changed once created.",
+                proto=2,
             ),
             "revision": Field(
                 "integer",
                 "The number of this revision among its owner's revisions; higher is newer. "
                 "Required and not negative.",
+                proto=3,
             ),
         },
         {},

@@ -70,38 +70,51 @@ DEFINITIONS = {
                 "string",
                 "When to create Jobs: a five-field cron expression (e.g. `*/5 * * * *`) or a "
                 "macro such as `@hourly` or `@every 2h`. Required.",
+                proto=1,
             ),
             "timeZone": Field(
                 "string",
                 "The tz database zone the schedule is read in (e.g. `Europe/Paris`). Unset: "
                 "the controller manager's time zone, which is UTC in minik8s.",
+                proto=8,
+                keep_zero=True,
             ),
             "startingDeadlineSeconds": Field(
                 "integer",
                 "How late, in seconds, a missed run may still start; a run later than that "
                 "is skipped. Unset: no deadline.",
+                proto=2,
+                keep_zero=True,
             ),
             "concurrencyPolicy": Field(
                 "string",
                 "What to do when a run is due while the previous Job still runs: Allow (the "
                 "default: run both), Forbid (skip the new run) or Replace (delete the "
                 "running Job and start the new one).",
+                proto=3,
             ),
             "suspend": Field(
                 "boolean",
                 "True stops future runs; Jobs already started go on. Defaults to false.",
+                proto=4,
+                keep_zero=True,
             ),
             "jobTemplate": Field(
                 Ref(BATCH + "JobTemplateSpec"),
                 "The Job created at each scheduled time. Required.",
+                proto=5,
             ),
             "successfulJobsHistoryLimit": Field(
                 "integer",
                 "How many finished successful Jobs to keep; older ones are deleted. Defaults to 3.",
+                proto=6,
+                keep_zero=True,
             ),
             "failedJobsHistoryLimit": Field(
                 "integer",
                 "How many finished failed Jobs to keep; older ones are deleted. Defaults to 1.",
+                proto=7,
+                keep_zero=True,
             ),
         },
         "CronJobSpec is what a CronJob runs and when.",
@@ -111,9 +124,14 @@ DEFINITIONS = {
             "active": Field(
                 atomic(CORE + "ObjectReference"),
                 "References to the CronJob's Jobs that are still running.",
+                proto=1,
             ),
-            "lastScheduleTime": Field(TIME, "When a Job was last created for a scheduled time."),
-            "lastSuccessfulTime": Field(TIME, "When a Job of this CronJob last completed."),
+            "lastScheduleTime": Field(
+                TIME, "When a Job was last created for a scheduled time.", proto=4
+            ),
+            "lastSuccessfulTime": Field(
+                TIME, "When a Job of this CronJob last completed.", proto=5
+            ),
         },
         "CronJobStatus is what the CronJob controller last observed of a CronJob.",
     ),
@@ -125,10 +143,12 @@ _SCHEMA = KindSchema(
         "spec": Field(
             Ref(BATCH + "CronJobSpec"),
             "The schedule, the Job template and how runs that overlap or were missed are handled.",
+            proto=2,
         ),
         "status": Field(
             Ref(BATCH + "CronJobStatus"),
             "The running Jobs and when a Job was last scheduled and last succeeded.",
+            proto=3,
         ),
     },
     DEFINITIONS,

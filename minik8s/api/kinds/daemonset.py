@@ -60,25 +60,31 @@ DEFINITIONS = {
                 LABEL_SELECTOR,
                 "Label query over the pods this DaemonSet owns. Required, must not be empty, "
                 "must match the template's labels, and cannot be changed.",
+                proto=1,
             ),
             "template": Field(
                 POD_TEMPLATE,
                 "The pod run on each eligible node: every node when the template has no node "
                 "selector or affinity, else the nodes they select. Its restartPolicy may only "
                 "be Always.",
+                proto=2,
             ),
             "updateStrategy": Field(
                 Ref(APPS + "DaemonSetUpdateStrategy"),
                 "How pods of an old template are replaced after the template changes.",
+                proto=3,
             ),
             "minReadySeconds": Field(
                 "integer",
                 "Seconds a new daemon pod must stay ready, with no container crashing, before "
                 "it counts as available. Defaults to 0 (available as soon as it is ready).",
+                proto=4,
             ),
             "revisionHistoryLimit": Field(
                 "integer",
                 "How many old ControllerRevisions are kept for rollbacks. Defaults to 10.",
+                proto=6,
+                keep_zero=True,
             ),
         },
         "The desired state of a DaemonSet.",
@@ -89,10 +95,12 @@ DEFINITIONS = {
                 "string",
                 'How to replace pods after a template change: "RollingUpdate" (the default) '
                 'node by node, or "OnDelete" only when an old pod is deleted.',
+                proto=1,
             ),
             "rollingUpdate": Field(
                 Ref(APPS + "RollingUpdateDaemonSet"),
                 "The limits of a rolling update; used only when type is RollingUpdate.",
+                proto=2,
             ),
         },
         "How a DaemonSet replaces pods of an old template.",
@@ -104,6 +112,7 @@ DEFINITIONS = {
                 "How many nodes that should run the pod may be without an available one "
                 "during the update: a number or a percentage of status.desiredNumberScheduled "
                 "(rounded up), at most 100%. Defaults to 1; may not be 0 when maxSurge is 0.",
+                proto=1,
             ),
             "maxSurge": Field(
                 Ref(INT_OR_STRING),
@@ -111,6 +120,7 @@ DEFINITIONS = {
                 "before the old one is deleted: a number or a percentage of "
                 "status.desiredNumberScheduled (rounded up, at least 1). Defaults to 0; may "
                 "not be 0 when maxUnavailable is 0.",
+                proto=2,
             ),
         },
         "The limits of a DaemonSet's rolling update.",
@@ -120,45 +130,56 @@ DEFINITIONS = {
             "currentNumberScheduled": Field(
                 "integer",
                 "Nodes that should run the daemon pod and run at least one.",
+                proto=1,
             ),
             "numberMisscheduled": Field(
                 "integer",
                 "Nodes that run the daemon pod but should not.",
+                proto=2,
             ),
             "desiredNumberScheduled": Field(
                 "integer",
                 "Nodes that should run the daemon pod, whether they do or not.",
+                proto=3,
             ),
             "numberReady": Field(
                 "integer",
                 "Nodes that should run the daemon pod and run one whose Ready condition is True.",
+                proto=4,
             ),
             "observedGeneration": Field(
                 "integer",
                 "The metadata.generation the controller last acted on; the status is current "
                 "when it equals metadata.generation.",
+                proto=5,
             ),
             "updatedNumberScheduled": Field(
                 "integer",
                 "Nodes that run a daemon pod of the current template.",
+                proto=6,
             ),
             "numberAvailable": Field(
                 "integer",
                 "Nodes that should run the daemon pod and run one ready for at least "
                 "minReadySeconds.",
+                proto=7,
             ),
             "numberUnavailable": Field(
                 "integer",
                 "Nodes that should run the daemon pod and run none that is available.",
+                proto=8,
             ),
             "collisionCount": Field(
                 "integer",
                 "How often the hash naming a new ControllerRevision collided with an existing "
                 "name; the controller mixes it into the next hash to get a fresh name.",
+                proto=9,
+                keep_zero=True,
             ),
             "conditions": Field(
                 merged_by_type(APPS + "DaemonSetCondition"),
                 "The latest observations of the DaemonSet's state, one per type.",
+                proto=10,
             ),
         },
         "The state of a DaemonSet as its controller last observed it.",
@@ -241,10 +262,12 @@ DAEMON_SET = ResourceInfo(
             "spec": Field(
                 Ref(APPS + "DaemonSetSpec"),
                 "Which pod the DaemonSet runs on each node and how it rolls out changes.",
+                proto=2,
             ),
             "status": Field(
                 Ref(APPS + "DaemonSetStatus"),
                 "What the daemonset controller last observed; written by the controller.",
+                proto=3,
             ),
         },
         DEFINITIONS,

@@ -67,42 +67,53 @@ DEFINITIONS = {
             "replicas": Field(
                 "integer",
                 "How many pods the Deployment should run. Defaults to 1; 0 is allowed.",
+                proto=1,
+                keep_zero=True,
             ),
             "selector": Field(
                 LABEL_SELECTOR,
                 "Label query over the pods (and ReplicaSets) this Deployment manages. Required, "
                 "must not be empty, must match the template's labels, and cannot be changed.",
+                proto=2,
             ),
             "template": Field(
                 POD_TEMPLATE,
                 "The pod every replica is made from. Its restartPolicy may only be Always; "
                 "changing it starts a rollout.",
+                proto=3,
             ),
             # Undescribed on purpose: test_discovery pins this property's exact OpenAPI form
             # (an allOf and the retainKeys strategy); explain shows DeploymentStrategy's text.
             "strategy": Field(
                 Ref(APPS + "DeploymentStrategy", strategy="retainKeys"),
                 "How old pods are replaced by new ones: RollingUpdate (the default) or Recreate.",
+                proto=4,
             ),
             "minReadySeconds": Field(
                 "integer",
                 "Seconds a new pod must stay ready, with no container crashing, before it "
                 "counts as available. Defaults to 0 (available as soon as it is ready).",
+                proto=5,
             ),
             "revisionHistoryLimit": Field(
                 "integer",
                 "How many old ReplicaSets are kept (scaled to 0) for rollbacks. Defaults to 10.",
+                proto=6,
+                keep_zero=True,
             ),
             "paused": Field(
                 "boolean",
                 "When true the controller stops rolling out template changes until the "
                 "Deployment is resumed; scaling still happens. Defaults to false.",
+                proto=7,
             ),
             "progressDeadlineSeconds": Field(
                 "integer",
                 "Seconds a rollout may go without progress before the Progressing condition "
                 "turns False with reason ProgressDeadlineExceeded. Must exceed "
                 "minReadySeconds; defaults to 600.",
+                proto=9,
+                keep_zero=True,
             ),
         },
         "The desired state of a Deployment.",
@@ -113,10 +124,12 @@ DEFINITIONS = {
                 "string",
                 'How to replace old pods: "RollingUpdate" (the default) a few at a time, or '
                 '"Recreate" all old pods first, then the new ones.',
+                proto=1,
             ),
             "rollingUpdate": Field(
                 Ref(APPS + "RollingUpdateDeployment"),
                 "The limits of a rolling update; only allowed when type is RollingUpdate.",
+                proto=2,
             ),
         },
         "How a Deployment replaces pods of an old template with pods of a new one.",
@@ -128,12 +141,14 @@ DEFINITIONS = {
                 "How many desired pods may be unavailable during the update: a number or a "
                 "percentage of spec.replicas (rounded down), at most 100%. Defaults to 25%; "
                 "may not be 0 when maxSurge is 0.",
+                proto=1,
             ),
             "maxSurge": Field(
                 Ref(INT_OR_STRING),
                 "How many pods may exist above spec.replicas during the update: a number or a "
                 "percentage of spec.replicas (rounded up). Defaults to 25%; may not be 0 when "
                 "maxUnavailable is 0.",
+                proto=2,
             ),
         },
         "The limits of a Deployment's rolling update.",
@@ -144,37 +159,46 @@ DEFINITIONS = {
                 "integer",
                 "The metadata.generation the controller last acted on; the status is current "
                 "when it equals metadata.generation.",
+                proto=1,
             ),
             "replicas": Field(
                 "integer",
                 "Pods (not terminating) selected by this Deployment, of every template.",
+                proto=2,
             ),
             "updatedReplicas": Field(
                 "integer",
                 "Pods (not terminating) of this Deployment that run the current template.",
+                proto=3,
             ),
             "readyReplicas": Field(
                 "integer",
                 "Pods (not terminating) of this Deployment whose Ready condition is True.",
+                proto=7,
             ),
             "availableReplicas": Field(
                 "integer",
                 "Pods (not terminating) of this Deployment ready for at least minReadySeconds.",
+                proto=4,
             ),
             "unavailableReplicas": Field(
                 "integer",
                 "Pods still missing for the Deployment to be fully available: running but not "
                 "yet available, or not created yet.",
+                proto=5,
             ),
             "conditions": Field(
                 merged_by_type(APPS + "DeploymentCondition"),
                 "The latest observations of the Deployment's state (Available, Progressing, "
                 "ReplicaFailure), one per type.",
+                proto=6,
             ),
             "collisionCount": Field(
                 "integer",
                 "How often the hash naming a new ReplicaSet collided with an existing name; "
                 "the controller mixes it into the next hash to get a fresh name.",
+                proto=8,
+                keep_zero=True,
             ),
         },
         "The state of a Deployment as its controller last observed it.",
@@ -280,10 +304,12 @@ DEPLOYMENT = ResourceInfo(
             "spec": Field(
                 Ref(APPS + "DeploymentSpec"),
                 "What the Deployment should run and how it rolls out changes.",
+                proto=2,
             ),
             "status": Field(
                 Ref(APPS + "DeploymentStatus"),
                 "What the deployment controller last observed; written by the controller.",
+                proto=3,
             ),
         },
         DEFINITIONS,

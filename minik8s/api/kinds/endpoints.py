@@ -43,15 +43,18 @@ DEFINITIONS = {
             "addresses": Field(
                 Array(Ref(CORE + "EndpointAddress"), list_type="atomic"),
                 "The endpoints that are ready to serve; they get the service's traffic.",
+                proto=1,
             ),
             "notReadyAddresses": Field(
                 Array(Ref(CORE + "EndpointAddress"), list_type="atomic"),
                 "The endpoints that are not ready (starting, or failing their readiness "
                 "checks); they get no traffic but stay visible.",
+                proto=2,
             ),
             "ports": Field(
                 Array(Ref(CORE + "EndpointPort"), list_type="atomic"),
                 "The ports every address of this subset serves.",
+                proto=3,
             ),
         },
         "A group of addresses that serve the same ports: each address with each port is one "
@@ -63,16 +66,19 @@ DEFINITIONS = {
                 "string",
                 "The endpoint's IP address; it may be neither unspecified (0.0.0.0) nor "
                 "loopback. Required.",
+                proto=1,
             ),
             "hostname": Field(
                 "string",
                 "The endpoint's hostname, a DNS label; cluster DNS publishes it under a "
                 "headless service's name.",
+                proto=3,
             ),
-            "nodeName": Field("string", "The node the endpoint runs on."),
+            "nodeName": Field("string", "The node the endpoint runs on.", proto=4, keep_zero=True),
             "targetRef": Field(
                 Ref(CORE + "ObjectReference"),
                 "The object, usually a pod, that provides this endpoint.",
+                proto=2,
             ),
         },
         "The address of one endpoint.",
@@ -83,13 +89,18 @@ DEFINITIONS = {
                 "string",
                 "The port's name: that of the service port it serves. A DNS label, required "
                 "and unique when the subset has more than one port.",
+                proto=1,
             ),
-            "port": Field("integer", "The port number, 1-65535. Required."),
-            "protocol": Field("string", "The IP protocol: TCP (the default), UDP or SCTP."),
+            "port": Field("integer", "The port number, 1-65535. Required.", proto=2),
+            "protocol": Field(
+                "string", "The IP protocol: TCP (the default), UDP or SCTP.", proto=3
+            ),
             "appProtocol": Field(
                 "string",
                 "The application protocol, as on the service port: an IANA service name, a "
                 "`kubernetes.io/` name or a domain-prefixed name.",
+                proto=4,
+                keep_zero=True,
             ),
         },
         "One port the addresses of a subset serve.",
@@ -128,6 +139,8 @@ def _validate(obj: Obj, errs: Errs) -> None:
         for key in ("addresses", "notReadyAddresses"):
             for address_path, address in items_of(subset, key, subset_path, errs):
                 _validate_address(address, address_path, errs)
+        raw = subset.get("ports")
+        many = isinstance(raw, list) and len(raw) > 1
         ports = items_of(subset, "ports", subset_path, errs)
         names: set[str] = set()
         for port_path, port in ports:
@@ -137,7 +150,7 @@ def _validate(obj: Obj, errs: Errs) -> None:
                 port_number(port["port"], f"{port_path}.port", errs)
             one_of(port, "protocol", port_path, errs, validation.PROTOCOLS)
             name = str_field(port, "name", port_path, errs)
-            if len(ports) > 1 and not name:
+            if many and not name:
                 errs.append(required(f"{port_path}.name"))
             if name:
                 check(errs, f"{port_path}.name", name, dns1123_label_errors(name))
@@ -213,6 +226,7 @@ ENDPOINTS = ResourceInfo(
                 Array(Ref(CORE + "EndpointSubset"), list_type="atomic"),
                 "The endpoints, as groups of addresses that share their ports; all endpoints "
                 "are the union of the groups.",
+                proto=2,
             ),
         },
         DEFINITIONS,

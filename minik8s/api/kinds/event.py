@@ -31,15 +31,16 @@ DEFINITIONS = {
             "component": Field(
                 "string",
                 "The component that reported the event, such as `kubelet` or `default-scheduler`.",
+                proto=1,
             ),
-            "host": Field("string", "The node the reporting component runs on."),
+            "host": Field("string", "The node the reporting component runs on.", proto=2),
         },
         "Who reported an event.",
     ),
     CORE + "EventSeries": Struct(
         {
-            "count": Field("integer", "How many times the event has happened so far."),
-            "lastObservedTime": Field(MICRO_TIME, "When the event last happened."),
+            "count": Field("integer", "How many times the event has happened so far.", proto=1),
+            "lastObservedTime": Field(MICRO_TIME, "When the event last happened.", proto=2),
         },
         "An event that keeps happening, counted instead of recorded each time.",
     ),
@@ -128,49 +129,59 @@ EVENT = ResourceInfo(
                 Ref(CORE + "ObjectReference"),
                 "The object the event is about; `fieldPath` may name a part of it, such as "
                 "one container.",
+                proto=2,
             ),
             "reason": Field(
                 "string",
                 "A short CamelCase word for what happened, meant for machines (BackOff, "
                 "Scheduled, FailedMount, ...).",
+                proto=3,
             ),
-            "message": Field("string", "A human-readable account of what happened."),
+            "message": Field("string", "A human-readable account of what happened.", proto=4),
             "source": Field(
                 Ref(CORE + "EventSource"),
                 "The component that reported the event.",
+                proto=5,
             ),
-            "firstTimestamp": Field(TIME, "When the event was first recorded."),
-            "lastTimestamp": Field(TIME, "When the event was last recorded."),
+            "firstTimestamp": Field(TIME, "When the event was first recorded.", proto=6),
+            "lastTimestamp": Field(TIME, "When the event was last recorded.", proto=7),
             "count": Field(
                 "integer",
                 "How many times the event has happened; repeats update this Event instead of "
                 "creating new ones.",
+                proto=8,
             ),
-            "type": Field("string", "Normal, or Warning for something that went wrong."),
+            "type": Field("string", "Normal, or Warning for something that went wrong.", proto=9),
             "eventTime": Field(
                 MICRO_TIME,
                 "When the event first happened, with microseconds (set by newer reporters "
                 "instead of the timestamps).",
+                proto=10,
             ),
             "series": Field(
                 Ref(CORE + "EventSeries"),
                 "For an event that keeps happening: how often and when it last did.",
+                proto=11,
             ),
             "action": Field(
                 "string",
                 "What was done, or failed to be done, about the object.",
+                proto=12,
             ),
             "related": Field(
                 Ref(CORE + "ObjectReference"),
                 "A second object the event involves, if any.",
+                proto=13,
             ),
             "reportingComponent": Field(
                 "string",
                 "The controller that reported the event, such as `kubernetes.io/kubelet`.",
+                proto=14,
             ),
             "reportingInstance": Field(
                 "string",
                 "The instance of that controller, such as the kubelet's node name.",
+                proto=15,
             ),
         },
         DEFINITIONS,

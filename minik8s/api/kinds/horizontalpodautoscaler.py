@@ -13,6 +13,7 @@ applies Kubernetes' scaling defaults when it reads it. Its name is a path segmen
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -59,14 +60,19 @@ from minik8s.api.validation import (
 
 # --------------------------------------------------------------------------- schema
 
-_TARGET = Field(Ref(AUTOSCALING_V2 + "MetricTarget"), "The value the metric is held at.")
-_CURRENT = Field(Ref(AUTOSCALING_V2 + "MetricValueStatus"), "The metric's current value.")
-_METRIC_ID = Field(Ref(AUTOSCALING_V2 + "MetricIdentifier"), "Which metric: its name and selector.")
-_RESOURCE_NAME = Field("string", "The resource, such as cpu or memory.")
-_CONTAINER = Field("string", "The container of the scaled pods whose usage is measured.")
+# Fields several metric sources and statuses share, with the protobuf number most of them
+# give it; the Object source and status number theirs differently (`replace` below).
+_TARGET = Field(Ref(AUTOSCALING_V2 + "MetricTarget"), "The value the metric is held at.", proto=2)
+_CURRENT = Field(Ref(AUTOSCALING_V2 + "MetricValueStatus"), "The metric's current value.", proto=2)
+_METRIC_ID = Field(
+    Ref(AUTOSCALING_V2 + "MetricIdentifier"), "Which metric: its name and selector.", proto=1
+)
+_RESOURCE_NAME = Field("string", "The resource, such as cpu or memory.", proto=1)
+_CONTAINER = Field("string", "The container of the scaled pods whose usage is measured.", proto=3)
 _DESCRIBED_OBJECT = Field(
     Ref(AUTOSCALING_V2 + "CrossVersionObjectReference"),
     "The object the metric describes, in the HPA's namespace.",
+    proto=1,
 )
 
 DEFINITIONS = {
@@ -76,25 +82,31 @@ DEFINITIONS = {
                 Ref(AUTOSCALING_V2 + "CrossVersionObjectReference"),
                 "The workload to scale (through its scale subresource), in the HPA's "
                 "namespace. Required.",
+                proto=1,
             ),
             "minReplicas": Field(
                 "integer",
                 "The fewest replicas the autoscaler scales down to; at least 1. Defaults to 1.",
+                proto=2,
+                keep_zero=True,
             ),
             "maxReplicas": Field(
                 "integer",
                 "The most replicas the autoscaler scales up to; not below minReplicas. Required.",
+                proto=3,
             ),
             "metrics": Field(
                 atomic(AUTOSCALING_V2 + "MetricSpec"),
                 "The metrics that give the desired replica count: for each, the current count "
                 "times current over target value; the highest result wins. Each metric must "
                 "fall as replicas are added. Defaults to 80% average CPU utilisation.",
+                proto=4,
             ),
             "behavior": Field(
                 Ref(AUTOSCALING_V2 + "HorizontalPodAutoscalerBehavior"),
                 "How fast the workload may be scaled up and down. Unset: Kubernetes' default "
                 "rules for each direction.",
+                proto=5,
             ),
         },
         "HorizontalPodAutoscalerSpec is what an autoscaler scales, between which bounds and "
@@ -102,9 +114,13 @@ DEFINITIONS = {
     ),
     AUTOSCALING_V2 + "CrossVersionObjectReference": Struct(
         {
-            "apiVersion": Field("string", "The API version of the referred object (apps/v1)."),
-            "kind": Field("string", "The kind of the referred object (Deployment). Required."),
-            "name": Field("string", "The name of the referred object. Required."),
+            "kind": Field(
+                "string", "The kind of the referred object (Deployment). Required.", proto=1
+            ),
+            "name": Field("string", "The name of the referred object. Required.", proto=2),
+            "apiVersion": Field(
+                "string", "The API version of the referred object (apps/v1).", proto=3
+            ),
         },
         "CrossVersionObjectReference names an object of the same namespace by kind, name and "
         "API version.",
@@ -115,26 +131,32 @@ DEFINITIONS = {
                 "string",
                 "The metric's source: Resource, ContainerResource, Pods, Object or External; "
                 "only the field of that name is set. Required.",
-            ),
-            "resource": Field(
-                Ref(AUTOSCALING_V2 + "ResourceMetricSource"),
-                "A resource usage (cpu, memory) of the scaled pods, averaged over them.",
-            ),
-            "containerResource": Field(
-                Ref(AUTOSCALING_V2 + "ContainerResourceMetricSource"),
-                "A resource usage of one container of the scaled pods, averaged over them.",
-            ),
-            "pods": Field(
-                Ref(AUTOSCALING_V2 + "PodsMetricSource"),
-                "A custom metric of each scaled pod, averaged over them.",
+                proto=1,
             ),
             "object": Field(
                 Ref(AUTOSCALING_V2 + "ObjectMetricSource"),
                 "A custom metric of one other object in the namespace (an Ingress, say).",
+                proto=2,
+            ),
+            "pods": Field(
+                Ref(AUTOSCALING_V2 + "PodsMetricSource"),
+                "A custom metric of each scaled pod, averaged over them.",
+                proto=3,
+            ),
+            "resource": Field(
+                Ref(AUTOSCALING_V2 + "ResourceMetricSource"),
+                "A resource usage (cpu, memory) of the scaled pods, averaged over them.",
+                proto=4,
+            ),
+            "containerResource": Field(
+                Ref(AUTOSCALING_V2 + "ContainerResourceMetricSource"),
+                "A resource usage of one container of the scaled pods, averaged over them.",
+                proto=7,
             ),
             "external": Field(
                 Ref(AUTOSCALING_V2 + "ExternalMetricSource"),
                 "A metric of something outside the cluster (a queue length, say).",
+                proto=5,
             ),
         },
         "MetricSpec is one metric to scale on: its source type and that source.",
@@ -156,7 +178,11 @@ DEFINITIONS = {
         "say), averaged over the pods; only an AverageValue target applies.",
     ),
     AUTOSCALING_V2 + "ObjectMetricSource": Struct(
-        {"describedObject": _DESCRIBED_OBJECT, "target": _TARGET, "metric": _METRIC_ID},
+        {
+            "describedObject": _DESCRIBED_OBJECT,
+            "target": _TARGET,
+            "metric": replace(_METRIC_ID, proto=3),
+        },
         "ObjectMetricSource scales on a metric that describes one object of the namespace.",
     ),
     AUTOSCALING_V2 + "ExternalMetricSource": Struct(
@@ -165,10 +191,11 @@ DEFINITIONS = {
     ),
     AUTOSCALING_V2 + "MetricIdentifier": Struct(
         {
-            "name": Field("string", "The metric's name. Required."),
+            "name": Field("string", "The metric's name. Required.", proto=1),
             "selector": Field(
                 LABEL_SELECTOR,
                 "Labels that narrow the metric to some of its series; unset uses the name alone.",
+                proto=2,
             ),
         },
         "MetricIdentifier names a metric and, optionally, selects some of its series.",
@@ -178,16 +205,22 @@ DEFINITIONS = {
             "type": Field(
                 "string",
                 "Which field holds the target: Utilization, Value or AverageValue. Required.",
+                proto=1,
             ),
-            "value": Field(Ref(QUANTITY), "The target value of the metric, for type Value."),
+            "value": Field(
+                Ref(QUANTITY), "The target value of the metric, for type Value.", proto=2
+            ),
             "averageValue": Field(
                 Ref(QUANTITY),
                 "The target of the metric averaged over the scaled pods, for type AverageValue.",
+                proto=3,
             ),
             "averageUtilization": Field(
                 "integer",
                 "The target of the average usage as a percentage of the pods' requests, for "
                 "type Utilization (Resource and ContainerResource metrics only); at least 1.",
+                proto=4,
+                keep_zero=True,
             ),
         },
         "MetricTarget is the value a metric is held at: a raw value, an average per pod or a "
@@ -199,11 +232,13 @@ DEFINITIONS = {
                 Ref(AUTOSCALING_V2 + "HPAScalingRules"),
                 "The rules for scaling up. Unset: add up to 100% of the replicas or 4 pods "
                 "(the larger) per 15 seconds, without a stabilization window.",
+                proto=1,
             ),
             "scaleDown": Field(
                 Ref(AUTOSCALING_V2 + "HPAScalingRules"),
                 "The rules for scaling down. Unset: remove up to 100% of the replicas per 15 "
                 "seconds, after a 300-second stabilization window.",
+                proto=2,
             ),
         },
         "HorizontalPodAutoscalerBehavior limits how fast the target is scaled up (scaleUp) "
@@ -216,16 +251,21 @@ DEFINITIONS = {
                 "Seconds of past recommendations considered before scaling: a scale down "
                 "goes to the highest of them, a scale up to the lowest. 0 to 3600; defaults "
                 "to 0 for scaling up and 300 for scaling down.",
+                proto=3,
+                keep_zero=True,
             ),
             "selectPolicy": Field(
                 "string",
                 "Which policy applies when several do: Max (the largest change; the "
                 "default), Min (the smallest) or Disabled (no scaling in this direction).",
+                proto=1,
+                keep_zero=True,
             ),
             "policies": Field(
                 atomic(AUTOSCALING_V2 + "HPAScalingPolicy"),
                 "The limits on how much the replica count may change per period; see "
                 "selectPolicy for how they combine.",
+                proto=2,
             ),
         },
         "HPAScalingRules are the rules of one direction: rate limits and a stabilization "
@@ -236,11 +276,15 @@ DEFINITIONS = {
             "type": Field(
                 "string",
                 "The unit of value: Pods (a number of pods) or Percent (of the current replicas).",
+                proto=1,
             ),
-            "value": Field("integer", "The largest change allowed in one period; positive."),
+            "value": Field(
+                "integer", "The largest change allowed in one period; positive.", proto=2
+            ),
             "periodSeconds": Field(
                 "integer",
                 "The length of the period the change is counted over, in seconds; 1 to 1800.",
+                proto=3,
             ),
         },
         "HPAScalingPolicy limits the change of the replica count within a sliding period.",
@@ -250,24 +294,32 @@ DEFINITIONS = {
             "observedGeneration": Field(
                 "integer",
                 "The metadata.generation of the HPA this status was computed from.",
+                proto=1,
+                keep_zero=True,
             ),
-            "lastScaleTime": Field(TIME, "When the autoscaler last changed the replica count."),
+            "lastScaleTime": Field(
+                TIME, "When the autoscaler last changed the replica count.", proto=2
+            ),
             "currentReplicas": Field(
                 "integer",
                 "The replica count of the target when the autoscaler last looked.",
+                proto=3,
             ),
             "desiredReplicas": Field(
                 "integer",
                 "The replica count the autoscaler last computed for the target.",
+                proto=4,
             ),
             "currentMetrics": Field(
                 atomic(AUTOSCALING_V2 + "MetricStatus"),
                 "The values of the spec's metrics when last read, in the same order.",
+                proto=5,
             ),
             "conditions": Field(
                 merged_by_type(AUTOSCALING_V2 + "HorizontalPodAutoscalerCondition"),
                 "Whether the autoscaler can scale its target and why: AbleToScale, "
                 "ScalingActive and ScalingLimited.",
+                proto=6,
             ),
         },
         "HorizontalPodAutoscalerStatus is what the autoscaler last observed and decided.",
@@ -277,11 +329,14 @@ DEFINITIONS = {
             "type": Field(
                 "string",
                 "The condition: AbleToScale, ScalingActive or ScalingLimited.",
+                proto=1,
             ),
-            "status": Field("string", "Whether the condition holds: True, False or Unknown."),
-            "lastTransitionTime": Field(TIME, "When the status last changed."),
-            "reason": Field("string", "A one-word CamelCase reason for the last change."),
-            "message": Field("string", "A human-readable account of the last change."),
+            "status": Field(
+                "string", "Whether the condition holds: True, False or Unknown.", proto=2
+            ),
+            "lastTransitionTime": Field(TIME, "When the status last changed.", proto=3),
+            "reason": Field("string", "A one-word CamelCase reason for the last change.", proto=4),
+            "message": Field("string", "A human-readable account of the last change.", proto=5),
         },
         "HorizontalPodAutoscalerCondition is one observed condition of an autoscaler.",
     ),
@@ -291,26 +346,32 @@ DEFINITIONS = {
                 "string",
                 "The metric's source: Resource, ContainerResource, Pods, Object or External; "
                 "only the field of that name is set.",
-            ),
-            "resource": Field(
-                Ref(AUTOSCALING_V2 + "ResourceMetricStatus"),
-                "The current value of a resource metric.",
-            ),
-            "containerResource": Field(
-                Ref(AUTOSCALING_V2 + "ContainerResourceMetricStatus"),
-                "The current value of a container resource metric.",
-            ),
-            "pods": Field(
-                Ref(AUTOSCALING_V2 + "PodsMetricStatus"),
-                "The current value of a per-pod custom metric.",
+                proto=1,
             ),
             "object": Field(
                 Ref(AUTOSCALING_V2 + "ObjectMetricStatus"),
                 "The current value of an object's metric.",
+                proto=2,
+            ),
+            "pods": Field(
+                Ref(AUTOSCALING_V2 + "PodsMetricStatus"),
+                "The current value of a per-pod custom metric.",
+                proto=3,
+            ),
+            "resource": Field(
+                Ref(AUTOSCALING_V2 + "ResourceMetricStatus"),
+                "The current value of a resource metric.",
+                proto=4,
+            ),
+            "containerResource": Field(
+                Ref(AUTOSCALING_V2 + "ContainerResourceMetricStatus"),
+                "The current value of a container resource metric.",
+                proto=7,
             ),
             "external": Field(
                 Ref(AUTOSCALING_V2 + "ExternalMetricStatus"),
                 "The current value of an external metric.",
+                proto=5,
             ),
         },
         "MetricStatus is the value of one metric when the autoscaler last read it.",
@@ -331,7 +392,11 @@ DEFINITIONS = {
         "over them.",
     ),
     AUTOSCALING_V2 + "ObjectMetricStatus": Struct(
-        {"metric": _METRIC_ID, "current": _CURRENT, "describedObject": _DESCRIBED_OBJECT},
+        {
+            "metric": _METRIC_ID,
+            "current": _CURRENT,
+            "describedObject": replace(_DESCRIBED_OBJECT, proto=3),
+        },
         "ObjectMetricStatus is the current value of a metric that describes one object.",
     ),
     AUTOSCALING_V2 + "ExternalMetricStatus": Struct(
@@ -340,14 +405,17 @@ DEFINITIONS = {
     ),
     AUTOSCALING_V2 + "MetricValueStatus": Struct(
         {
-            "value": Field(Ref(QUANTITY), "The current value of the metric."),
+            "value": Field(Ref(QUANTITY), "The current value of the metric.", proto=1),
             "averageValue": Field(
                 Ref(QUANTITY),
                 "The current value of the metric averaged over the scaled pods.",
+                proto=2,
             ),
             "averageUtilization": Field(
                 "integer",
                 "The current average usage as a percentage of the pods' requests.",
+                proto=3,
+                keep_zero=True,
             ),
         },
         "MetricValueStatus is the current value of a metric, in the form its target uses.",
@@ -361,10 +429,12 @@ _SCHEMA = KindSchema(
         "spec": Field(
             Ref(AUTOSCALING_V2 + "HorizontalPodAutoscalerSpec"),
             "The workload to scale, its replica bounds, the metrics and the scaling behavior.",
+            proto=2,
         ),
         "status": Field(
             Ref(AUTOSCALING_V2 + "HorizontalPodAutoscalerStatus"),
             "The replica counts, metric values and conditions the autoscaler last observed.",
+            proto=3,
         ),
     },
     DEFINITIONS,

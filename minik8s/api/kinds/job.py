@@ -76,89 +76,117 @@ DEFINITIONS = {
                 "integer",
                 "The most pods the Job runs at the same time; fewer run when less work is "
                 "left. Defaults to 1.",
+                proto=1,
+                keep_zero=True,
             ),
             "completions": Field(
                 "integer",
                 "How many pods must succeed for the Job to be complete. Unset means the first "
                 "success completes it (any parallelism); defaults to 1 when parallelism is "
                 "unset too. Required for the Indexed completion mode.",
+                proto=2,
+                keep_zero=True,
             ),
             "activeDeadlineSeconds": Field(
                 "integer",
                 "Seconds the Job may run, counted from its start time, before its pods are "
                 "stopped and it fails with reason DeadlineExceeded. Positive; the clock stops "
                 "and restarts while the Job is suspended.",
+                proto=3,
+                keep_zero=True,
             ),
             "podFailurePolicy": Field(
                 Ref(BATCH + "PodFailurePolicy"),
                 "Rules that decide, from exit codes or pod conditions, whether a failed pod "
                 "fails the Job or its index, is ignored or counts against backoffLimit. "
                 "Without it every failure counts. Not allowed with restartPolicy OnFailure.",
+                proto=11,
             ),
             "successPolicy": Field(
                 Ref(BATCH + "SuccessPolicy"),
                 "Rules that declare an Indexed Job successful before every index has "
                 "succeeded; without it the Job needs `completions` successes. Immutable.",
+                proto=16,
             ),
             "backoffLimit": Field(
                 "integer",
                 "How many pod failures the Job tolerates before it is marked Failed. "
                 "Defaults to 6 (to the maximum int32 when backoffLimitPerIndex is set).",
+                proto=7,
+                keep_zero=True,
             ),
             "backoffLimitPerIndex": Field(
                 "integer",
                 "How many failures each index of an Indexed Job tolerates before that index "
                 "is marked failed; needs restartPolicy Never. Immutable.",
+                proto=12,
+                keep_zero=True,
             ),
             "maxFailedIndexes": Field(
                 "integer",
                 "How many indexes may fail before the whole Job is marked Failed; only with "
                 "backoffLimitPerIndex, at most `completions`. Unset: every index runs to "
                 "the end.",
+                proto=13,
+                keep_zero=True,
             ),
             "selector": Field(
                 LABEL_SELECTOR,
                 "The label query that picks the Job's pods. Generated from the Job's uid "
                 "unless manualSelector is true. Immutable.",
+                proto=4,
             ),
             "manualSelector": Field(
                 "boolean",
                 "True when the user chooses the pod labels and selector; false or unset lets "
                 "the API server add labels unique to this Job to the template and select by "
                 "them.",
+                proto=5,
+                keep_zero=True,
             ),
             "template": Field(
                 POD_TEMPLATE,
                 "The pod each run creates. Its restartPolicy must be OnFailure or Never. "
                 "Immutable.",
+                proto=6,
             ),
             "ttlSecondsAfterFinished": Field(
                 "integer",
                 "Seconds after the Job finishes (Complete or Failed) before it may be deleted "
                 "automatically; 0 deletes it at once. Unset keeps it.",
+                proto=8,
+                keep_zero=True,
             ),
             "completionMode": Field(
                 "string",
                 "How completions are counted: NonIndexed (the default: any `completions` "
                 "successes) or Indexed (one success for each index 0 to completions-1, "
                 "given to each pod in an annotation and its hostname). Immutable.",
+                proto=9,
+                keep_zero=True,
             ),
             "suspend": Field(
                 "boolean",
                 "True stops the Job: no pods are created and the running ones are deleted; "
                 "setting it back to false resumes it. Defaults to false.",
+                proto=10,
+                keep_zero=True,
             ),
             "podReplacementPolicy": Field(
                 "string",
                 "When a replacement pod is created: TerminatingOrFailed (as soon as the old "
                 "pod is terminating; the default) or Failed (once it has fully terminated; "
                 "the only value allowed, and the default, with a podFailurePolicy).",
+                proto=14,
+                keep_zero=True,
             ),
             "managedBy": Field(
                 "string",
                 "The controller that reconciles the Job, as a domain-prefixed path of at most "
                 "63 characters. Unset or `kubernetes.io/job-controller` means the built-in "
                 "Job controller; any other value makes it leave the Job alone. Immutable.",
+                proto=15,
+                keep_zero=True,
             ),
         },
         "JobSpec is the desired behaviour of a Job.",
@@ -170,6 +198,7 @@ DEFINITIONS = {
                 "The rules, tried in order on each failed pod; the first that matches "
                 "decides and the rest are skipped. No match counts the failure against "
                 "backoffLimit. At most 20.",
+                proto=1,
             ),
         },
         "PodFailurePolicy decides how failed pods affect a Job, by rules matched against "
@@ -182,14 +211,17 @@ DEFINITIONS = {
                 "What a match does: FailJob (fail the Job and stop its pods), FailIndex (fail "
                 "this index only; needs backoffLimitPerIndex), Ignore (do not count the "
                 "failure and replace the pod) or Count (count it as usual).",
+                proto=1,
             ),
             "onExitCodes": Field(
                 Ref(BATCH + "PodFailurePolicyOnExitCodesRequirement"),
                 "Matches on the exit codes of the pod's containers.",
+                proto=2,
             ),
             "onPodConditions": Field(
                 atomic(BATCH + "PodFailurePolicyOnPodConditionsPattern"),
                 "Matches when any of these patterns matches a condition of the pod. At most 20.",
+                proto=3,
             ),
         },
         "PodFailurePolicyRule is an action and what a failed pod must match for it (exactly "
@@ -201,16 +233,20 @@ DEFINITIONS = {
                 "string",
                 "Only the container (or init container) of this name is checked; unset "
                 "checks every container.",
+                proto=1,
+                keep_zero=True,
             ),
             "operator": Field(
                 "string",
                 "In: matches when some checked exit code is in `values`; NotIn: when some "
                 "is not. Containers that exited 0 are never checked.",
+                proto=2,
             ),
             "values": Field(
                 Array("integer", list_type="set"),
                 "The exit codes compared, sorted and without duplicates; 1 to 255 of them, "
                 "and 0 is not allowed with In.",
+                proto=3,
             ),
         },
         "PodFailurePolicyOnExitCodesRequirement matches a failed pod by the exit codes "
@@ -218,10 +254,13 @@ DEFINITIONS = {
     ),
     BATCH + "PodFailurePolicyOnPodConditionsPattern": Struct(
         {
-            "type": Field("string", "The pod condition type to match (e.g. DisruptionTarget)."),
+            "type": Field(
+                "string", "The pod condition type to match (e.g. DisruptionTarget).", proto=1
+            ),
             "status": Field(
                 "string",
                 "The condition status to match: True (the default), False or Unknown.",
+                proto=2,
             ),
         },
         "PodFailurePolicyOnPodConditionsPattern matches a failed pod by one of its conditions.",
@@ -233,6 +272,7 @@ DEFINITIONS = {
                 "Alternative rules, tried in order; when one is met the Job gets the "
                 "SuccessCriteriaMet condition, its remaining pods are stopped and it ends "
                 "Complete. At most 20.",
+                proto=1,
             ),
         },
         "SuccessPolicy says when an Indexed Job counts as succeeded before all its indexes have.",
@@ -243,11 +283,15 @@ DEFINITIONS = {
                 "string",
                 "Indexes that must all have succeeded, as comma-separated numbers and "
                 "ranges within 0 to completions-1 (e.g. `0,2-4`). Unset: not checked.",
+                proto=1,
+                keep_zero=True,
             ),
             "succeededCount": Field(
                 "integer",
                 "How many indexes (within succeededIndexes, when set) must have succeeded; "
                 "positive. Unset: not checked.",
+                proto=2,
+                keep_zero=True,
             ),
         },
         "SuccessPolicyRule is one success rule; at least one of its two fields is set.",
@@ -258,45 +302,57 @@ DEFINITIONS = {
                 Array(Ref(BATCH + "JobCondition"), "type", "merge", "atomic"),
                 "The Job's conditions: Complete or Failed when it has finished (never both), "
                 "Suspended, FailureTarget and SuccessCriteriaMet on the way there.",
+                proto=1,
             ),
             "startTime": Field(
                 TIME,
                 "When the Job controller started the Job (UTC); unset while it was created "
                 "suspended, and set again each time it is resumed.",
+                proto=2,
             ),
             "completionTime": Field(
                 TIME,
                 "When the Job completed successfully (UTC); never set for a failed Job.",
+                proto=3,
             ),
             "active": Field(
                 "integer",
                 "Pods pending or running and not terminating; 0 once the Job has finished.",
+                proto=4,
             ),
-            "succeeded": Field("integer", "Pods that ended in phase Succeeded."),
-            "failed": Field("integer", "Pods that ended in phase Failed; it only grows."),
+            "succeeded": Field("integer", "Pods that ended in phase Succeeded.", proto=5),
+            "failed": Field("integer", "Pods that ended in phase Failed; it only grows.", proto=6),
             "terminating": Field(
                 "integer",
                 "Pods that are being deleted (they have a deletionTimestamp) but have not "
                 "ended yet.",
+                proto=11,
+                keep_zero=True,
             ),
             "completedIndexes": Field(
                 "string",
                 "For an Indexed Job, the indexes that succeeded, as sorted comma-separated "
                 "numbers with runs of three or more written as ranges (e.g. `1,3-5,7`).",
+                proto=7,
             ),
             "failedIndexes": Field(
                 "string",
                 "With backoffLimitPerIndex, the indexes that failed, written like "
                 "completedIndexes; never overlaps it.",
+                proto=10,
+                keep_zero=True,
             ),
             "uncountedTerminatedPods": Field(
                 Ref(BATCH + "UncountedTerminatedPods"),
                 "Pods that have ended but are not yet in the succeeded or failed counters: the "
                 "controller records a pod here, removes its finalizer, then counts it.",
+                proto=8,
             ),
             "ready": Field(
                 "integer",
                 "Active pods whose Ready condition is true and that are not terminating.",
+                proto=9,
+                keep_zero=True,
             ),
         },
         "JobStatus is what the Job controller last observed of a Job.",
@@ -306,22 +362,26 @@ DEFINITIONS = {
             "type": Field(
                 "string",
                 "The condition: Complete, Failed, Suspended, FailureTarget or SuccessCriteriaMet.",
+                proto=1,
             ),
-            "status": Field("string", "Whether the condition holds: True, False or Unknown."),
-            "lastProbeTime": Field(TIME, "When the condition was last checked."),
-            "lastTransitionTime": Field(TIME, "When the status last changed."),
+            "status": Field(
+                "string", "Whether the condition holds: True, False or Unknown.", proto=2
+            ),
+            "lastProbeTime": Field(TIME, "When the condition was last checked.", proto=3),
+            "lastTransitionTime": Field(TIME, "When the status last changed.", proto=4),
             "reason": Field(
                 "string",
                 "A one-word CamelCase reason for the last change (e.g. BackoffLimitExceeded).",
+                proto=5,
             ),
-            "message": Field("string", "A human-readable account of the last change."),
+            "message": Field("string", "A human-readable account of the last change.", proto=6),
         },
         "JobCondition is one observed condition of a Job.",
     ),
     BATCH + "UncountedTerminatedPods": Struct(
         {
-            "succeeded": Field(_UID_SET, "UIDs of succeeded pods not counted yet."),
-            "failed": Field(_UID_SET, "UIDs of failed pods not counted yet."),
+            "succeeded": Field(_UID_SET, "UIDs of succeeded pods not counted yet.", proto=1),
+            "failed": Field(_UID_SET, "UIDs of failed pods not counted yet.", proto=2),
         },
         "UncountedTerminatedPods lists the pods that have ended but are not yet counted in "
         "the Job's status.",
@@ -331,8 +391,11 @@ DEFINITIONS = {
             "metadata": Field(
                 OBJECT_META,
                 "Labels, annotations and other metadata given to each Job made from the template.",
+                proto=1,
             ),
-            "spec": Field(Ref(BATCH + "JobSpec"), "The spec of each Job made from the template."),
+            "spec": Field(
+                Ref(BATCH + "JobSpec"), "The spec of each Job made from the template.", proto=2
+            ),
         },
         "JobTemplateSpec is the Job a CronJob creates at each scheduled time.",
     ),
@@ -345,10 +408,12 @@ _SCHEMA = KindSchema(
         "spec": Field(
             Ref(BATCH + "JobSpec"),
             "What the Job runs, how many pods must succeed and how failures are handled.",
+            proto=2,
         ),
         "status": Field(
             Ref(BATCH + "JobStatus"),
             "What the Job controller last observed: pod counts, times and conditions.",
+            proto=3,
         ),
     },
     DEFINITIONS,

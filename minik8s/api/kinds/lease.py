@@ -23,27 +23,39 @@ DEFINITIONS = {
                 "string",
                 "Who holds the lease now (with coordinated leader election, the name of "
                 "the elected LeaseCandidate). Empty when nobody does.",
+                proto=1,
+                keep_zero=True,
             ),
             "leaseDurationSeconds": Field(
                 "integer",
                 "How long, counted from renewTime, other candidates wait before they may "
                 "take the lease over; positive.",
+                proto=2,
+                keep_zero=True,
             ),
-            "acquireTime": Field(MICRO_TIME, "When the current holder took the lease."),
-            "renewTime": Field(MICRO_TIME, "When the current holder last renewed the lease."),
+            "acquireTime": Field(MICRO_TIME, "When the current holder took the lease.", proto=3),
+            "renewTime": Field(
+                MICRO_TIME, "When the current holder last renewed the lease.", proto=4
+            ),
             "leaseTransitions": Field(
                 "integer",
                 "How many times the lease has passed from one holder to another.",
+                proto=5,
+                keep_zero=True,
             ),
             "strategy": Field(
                 "string",
                 "How coordinated leader election picks the holder (OldestEmulationVersion). "
                 "Unset: the lease is not coordinated. Alpha in Kubernetes.",
+                proto=6,
+                keep_zero=True,
             ),
             "preferredHolder": Field(
                 "string",
                 "A better holder than the current one, which should therefore give the lease "
                 "up; only set together with strategy.",
+                proto=7,
+                keep_zero=True,
             ),
         },
         "LeaseSpec is who holds a lease, since when, and for how long without renewal.",
@@ -57,6 +69,7 @@ _SCHEMA = KindSchema(
         "spec": Field(
             Ref(COORDINATION + "LeaseSpec"),
             "The holder, its acquire and renew times, and the lease duration.",
+            proto=2,
         ),
     },
     DEFINITIONS,

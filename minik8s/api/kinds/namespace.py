@@ -35,6 +35,7 @@ DEFINITIONS = {
                 "The components that must empty the namespace before it is removed; "
                 "`kubernetes` (the namespace controller) by default. They are removed through "
                 "the `finalize` subresource.",
+                proto=1,
             ),
         },
         "The desired state of a namespace.",
@@ -45,10 +46,12 @@ DEFINITIONS = {
                 "string",
                 "Active, or Terminating once the namespace is being deleted (it then accepts "
                 "no new objects).",
+                proto=1,
             ),
             "conditions": Field(
                 merged_by_type(CORE + "NamespaceCondition"),
                 "How the namespace's deletion is going, one condition per type.",
+                proto=2,
             ),
         },
         "The observed state of a namespace.",
@@ -60,11 +63,13 @@ DEFINITIONS = {
                 "The aspect reported, such as NamespaceDeletionDiscoveryFailure, "
                 "NamespaceDeletionContentFailure, NamespaceContentRemaining or "
                 "NamespaceFinalizersRemaining.",
+                proto=1,
+                keep_zero=True,
             ),
-            "status": Field("string", "True, False or Unknown."),
-            "lastTransitionTime": Field(TIME, "When the status last changed."),
-            "reason": Field("string", "A CamelCase word for why the status last changed."),
-            "message": Field("string", "A human-readable explanation of the status."),
+            "status": Field("string", "True, False or Unknown.", proto=2, keep_zero=True),
+            "lastTransitionTime": Field(TIME, "When the status last changed.", proto=4),
+            "reason": Field("string", "A CamelCase word for why the status last changed.", proto=5),
+            "message": Field("string", "A human-readable explanation of the status.", proto=6),
         },
         "One aspect of a namespace's state.",
     ),
@@ -145,10 +150,12 @@ NAMESPACE = ResourceInfo(
             "spec": Field(
                 Ref(CORE + "NamespaceSpec"),
                 "The desired state of the namespace: what must happen before it is removed.",
+                proto=2,
             ),
             "status": Field(
                 Ref(CORE + "NamespaceStatus"),
                 "The observed state of the namespace: active or being deleted.",
+                proto=3,
             ),
         },
         DEFINITIONS,

@@ -54,31 +54,37 @@ DEFINITIONS = {
                 "string",
                 "The IP range this node's pods get their addresses from, given by the node "
                 "IPAM controller; the same as the first of `podCIDRs`.",
+                proto=1,
             ),
             "podCIDRs": Field(
                 Array("string", strategy="merge", list_type="set"),
                 "The pod IP ranges of this node, at most one per IP family; the first is "
                 "`podCIDR`.",
+                proto=7,
             ),
             "providerID": Field(
                 "string",
                 "The node's ID at its cloud provider, as `<provider>://<id>`.",
+                proto=3,
             ),
             "unschedulable": Field(
                 "boolean",
                 "When true (`kubectl cordon`), no new pods are scheduled onto the node; the "
                 "pods already on it keep running. Default false.",
+                proto=4,
             ),
             "taints": Field(
                 Array(Ref(CORE + "Taint"), list_type="atomic"),
                 "Marks that keep away the pods which do not tolerate them.",
+                proto=5,
             ),
             "configSource": Field(
                 _CONFIG_SOURCE,
                 "Deprecated and ignored: where the kubelet once loaded its configuration from "
                 "(dynamic kubelet configuration, removed in Kubernetes 1.24).",
+                proto=6,
             ),
-            "externalID": Field("string", "Deprecated and unused; kept for old clients."),
+            "externalID": Field("string", "Deprecated and unused; kept for old clients.", proto=2),
         },
         "The desired state of a node.",
     ),
@@ -88,17 +94,20 @@ DEFINITIONS = {
                 "string",
                 "The taint's key, a qualified name (an optional DNS prefix, `/`, a name), such "
                 "as `example.com/gpu`. Required.",
+                proto=1,
             ),
-            "value": Field("string", "The taint's value, a label value; may be empty."),
+            "value": Field("string", "The taint's value, a label value; may be empty.", proto=2),
             "effect": Field(
                 "string",
                 "What happens to pods that do not tolerate the taint: NoSchedule (they are not "
                 "scheduled here), PreferNoSchedule (the scheduler avoids the node) or NoExecute "
                 "(running ones are evicted too). Required; a key carries each effect once.",
+                proto=3,
             ),
             "timeAdded": Field(
                 TIME,
                 "When the taint was added; set for NoExecute taints only.",
+                proto=4,
             ),
         },
         "A mark on a node that repels the pods that do not tolerate it.",
@@ -108,22 +117,25 @@ DEFINITIONS = {
             "configMap": Field(
                 Ref(CORE + "ConfigMapNodeConfigSource"),
                 "The ConfigMap that held the configuration.",
+                proto=2,
             ),
         },
         "Deprecated: where a node's kubelet configuration came from.",
     ),
     CORE + "ConfigMapNodeConfigSource": Struct(
         {
-            "namespace": Field("string", "The ConfigMap's namespace."),
-            "name": Field("string", "The ConfigMap's name."),
-            "uid": Field("string", "The ConfigMap's UID, as observed by the kubelet."),
+            "namespace": Field("string", "The ConfigMap's namespace.", proto=1),
+            "name": Field("string", "The ConfigMap's name.", proto=2),
+            "uid": Field("string", "The ConfigMap's UID, as observed by the kubelet.", proto=3),
             "resourceVersion": Field(
                 "string",
                 "The ConfigMap's resourceVersion, as observed by the kubelet.",
+                proto=4,
             ),
             "kubeletConfigKey": Field(
                 "string",
                 "The key of the ConfigMap's data that held the kubelet configuration.",
+                proto=5,
             ),
         },
         "Deprecated: a ConfigMap holding a kubelet configuration.",
@@ -134,58 +146,71 @@ DEFINITIONS = {
                 QUANTITY_MAP,
                 "The node's total resources (cpu, memory, pods, ephemeral-storage, "
                 "hugepages-<size>, ...), as quantities.",
+                proto=1,
             ),
             "allocatable": Field(
                 QUANTITY_MAP,
                 "The part of the capacity left for pods once the system's reservations are "
                 "taken out; the scheduler fits pods into it. Defaults to `capacity`.",
+                proto=2,
             ),
             "phase": Field(
                 "string",
                 "Deprecated and no longer set: Pending, Running or Terminated.",
+                proto=3,
             ),
             "conditions": Field(
                 merged_by_type(CORE + "NodeCondition"),
                 "The current state of the node, one condition per type (Ready, "
                 "MemoryPressure, DiskPressure, PIDPressure, NetworkUnavailable).",
+                proto=4,
             ),
             "addresses": Field(
                 keyed(CORE + "NodeAddress", "type"),
                 "The node's addresses, merged by type (InternalIP, ExternalIP, Hostname, "
                 "InternalDNS, ExternalDNS).",
+                proto=5,
             ),
             "daemonEndpoints": Field(
                 Ref(CORE + "NodeDaemonEndpoints"),
                 "Where the daemons on the node (the kubelet) listen.",
+                proto=6,
             ),
             "nodeInfo": Field(
                 Ref(CORE + "NodeSystemInfo"),
                 "The identity and versions of the machine, its operating system, the kubelet "
                 "and the container runtime.",
+                proto=7,
             ),
             "images": Field(
                 Array(Ref(CORE + "ContainerImage"), list_type="atomic"),
                 "The container images present on the node.",
+                proto=8,
             ),
             "volumesInUse": Field(
                 _ATOMIC_STRINGS,
                 "The unique names of the volumes attached to the node and in use by its pods.",
+                proto=9,
             ),
             "volumesAttached": Field(
                 Array(Ref(CORE + "AttachedVolume"), list_type="atomic"),
                 "The volumes attached to the node.",
+                proto=10,
             ),
             "config": Field(
                 Ref(CORE + "NodeConfigStatus"),
                 "Deprecated: the state of the node's dynamic kubelet configuration.",
+                proto=11,
             ),
             "runtimeHandlers": Field(
                 Array(Ref(CORE + "NodeRuntimeHandler"), list_type="atomic"),
                 "The handlers (RuntimeClasses) the container runtime offers, with their features.",
+                proto=12,
             ),
             "features": Field(
                 Ref(CORE + "NodeFeatures"),
                 "Optional features the node implements.",
+                proto=13,
             ),
         },
         "What the kubelet last reported about its node: resources, conditions, addresses and "
@@ -197,12 +222,15 @@ DEFINITIONS = {
                 "string",
                 "The aspect reported: Ready, MemoryPressure, DiskPressure, PIDPressure or "
                 "NetworkUnavailable.",
+                proto=1,
             ),
-            "status": Field("string", "True, False or Unknown."),
-            "lastHeartbeatTime": Field(TIME, "When the kubelet last confirmed the condition."),
-            "lastTransitionTime": Field(TIME, "When the status last changed."),
-            "reason": Field("string", "A CamelCase word for why the status last changed."),
-            "message": Field("string", "A human-readable explanation of the status."),
+            "status": Field("string", "True, False or Unknown.", proto=2),
+            "lastHeartbeatTime": Field(
+                TIME, "When the kubelet last confirmed the condition.", proto=3
+            ),
+            "lastTransitionTime": Field(TIME, "When the status last changed.", proto=4),
+            "reason": Field("string", "A CamelCase word for why the status last changed.", proto=5),
+            "message": Field("string", "A human-readable explanation of the status.", proto=6),
         },
         "One aspect of a node's state.",
     ),
@@ -212,8 +240,9 @@ DEFINITIONS = {
                 "string",
                 "The kind of address: Hostname, InternalIP, ExternalIP, InternalDNS or "
                 "ExternalDNS.",
+                proto=1,
             ),
-            "address": Field("string", "The address itself."),
+            "address": Field("string", "The address itself.", proto=2),
         },
         "One address of a node.",
     ),
@@ -222,12 +251,13 @@ DEFINITIONS = {
             "kubeletEndpoint": Field(
                 Ref(CORE + "DaemonEndpoint"),
                 "Where the kubelet serves its API (logs, exec, metrics).",
+                proto=1,
             ),
         },
         "The ports of the daemons running on a node.",
     ),
     CORE + "DaemonEndpoint": Struct(
-        {"Port": Field("integer", "The port the daemon listens on.")},
+        {"Port": Field("integer", "The port the daemon listens on.", proto=1)},
         "Where a daemon on the node listens.",
     ),
     CORE + "NodeSystemInfo": Struct(
@@ -235,26 +265,34 @@ DEFINITIONS = {
             "machineID": Field(
                 "string",
                 "The machine ID (`/etc/machine-id`); the preferred unique machine identity.",
+                proto=1,
             ),
-            "systemUUID": Field("string", "The system UUID reported by the firmware."),
-            "bootID": Field("string", "The ID of the current boot; changes on every reboot."),
-            "kernelVersion": Field("string", "The kernel version, as `uname -r` prints it."),
+            "systemUUID": Field("string", "The system UUID reported by the firmware.", proto=2),
+            "bootID": Field(
+                "string", "The ID of the current boot; changes on every reboot.", proto=3
+            ),
+            "kernelVersion": Field(
+                "string", "The kernel version, as `uname -r` prints it.", proto=4
+            ),
             "osImage": Field(
                 "string",
                 "The operating system's name from `/etc/os-release`, such as `Debian GNU/Linux "
                 "12 (bookworm)`.",
+                proto=5,
             ),
             "containerRuntimeVersion": Field(
                 "string",
                 "The container runtime and its version, as `<runtime>://<version>`.",
+                proto=6,
             ),
-            "kubeletVersion": Field("string", "The kubelet's version."),
+            "kubeletVersion": Field("string", "The kubelet's version.", proto=7),
             "kubeProxyVersion": Field(
                 "string",
                 "Deprecated: the proxy's version, not reliably reported.",
+                proto=8,
             ),
-            "operatingSystem": Field("string", "The operating system, such as `linux`."),
-            "architecture": Field("string", "The CPU architecture, such as `amd64`."),
+            "operatingSystem": Field("string", "The operating system, such as `linux`.", proto=9),
+            "architecture": Field("string", "The CPU architecture, such as `amd64`.", proto=10),
         },
         "What identifies a node's machine and the versions of its software.",
     ),
@@ -264,39 +302,45 @@ DEFINITIONS = {
                 _ATOMIC_STRINGS,
                 "The names the image is known by (tags and digests), such as `app:v1` and "
                 "`app@sha256:...`.",
+                proto=1,
             ),
-            "sizeBytes": Field("integer", "The image's size in bytes."),
+            "sizeBytes": Field("integer", "The image's size in bytes.", proto=2),
         },
         "A container image present on a node.",
     ),
     CORE + "AttachedVolume": Struct(
         {
-            "name": Field("string", "The unique name of the volume."),
+            "name": Field("string", "The unique name of the volume.", proto=1),
             "devicePath": Field(
                 "string",
                 "Where on the node the volume's device should appear.",
+                proto=2,
             ),
         },
         "A volume attached to a node.",
     ),
     CORE + "NodeConfigStatus": Struct(
         {
-            "assigned": Field(_CONFIG_SOURCE, "The configuration the node was told to use."),
-            "active": Field(_CONFIG_SOURCE, "The configuration the node runs with."),
+            "assigned": Field(
+                _CONFIG_SOURCE, "The configuration the node was told to use.", proto=1
+            ),
+            "active": Field(_CONFIG_SOURCE, "The configuration the node runs with.", proto=2),
             "lastKnownGood": Field(
                 _CONFIG_SOURCE,
                 "The configuration the node falls back to when the assigned one fails.",
+                proto=3,
             ),
-            "error": Field("string", "Why the assigned configuration could not be used."),
+            "error": Field("string", "Why the assigned configuration could not be used.", proto=4),
         },
         "Deprecated: the kubelet configuration a node was assigned, runs with and falls back to.",
     ),
     CORE + "NodeRuntimeHandler": Struct(
         {
-            "name": Field("string", "The handler's name; empty for the default one."),
+            "name": Field("string", "The handler's name; empty for the default one.", proto=1),
             "features": Field(
                 Ref(CORE + "NodeRuntimeHandlerFeatures"),
                 "The optional features the handler supports.",
+                proto=2,
             ),
         },
         "A runtime handler of the node's container runtime.",
@@ -306,10 +350,14 @@ DEFINITIONS = {
             "recursiveReadOnlyMounts": Field(
                 "boolean",
                 "Whether read-only mounts can be made read-only recursively.",
+                proto=1,
+                keep_zero=True,
             ),
             "userNamespaces": Field(
                 "boolean",
                 "Whether pods can run in their own user namespace.",
+                proto=2,
+                keep_zero=True,
             ),
         },
         "The optional features of a runtime handler.",
@@ -319,6 +367,8 @@ DEFINITIONS = {
             "supplementalGroupsPolicy": Field(
                 "boolean",
                 "Whether the node honours a pod's `securityContext.supplementalGroupsPolicy`.",
+                proto=1,
+                keep_zero=True,
             ),
         },
         "Optional features, each true when the node supports it.",
@@ -458,10 +508,12 @@ NODE = ResourceInfo(
                 Ref(CORE + "NodeSpec"),
                 "The desired state of the node: its pod IP ranges, taints and whether it takes "
                 "new pods.",
+                proto=2,
             ),
             "status": Field(
                 Ref(CORE + "NodeStatus"),
                 "The observed state of the node, reported by its kubelet.",
+                proto=3,
             ),
         },
         DEFINITIONS,

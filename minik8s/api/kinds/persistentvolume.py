@@ -48,118 +48,178 @@ from minik8s.api.validation import (
 # --------------------------------------------------------------------------- schema
 
 _UNSUPPORTED = " Refused by this cluster, whose nodes mount only hostPath and local volumes."
-_READ_ONLY = Field(
-    "boolean",
-    "Mount the volume read-only, whatever the containers' volume mounts say. Defaults to false.",
-)
-_FS_TYPE = Field(
-    "string",
-    "Filesystem type to mount, one the node's operating system supports (ext4, xfs, ntfs, "
-    "...). Defaults to ext4.",
-)
-_CEPH_MONITORS = Field(atomic("string"), "Addresses of the Ceph monitors.")
 
 
-def _secret(what: str) -> Field:
-    return Field(Ref(CORE + "SecretReference"), f"Secret (name and namespace) {what}")
-
-
-def _csi_secret(calls: str) -> Field:
-    return _secret(
-        f"passed to the driver in its {calls} calls; every entry of the secret is passed. "
-        "May be left unset when the driver needs none."
+# The fields several sources share take their protobuf number in each source's message.
+def _read_only(*, proto: int) -> Field:
+    return Field(
+        "boolean",
+        "Mount the volume read-only, whatever the containers' volume mounts say. Defaults to "
+        "false.",
+        proto=proto,
     )
 
 
-# The volume sources, hostPath and local (the ones this cluster mounts) first, the others
-# in the order their errors are reported.
+def _fs_type(*, proto: int) -> Field:
+    return Field(
+        "string",
+        "Filesystem type to mount, one the node's operating system supports (ext4, xfs, ntfs, "
+        "...). Defaults to ext4.",
+        proto=proto,
+    )
+
+
+_CEPH_MONITORS = Field(atomic("string"), "Addresses of the Ceph monitors.", proto=1)
+
+
+def _secret(what: str, *, proto: int) -> Field:
+    return Field(Ref(CORE + "SecretReference"), f"Secret (name and namespace) {what}", proto=proto)
+
+
+def _csi_secret(calls: str, *, proto: int) -> Field:
+    return _secret(
+        f"passed to the driver in its {calls} calls; every entry of the secret is passed. "
+        "May be left unset when the driver needs none.",
+        proto=proto,
+    )
+
+
+# The volume sources: Kubernetes' PersistentVolumeSource, which PersistentVolumeSpec embeds
+# (inline in JSON, field 2 in protobuf), in its order.
 _SOURCES: dict[str, Member] = {
+    "gcePersistentDisk": Field(
+        Ref(CORE + "GCEPersistentDiskVolumeSource"),
+        "A Google Compute Engine persistent disk attached to the node." + _UNSUPPORTED,
+        proto=1,
+        inline=2,
+    ),
+    "awsElasticBlockStore": Field(
+        Ref(CORE + "AWSElasticBlockStoreVolumeSource"),
+        "An AWS Elastic Block Store disk attached to the node." + _UNSUPPORTED,
+        proto=2,
+        inline=2,
+    ),
     "hostPath": Field(
         Ref(CORE + "HostPathVolumeSource"),
         "A directory or file on the node itself: for development and tests on a single "
         "node, since the data never leaves that node.",
+        proto=3,
+        inline=2,
+    ),
+    "glusterfs": Field(
+        Ref(CORE + "GlusterfsPersistentVolumeSource"),
+        "A Glusterfs volume mounted on the node." + _UNSUPPORTED,
+        proto=4,
+        inline=2,
+    ),
+    "nfs": Field(
+        Ref(CORE + "NFSVolumeSource"),
+        "An NFS export mounted on the node." + _UNSUPPORTED,
+        proto=5,
+        inline=2,
+    ),
+    "rbd": Field(
+        Ref(CORE + "RBDPersistentVolumeSource"),
+        "A Ceph RADOS block device mapped on the node." + _UNSUPPORTED,
+        proto=6,
+        inline=2,
+    ),
+    "iscsi": Field(
+        Ref(CORE + "ISCSIPersistentVolumeSource"),
+        "An iSCSI disk attached to the node." + _UNSUPPORTED,
+        proto=7,
+        inline=2,
+    ),
+    "cinder": Field(
+        Ref(CORE + "CinderPersistentVolumeSource"),
+        "An OpenStack Cinder volume attached to the node." + _UNSUPPORTED,
+        proto=8,
+        inline=2,
+    ),
+    "cephfs": Field(
+        Ref(CORE + "CephFSPersistentVolumeSource"),
+        "A Ceph filesystem mounted on the node." + _UNSUPPORTED,
+        proto=9,
+        inline=2,
+    ),
+    "fc": Field(
+        Ref(CORE + "FCVolumeSource"),
+        "A Fibre Channel disk attached to the node." + _UNSUPPORTED,
+        proto=10,
+        inline=2,
+    ),
+    "flocker": Field(
+        Ref(CORE + "FlockerVolumeSource"),
+        "A Flocker dataset, attached by the Flocker control service." + _UNSUPPORTED,
+        proto=11,
+        inline=2,
+    ),
+    "flexVolume": Field(
+        Ref(CORE + "FlexPersistentVolumeSource"),
+        "A volume attached and mounted by an exec-based FlexVolume driver." + _UNSUPPORTED,
+        proto=12,
+        inline=2,
+    ),
+    "azureFile": Field(
+        Ref(CORE + "AzureFilePersistentVolumeSource"),
+        "An Azure File Service share mounted on the node." + _UNSUPPORTED,
+        proto=13,
+        inline=2,
+    ),
+    "vsphereVolume": Field(
+        Ref(CORE + "VsphereVirtualDiskVolumeSource"),
+        "A vSphere virtual disk attached to the node." + _UNSUPPORTED,
+        proto=14,
+        inline=2,
+    ),
+    "quobyte": Field(
+        Ref(CORE + "QuobyteVolumeSource"),
+        "A Quobyte volume mounted on the node." + _UNSUPPORTED,
+        proto=15,
+        inline=2,
+    ),
+    "azureDisk": Field(
+        Ref(CORE + "AzureDiskVolumeSource"),
+        "An Azure data disk attached to the node." + _UNSUPPORTED,
+        proto=16,
+        inline=2,
+    ),
+    "photonPersistentDisk": Field(
+        Ref(CORE + "PhotonPersistentDiskVolumeSource"),
+        "A Photon Controller persistent disk attached to the node." + _UNSUPPORTED,
+        proto=17,
+        inline=2,
+    ),
+    "portworxVolume": Field(
+        Ref(CORE + "PortworxVolumeSource"),
+        "A Portworx volume attached to the node." + _UNSUPPORTED,
+        proto=18,
+        inline=2,
+    ),
+    "scaleIO": Field(
+        Ref(CORE + "ScaleIOPersistentVolumeSource"),
+        "A ScaleIO volume attached to the node." + _UNSUPPORTED,
+        proto=19,
+        inline=2,
     ),
     "local": Field(
         Ref(CORE + "LocalVolumeSource"),
         "A disk, partition or directory attached to one node; nodeAffinity must name that "
         "node so that pods using the volume run there.",
-    ),
-    "gcePersistentDisk": Field(
-        Ref(CORE + "GCEPersistentDiskVolumeSource"),
-        "A Google Compute Engine persistent disk attached to the node." + _UNSUPPORTED,
-    ),
-    "awsElasticBlockStore": Field(
-        Ref(CORE + "AWSElasticBlockStoreVolumeSource"),
-        "An AWS Elastic Block Store disk attached to the node." + _UNSUPPORTED,
-    ),
-    "nfs": Field(
-        Ref(CORE + "NFSVolumeSource"), "An NFS export mounted on the node." + _UNSUPPORTED
-    ),
-    "iscsi": Field(
-        Ref(CORE + "ISCSIPersistentVolumeSource"),
-        "An iSCSI disk attached to the node." + _UNSUPPORTED,
-    ),
-    "glusterfs": Field(
-        Ref(CORE + "GlusterfsPersistentVolumeSource"),
-        "A Glusterfs volume mounted on the node." + _UNSUPPORTED,
-    ),
-    "rbd": Field(
-        Ref(CORE + "RBDPersistentVolumeSource"),
-        "A Ceph RADOS block device mapped on the node." + _UNSUPPORTED,
-    ),
-    "flexVolume": Field(
-        Ref(CORE + "FlexPersistentVolumeSource"),
-        "A volume attached and mounted by an exec-based FlexVolume driver." + _UNSUPPORTED,
-    ),
-    "cinder": Field(
-        Ref(CORE + "CinderPersistentVolumeSource"),
-        "An OpenStack Cinder volume attached to the node." + _UNSUPPORTED,
-    ),
-    "cephfs": Field(
-        Ref(CORE + "CephFSPersistentVolumeSource"),
-        "A Ceph filesystem mounted on the node." + _UNSUPPORTED,
-    ),
-    "flocker": Field(
-        Ref(CORE + "FlockerVolumeSource"),
-        "A Flocker dataset, attached by the Flocker control service." + _UNSUPPORTED,
-    ),
-    "fc": Field(
-        Ref(CORE + "FCVolumeSource"), "A Fibre Channel disk attached to the node." + _UNSUPPORTED
-    ),
-    "azureFile": Field(
-        Ref(CORE + "AzureFilePersistentVolumeSource"),
-        "An Azure File Service share mounted on the node." + _UNSUPPORTED,
-    ),
-    "vsphereVolume": Field(
-        Ref(CORE + "VsphereVirtualDiskVolumeSource"),
-        "A vSphere virtual disk attached to the node." + _UNSUPPORTED,
-    ),
-    "quobyte": Field(
-        Ref(CORE + "QuobyteVolumeSource"), "A Quobyte volume mounted on the node." + _UNSUPPORTED
-    ),
-    "azureDisk": Field(
-        Ref(CORE + "AzureDiskVolumeSource"),
-        "An Azure data disk attached to the node." + _UNSUPPORTED,
-    ),
-    "photonPersistentDisk": Field(
-        Ref(CORE + "PhotonPersistentDiskVolumeSource"),
-        "A Photon Controller persistent disk attached to the node." + _UNSUPPORTED,
-    ),
-    "portworxVolume": Field(
-        Ref(CORE + "PortworxVolumeSource"),
-        "A Portworx volume attached to the node." + _UNSUPPORTED,
-    ),
-    "scaleIO": Field(
-        Ref(CORE + "ScaleIOPersistentVolumeSource"),
-        "A ScaleIO volume attached to the node." + _UNSUPPORTED,
+        proto=20,
+        inline=2,
     ),
     "storageos": Field(
         Ref(CORE + "StorageOSPersistentVolumeSource"),
         "A StorageOS volume attached to the node." + _UNSUPPORTED,
+        proto=21,
+        inline=2,
     ),
     "csi": Field(
         Ref(CORE + "CSIPersistentVolumeSource"),
         "A volume managed by an external Container Storage Interface (CSI) driver." + _UNSUPPORTED,
+        proto=22,
+        inline=2,
     ),
 }
 
@@ -179,15 +239,18 @@ DEFINITIONS: dict[str, Definition] = {
             "capacity": Field(
                 QUANTITY_MAP,
                 "Resources the volume offers; storage, its size (such as 10Gi), is required.",
+                proto=1,
             ),
+            **_SOURCES,
             "accessModes": Field(
-                atomic("string"), ACCESS_MODES_FIELD + " At least one is required."
+                atomic("string"), ACCESS_MODES_FIELD + " At least one is required.", proto=3
             ),
             "claimRef": Field(
                 Ref(CORE + "ObjectReference"),
                 "The claim the volume is bound to (namespace, name and uid): set by the "
                 "binder, or in advance to reserve the volume for one claim. The claim's "
                 "volumeName is the authoritative side of the binding.",
+                proto=4,
             ),
             "persistentVolumeReclaimPolicy": Field(
                 "string",
@@ -195,30 +258,40 @@ DEFINITIONS: dict[str, Definition] = {
                 "for volumes created by hand: kept as Released for an administrator), Delete "
                 "(the default for provisioned volumes) or Recycle (deprecated: scrubbed and "
                 "made Available again).",
+                proto=5,
             ),
             "storageClassName": Field(
                 "string",
                 "Name of the StorageClass the volume belongs to; empty means none. A claim "
                 "binds to the volume only if it asks for the same class.",
+                proto=6,
             ),
             "mountOptions": Field(
                 atomic("string"),
                 "Mount options such as ro or soft, passed to the mount unchecked: an invalid "
                 "one makes the mount fail.",
+                proto=7,
             ),
-            "volumeMode": Field("string", VOLUME_MODE_FIELD + " Cannot be changed after creation."),
+            "volumeMode": Field(
+                "string",
+                VOLUME_MODE_FIELD + " Cannot be changed after creation.",
+                proto=8,
+                keep_zero=True,
+            ),
             "nodeAffinity": Field(
                 Ref(CORE + "VolumeNodeAffinity"),
                 "The nodes the volume can be reached from; pods using it are scheduled onto "
                 "them. Required for local volumes.",
+                proto=9,
             ),
             "volumeAttributesClassName": Field(
                 "string",
                 "Name of the VolumeAttributesClass of the volume (may not be empty when set). "
                 "The CSI driver may change it after modifying the volume; an unbound volume "
                 "binds only to claims asking for the same class.",
+                proto=10,
+                keep_zero=True,
             ),
-            **_SOURCES,
         },
         "PersistentVolumeSpec describes a volume: its capacity, access modes, reclaim policy "
         "and the single source that backs it.",
@@ -230,13 +303,20 @@ DEFINITIONS: dict[str, Definition] = {
                 "Where the volume is in its life: Pending (not usable yet), Available (free "
                 "to bind), Bound, Released (its claim was deleted, not yet reclaimed) or "
                 "Failed (automatic reclamation failed).",
+                proto=1,
             ),
-            "message": Field("string", "Human-readable details of why the volume is in its phase."),
+            "message": Field(
+                "string", "Human-readable details of why the volume is in its phase.", proto=2
+            ),
             "reason": Field(
-                "string", "A short CamelCase reason for a failure, for machines and brief display."
+                "string",
+                "A short CamelCase reason for a failure, for machines and brief display.",
+                proto=3,
             ),
             "lastPhaseTransitionTime": Field(
-                TIME, "When the phase last changed; set to the current time at each change."
+                TIME,
+                "When the phase last changed; set to the current time at each change.",
+                proto=4,
             ),
         },
         "PersistentVolumeStatus tells where a volume is in its life, and why.",
@@ -246,14 +326,15 @@ DEFINITIONS: dict[str, Definition] = {
             "required": Field(
                 Ref(CORE + "NodeSelector"),
                 "Node constraints a node must meet to reach the volume.",
+                proto=1,
             ),
         },
         "VolumeNodeAffinity limits the nodes a volume can be reached from.",
     ),
     CORE + "SecretReference": Struct(
         {
-            "name": Field("string", "Name of the secret."),
-            "namespace": Field("string", "Namespace of the secret."),
+            "name": Field("string", "Name of the secret.", proto=1),
+            "namespace": Field("string", "Namespace of the secret.", proto=2),
         },
         "SecretReference names a secret in any namespace.",
     ),
@@ -263,11 +344,14 @@ DEFINITIONS: dict[str, Definition] = {
                 "string",
                 "Full path on the node of a directory or a block device (disk, partition, "
                 "...). May not contain '..'.",
+                proto=1,
             ),
             "fsType": Field(
                 "string",
                 "Filesystem type to mount (ext4, xfs, ntfs, ...) when path is a block "
                 "device; chosen automatically when unset.",
+                proto=2,
+                keep_zero=True,
             ),
         },
         "LocalVolumeSource is storage attached directly to one node: a directory or a block "
@@ -276,15 +360,17 @@ DEFINITIONS: dict[str, Definition] = {
     CORE + "GlusterfsPersistentVolumeSource": Struct(
         {
             "endpoints": Field(
-                "string", "Name of the Endpoints object listing the Glusterfs servers."
+                "string", "Name of the Endpoints object listing the Glusterfs servers.", proto=1
             ),
+            "path": Field("string", "Name of the Glusterfs volume to mount.", proto=2),
+            "readOnly": _read_only(proto=3),
             "endpointsNamespace": Field(
                 "string",
                 "Namespace of that Endpoints object; defaults to the namespace of the claim "
                 "bound to the volume.",
+                proto=4,
+                keep_zero=True,
             ),
-            "path": Field("string", "Name of the Glusterfs volume to mount."),
-            "readOnly": _READ_ONLY,
         },
         "GlusterfsPersistentVolumeSource names a Glusterfs volume and the servers holding "
         "it; no ownership management or SELinux relabeling.",
@@ -292,17 +378,20 @@ DEFINITIONS: dict[str, Definition] = {
     CORE + "RBDPersistentVolumeSource": Struct(
         {
             "monitors": _CEPH_MONITORS,
-            "image": Field("string", "Name of the RADOS block device image."),
-            "fsType": _FS_TYPE,
-            "pool": Field("string", "RADOS pool holding the image. Defaults to rbd."),
-            "user": Field("string", "RADOS user to authenticate as. Defaults to admin."),
+            "image": Field("string", "Name of the RADOS block device image.", proto=2),
+            "fsType": _fs_type(proto=3),
+            "pool": Field("string", "RADOS pool holding the image. Defaults to rbd.", proto=4),
+            "user": Field("string", "RADOS user to authenticate as. Defaults to admin.", proto=5),
             "keyring": Field(
                 "string",
                 "Path on the node to the keyring of user. Defaults to /etc/ceph/keyring; "
                 "secretRef, when set, takes its place.",
+                proto=6,
             ),
-            "secretRef": _secret("holding the authentication key of user; overrides keyring."),
-            "readOnly": _READ_ONLY,
+            "secretRef": _secret(
+                "holding the authentication key of user; overrides keyring.", proto=7
+            ),
+            "readOnly": _read_only(proto=8),
         },
         "RBDPersistentVolumeSource names a Ceph RBD image and how to authenticate to Ceph.",
     ),
@@ -312,28 +401,36 @@ DEFINITIONS: dict[str, Definition] = {
                 "string",
                 "The iSCSI target portal: an IP address, or ip:port when the port is not a "
                 "default one (860 or 3260).",
+                proto=1,
             ),
-            "iqn": Field("string", "iSCSI Qualified Name of the target."),
-            "lun": Field("integer", "Logical unit number of the disk on the target."),
+            "iqn": Field("string", "iSCSI Qualified Name of the target.", proto=2),
+            "lun": Field("integer", "Logical unit number of the disk on the target.", proto=3),
             "iscsiInterface": Field(
-                "string", "The iSCSI interface (transport) to use. Defaults to 'default' (TCP)."
+                "string",
+                "The iSCSI interface (transport) to use. Defaults to 'default' (TCP).",
+                proto=4,
             ),
-            "fsType": _FS_TYPE,
-            "readOnly": _READ_ONLY,
+            "fsType": _fs_type(proto=5),
+            "readOnly": _read_only(proto=6),
             "portals": Field(
                 atomic("string"),
                 "More portals of the same target, each an IP address or ip:port, for "
                 "multipath access.",
+                proto=7,
             ),
             "chapAuthDiscovery": Field(
-                "boolean", "Whether iSCSI discovery uses CHAP authentication."
+                "boolean", "Whether iSCSI discovery uses CHAP authentication.", proto=8
             ),
-            "chapAuthSession": Field("boolean", "Whether iSCSI sessions use CHAP authentication."),
-            "secretRef": _secret("holding the CHAP credentials of target and initiator."),
+            "chapAuthSession": Field(
+                "boolean", "Whether iSCSI sessions use CHAP authentication.", proto=11
+            ),
+            "secretRef": _secret("holding the CHAP credentials of target and initiator.", proto=10),
             "initiatorName": Field(
                 "string",
                 "A custom iSCSI initiator name. Together with iscsiInterface, a new interface "
                 "named <target portal>:<volume name> is created for the connection.",
+                proto=12,
+                keep_zero=True,
             ),
         },
         "ISCSIPersistentVolumeSource names an iSCSI disk (target and LUN) and how to reach "
@@ -341,10 +438,10 @@ DEFINITIONS: dict[str, Definition] = {
     ),
     CORE + "CinderPersistentVolumeSource": Struct(
         {
-            "volumeID": Field("string", "ID of the Cinder volume."),
-            "fsType": _FS_TYPE,
-            "readOnly": _READ_ONLY,
-            "secretRef": _secret("holding the parameters for connecting to OpenStack."),
+            "volumeID": Field("string", "ID of the Cinder volume.", proto=1),
+            "fsType": _fs_type(proto=2),
+            "readOnly": _read_only(proto=3),
+            "secretRef": _secret("holding the parameters for connecting to OpenStack.", proto=4),
         },
         "CinderPersistentVolumeSource names an existing OpenStack Cinder volume, in the "
         "node's region.",
@@ -355,69 +452,84 @@ DEFINITIONS: dict[str, Definition] = {
             "path": Field(
                 "string",
                 "Directory of the Ceph filesystem mounted as the volume's root. Defaults to /.",
+                proto=2,
             ),
-            "user": Field("string", "RADOS user to authenticate as. Defaults to admin."),
+            "user": Field("string", "RADOS user to authenticate as. Defaults to admin.", proto=3),
             "secretFile": Field(
                 "string",
                 "Path on the node to the key of user. Defaults to /etc/ceph/user.secret.",
+                proto=4,
             ),
-            "secretRef": _secret("holding the authentication key of user; unset by default."),
-            "readOnly": _READ_ONLY,
+            "secretRef": _secret(
+                "holding the authentication key of user; unset by default.", proto=5
+            ),
+            "readOnly": _read_only(proto=6),
         },
         "CephFSPersistentVolumeSource names a Ceph filesystem and how to authenticate to it; "
         "no ownership management or SELinux relabeling.",
     ),
     CORE + "FlexPersistentVolumeSource": Struct(
         {
-            "driver": Field("string", "Name of the FlexVolume driver."),
+            "driver": Field("string", "Name of the FlexVolume driver.", proto=1),
             "fsType": Field(
                 "string",
                 "Filesystem type to mount (ext4, xfs, ntfs, ...); the default depends on the "
                 "driver.",
+                proto=2,
             ),
             "secretRef": _secret(
-                "whose entries are all passed to the driver's scripts; may be left unset."
+                "whose entries are all passed to the driver's scripts; may be left unset.", proto=3
             ),
-            "readOnly": _READ_ONLY,
-            "options": Field(STRING_MAP, "Extra options passed to the driver."),
+            "readOnly": _read_only(proto=4),
+            "options": Field(STRING_MAP, "Extra options passed to the driver.", proto=5),
         },
         "FlexPersistentVolumeSource names a FlexVolume driver and what to pass to it.",
     ),
     CORE + "AzureFilePersistentVolumeSource": Struct(
         {
             "secretName": Field(
-                "string", "Name of the secret holding the Azure storage account name and key."
+                "string",
+                "Name of the secret holding the Azure storage account name and key.",
+                proto=1,
             ),
-            "shareName": Field("string", "Name of the Azure file share."),
-            "readOnly": _READ_ONLY,
+            "shareName": Field("string", "Name of the Azure file share.", proto=2),
+            "readOnly": _read_only(proto=3),
             "secretNamespace": Field(
-                "string", "Namespace of that secret; defaults to the pod's namespace."
+                "string",
+                "Namespace of that secret; defaults to the pod's namespace.",
+                proto=4,
+                keep_zero=True,
             ),
         },
         "AzureFilePersistentVolumeSource names an Azure file share and the secret to open it with.",
     ),
     CORE + "ScaleIOPersistentVolumeSource": Struct(
         {
-            "gateway": Field("string", "Address of the ScaleIO API gateway."),
-            "system": Field("string", "Name of the ScaleIO storage system."),
+            "gateway": Field("string", "Address of the ScaleIO API gateway.", proto=1),
+            "system": Field("string", "Name of the ScaleIO storage system.", proto=2),
             "secretRef": _secret(
-                "holding the credentials of the ScaleIO user; logging in fails without it."
+                "holding the credentials of the ScaleIO user; logging in fails without it.", proto=3
             ),
             "sslEnabled": Field(
-                "boolean", "Whether to talk to the gateway over TLS. Defaults to false."
+                "boolean", "Whether to talk to the gateway over TLS. Defaults to false.", proto=4
             ),
-            "protectionDomain": Field("string", "The ScaleIO protection domain of the storage."),
-            "storagePool": Field("string", "The ScaleIO storage pool of the protection domain."),
+            "protectionDomain": Field(
+                "string", "The ScaleIO protection domain of the storage.", proto=5
+            ),
+            "storagePool": Field(
+                "string", "The ScaleIO storage pool of the protection domain.", proto=6
+            ),
             "storageMode": Field(
-                "string", "ThickProvisioned or ThinProvisioned (the default) storage."
+                "string", "ThickProvisioned or ThinProvisioned (the default) storage.", proto=7
             ),
-            "volumeName": Field("string", "Name of the existing ScaleIO volume to use."),
+            "volumeName": Field("string", "Name of the existing ScaleIO volume to use.", proto=8),
             "fsType": Field(
                 "string",
                 "Filesystem type to mount, one the node's operating system supports (ext4, "
                 "xfs, ntfs, ...). Defaults to xfs.",
+                proto=9,
             ),
-            "readOnly": _READ_ONLY,
+            "readOnly": _read_only(proto=10),
         },
         "ScaleIOPersistentVolumeSource names a ScaleIO volume and the gateway and system "
         "serving it.",
@@ -425,45 +537,55 @@ DEFINITIONS: dict[str, Definition] = {
     CORE + "StorageOSPersistentVolumeSource": Struct(
         {
             "volumeName": Field(
-                "string", "Name of the StorageOS volume, unique within its StorageOS namespace."
+                "string",
+                "Name of the StorageOS volume, unique within its StorageOS namespace.",
+                proto=1,
             ),
             "volumeNamespace": Field(
                 "string",
                 "StorageOS namespace of the volume, created if missing; defaults to the pod's "
                 "namespace. Use default when StorageOS namespaces are not used.",
+                proto=2,
             ),
-            "fsType": _FS_TYPE,
-            "readOnly": _READ_ONLY,
+            "fsType": _fs_type(proto=3),
+            "readOnly": _read_only(proto=4),
             "secretRef": Field(
                 Ref(CORE + "ObjectReference"),
                 "Secret holding the StorageOS API credentials; defaults are tried when unset.",
+                proto=5,
             ),
         },
         "StorageOSPersistentVolumeSource names a StorageOS volume and the API credentials to use.",
     ),
     CORE + "CSIPersistentVolumeSource": Struct(
         {
-            "driver": Field("string", "Name of the CSI driver managing the volume. Required."),
+            "driver": Field(
+                "string", "Name of the CSI driver managing the volume. Required.", proto=1
+            ),
             "volumeHandle": Field(
                 "string",
                 "The volume's ID as the driver's CreateVolume returned it, used in every "
                 "later call. Required.",
+                proto=2,
             ),
             "readOnly": Field(
                 "boolean",
                 "The readonly value passed to ControllerPublishVolume. Defaults to false.",
+                proto=3,
             ),
-            "fsType": Field("string", "Filesystem type to mount (ext4, xfs, ntfs, ...)."),
+            "fsType": Field("string", "Filesystem type to mount (ext4, xfs, ntfs, ...).", proto=4),
             "volumeAttributes": Field(
-                STRING_MAP, "Driver-specific attributes of the volume to publish."
+                STRING_MAP, "Driver-specific attributes of the volume to publish.", proto=5
             ),
             "controllerPublishSecretRef": _csi_secret(
-                "ControllerPublishVolume and ControllerUnpublishVolume"
+                "ControllerPublishVolume and ControllerUnpublishVolume", proto=6
             ),
-            "nodeStageSecretRef": _csi_secret("NodeStageVolume and NodeUnstageVolume"),
-            "nodePublishSecretRef": _csi_secret("NodePublishVolume and NodeUnpublishVolume"),
-            "controllerExpandSecretRef": _csi_secret("ControllerExpandVolume"),
-            "nodeExpandSecretRef": _csi_secret("NodeExpandVolume"),
+            "nodeStageSecretRef": _csi_secret("NodeStageVolume and NodeUnstageVolume", proto=7),
+            "nodePublishSecretRef": _csi_secret(
+                "NodePublishVolume and NodeUnpublishVolume", proto=8
+            ),
+            "controllerExpandSecretRef": _csi_secret("ControllerExpandVolume", proto=9),
+            "nodeExpandSecretRef": _csi_secret("NodeExpandVolume", proto=10),
         },
         "CSIPersistentVolumeSource names a volume of an external CSI driver and the secrets "
         "its calls need.",
@@ -476,7 +598,29 @@ ACCESS_MODES = ["ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOnce
 VOLUME_MODES = ["Block", "Filesystem"]
 _RECLAIM_POLICIES = ["Delete", "Recycle", "Retain"]
 _MOUNTABLE = ("hostPath", "local")  # the sources a node of this cluster can mount
-_NOT_MOUNTABLE = tuple(k for k in _SOURCES if k not in _MOUNTABLE)
+# The others, in the order their errors are reported.
+_NOT_MOUNTABLE = (
+    "gcePersistentDisk",
+    "awsElasticBlockStore",
+    "nfs",
+    "iscsi",
+    "glusterfs",
+    "rbd",
+    "flexVolume",
+    "cinder",
+    "cephfs",
+    "flocker",
+    "fc",
+    "azureFile",
+    "vsphereVolume",
+    "quobyte",
+    "azureDisk",
+    "photonPersistentDisk",
+    "portworxVolume",
+    "scaleIO",
+    "storageos",
+    "csi",
+)
 
 
 def validate_access_modes(spec: Obj, errs: Errs) -> None:
@@ -623,10 +767,12 @@ PERSISTENT_VOLUME = ResourceInfo(
                 Ref(CORE + "PersistentVolumeSpec"),
                 "The volume's specification, written by an administrator or a provisioner. "
                 "Its source and volumeMode cannot change after creation.",
+                proto=2,
             ),
             "status": Field(
                 Ref(CORE + "PersistentVolumeStatus"),
                 "The observed state of the volume, written by the system; read-only.",
+                proto=3,
             ),
         },
         DEFINITIONS,

@@ -61,29 +61,38 @@ DEFINITIONS: dict[str, Definition] = {
                 atomic("string"),
                 ACCESS_MODES_FIELD + " The bound volume must offer every mode the claim "
                 "lists; at least one is required.",
+                proto=1,
             ),
             "selector": Field(
-                LABEL_SELECTOR, "Label query over volumes: only matching ones may be bound."
+                LABEL_SELECTOR,
+                "Label query over volumes: only matching ones may be bound.",
+                proto=4,
             ),
             "resources": Field(
                 Ref(CORE + "VolumeResourceRequirements"),
                 "The least resources the volume must offer; requests.storage, the size, is "
                 "required. Its requests may be changed after creation, to resize the volume.",
+                proto=2,
             ),
             "volumeName": Field(
                 "string",
                 "Name of the PersistentVolume backing the claim: set by the binder, or in "
                 "advance to ask for one volume. Once set it cannot change.",
+                proto=3,
             ),
             "storageClassName": Field(
                 "string",
                 "Name of the StorageClass the claim needs: only volumes of that class are "
                 "bound to it. An empty string asks for a volume without a class.",
+                proto=5,
+                keep_zero=True,
             ),
             "volumeMode": Field(
                 "string",
                 VOLUME_MODE_FIELD + " The bound volume must have the same mode. Defaults to "
                 "Filesystem.",
+                proto=6,
+                keep_zero=True,
             ),
             "dataSource": Field(
                 Ref(CORE + "TypedLocalObjectReference"),
@@ -91,6 +100,7 @@ DEFINITIONS: dict[str, Definition] = {
                 "copy of: a VolumeSnapshot (snapshot.storage.k8s.io) or a "
                 "PersistentVolumeClaim. Kept equal to dataSourceRef when that names no "
                 "namespace.",
+                proto=7,
             ),
             "dataSourceRef": Field(
                 Ref(CORE + "TypedObjectReference"),
@@ -99,12 +109,15 @@ DEFINITIONS: dict[str, Definition] = {
                 "populator or provisioner handles, possibly in another namespace. Supersedes "
                 "dataSource (both must agree when set without a namespace) and, unlike it, "
                 "reports a disallowed object as an error instead of dropping it.",
+                proto=8,
             ),
             "volumeAttributesClassName": Field(
                 "string",
                 "Name of the VolumeAttributesClass whose attributes the CSI driver gives the "
                 "volume. Unlike storageClassName it may change after creation, but not back "
                 "to empty; the claim stays Pending while the class does not exist.",
+                proto=9,
+                keep_zero=True,
             ),
         },
         "PersistentVolumeClaimSpec lists what a volume must offer to satisfy a claim, and "
@@ -112,11 +125,12 @@ DEFINITIONS: dict[str, Definition] = {
     ),
     CORE + "VolumeResourceRequirements": Struct(
         {
-            "limits": Field(QUANTITY_MAP, "The most of each resource the volume may use."),
+            "limits": Field(QUANTITY_MAP, "The most of each resource the volume may use.", proto=1),
             "requests": Field(
                 QUANTITY_MAP,
                 "The least of each resource the volume must offer; storage is the size "
                 "asked for, such as 1Gi.",
+                proto=2,
             ),
         },
         "VolumeResourceRequirements are the resource amounts a claim asks of its volume.",
@@ -126,14 +140,18 @@ DEFINITIONS: dict[str, Definition] = {
             "apiGroup": Field(
                 "string",
                 "API group of the object; empty for the core group, required for any other.",
+                proto=1,
+                keep_zero=True,
             ),
-            "kind": Field("string", "Kind of the object."),
-            "name": Field("string", "Name of the object."),
+            "kind": Field("string", "Kind of the object.", proto=2),
+            "name": Field("string", "Name of the object.", proto=3),
             "namespace": Field(
                 "string",
                 "Namespace of the object when it is not the claim's; that namespace's owner "
                 "must allow the reference with a gateway.networking.k8s.io ReferenceGrant "
                 "(CrossNamespaceVolumeDataSource feature).",
+                proto=4,
+                keep_zero=True,
             ),
         },
         "TypedObjectReference names an object of any kind, possibly in another namespace.",
@@ -144,38 +162,47 @@ DEFINITIONS: dict[str, Definition] = {
                 "string",
                 "Where the claim is: Pending (not bound yet), Bound, or Lost (its volume "
                 "no longer exists, and its data with it).",
+                proto=1,
             ),
             "accessModes": Field(
-                atomic("string"), "The access modes of the volume bound to the claim."
+                atomic("string"), "The access modes of the volume bound to the claim.", proto=2
             ),
             "capacity": Field(
-                QUANTITY_MAP, "The resources of the volume bound to the claim, its size included."
+                QUANTITY_MAP,
+                "The resources of the volume bound to the claim, its size included.",
+                proto=3,
             ),
             "conditions": Field(
                 merged_by_type(CORE + "PersistentVolumeClaimCondition"),
                 "Current conditions of the claim, one per type, such as Resizing while its "
                 "volume grows.",
+                proto=4,
             ),
             "allocatedResources": Field(
                 QUANTITY_MAP,
                 "Resources allocated to the claim, capacity included; may exceed the actual "
                 "capacity while an expansion is under way. Quota counts the larger of this "
                 "and spec.resources.",
+                proto=5,
             ),
             "allocatedResourceStatuses": Field(
                 STRING_MAP,
                 "For each resource being resized (such as storage), the state of the resize: "
                 "ControllerResizeInProgress, ControllerResizeFailed, NodeResizePending, "
                 "NodeResizeInProgress or NodeResizeFailed. Empty when no resize is under way.",
+                proto=7,
             ),
             "currentVolumeAttributesClassName": Field(
                 "string",
                 "The VolumeAttributesClass the volume currently has; unset when it has none.",
+                proto=8,
+                keep_zero=True,
             ),
             "modifyVolumeStatus": Field(
                 Ref(CORE + "ModifyVolumeStatus"),
                 "The state of the modification of the volume to another "
                 "VolumeAttributesClass; unset when none is being attempted.",
+                proto=9,
             ),
         },
         "PersistentVolumeClaimStatus reports a claim's phase and the volume bound to it.",
@@ -186,29 +213,36 @@ DEFINITIONS: dict[str, Definition] = {
                 "string",
                 "The condition: Resizing, FileSystemResizePending (the node still has to grow "
                 "the filesystem), ModifyingVolume or ModifyVolumeError.",
+                proto=1,
             ),
-            "status": Field("string", "Whether the condition holds: True, False or Unknown."),
-            "lastProbeTime": Field(TIME, "When the condition was last checked."),
-            "lastTransitionTime": Field(TIME, "When the condition last changed its status."),
+            "status": Field(
+                "string", "Whether the condition holds: True, False or Unknown.", proto=2
+            ),
+            "lastProbeTime": Field(TIME, "When the condition was last checked.", proto=3),
+            "lastTransitionTime": Field(
+                TIME, "When the condition last changed its status.", proto=4
+            ),
             "reason": Field(
                 "string",
                 "A short machine-readable reason for the last transition (Resizing: the "
                 "volume is being resized).",
+                proto=5,
             ),
-            "message": Field("string", "Human-readable details of the last transition."),
+            "message": Field("string", "Human-readable details of the last transition.", proto=6),
         },
         "PersistentVolumeClaimCondition is one observed condition of a claim.",
     ),
     CORE + "ModifyVolumeStatus": Struct(
         {
             "targetVolumeAttributesClassName": Field(
-                "string", "The VolumeAttributesClass the volume is being modified to."
+                "string", "The VolumeAttributesClass the volume is being modified to.", proto=1
             ),
             "status": Field(
                 "string",
                 "State of the modification: Pending (its requirements are not met yet, such "
                 "as a class that does not exist), InProgress, or Infeasible (the CSI driver "
                 "refused it as invalid: name a valid class). More states may come.",
+                proto=2,
             ),
         },
         "ModifyVolumeStatus is the state of a ControllerModifyVolume operation.",
@@ -317,10 +351,12 @@ PERSISTENT_VOLUME_CLAIM = ResourceInfo(
                 Ref(CORE + "PersistentVolumeClaimSpec"),
                 "The storage the claim asks for, written by its user. Fixed after creation, "
                 "except resources.requests and a volumeName that is still empty.",
+                proto=2,
             ),
             "status": Field(
                 Ref(CORE + "PersistentVolumeClaimStatus"),
                 "The observed state of the claim, written by the system; read-only.",
+                proto=3,
             ),
         },
         DEFINITIONS,

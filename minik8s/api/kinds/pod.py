@@ -384,11 +384,13 @@ POD = ResourceInfo(
                 Ref(CORE + "PodSpec"),
                 "What the pod should run: its containers, volumes, scheduling constraints and "
                 "security settings. Most of it cannot change once the pod exists.",
+                proto=2,
             ),
             "status": Field(
                 Ref(CORE + "PodStatus"),
                 "What was last observed of the pod: its phase, conditions, IPs and the state of "
                 "each container. Written by the scheduler and the kubelet, read-only for users.",
+                proto=3,
             ),
         },
         DEFINITIONS,

@@ -501,14 +501,13 @@ def _validate_node_affinity(value: Any, path: str, errs: Errs) -> None:
     if affinity.get(req_key) is not None:
         req_path = f"{path}.{req_key}"
         selector = as_object(affinity[req_key], req_path, errs)
-        terms = items_of(selector, "nodeSelectorTerms", req_path, errs)
-        if not terms:
+        if not selector.get("nodeSelectorTerms"):
             errs.append(
                 required(
                     f"{req_path}.nodeSelectorTerms", "must have at least one node selector term"
                 )
             )
-        for term_path, term in terms:
+        for term_path, term in items_of(selector, "nodeSelectorTerms", req_path, errs):
             _validate_node_selector_term(term, term_path, errs)
     pref_key = "preferredDuringSchedulingIgnoredDuringExecution"
     for term_path, term in items_of(affinity, pref_key, path, errs):

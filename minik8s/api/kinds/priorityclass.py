@@ -34,20 +34,25 @@ _SCHEMA = KindSchema(
             "integer",
             "The priority given to pods of this class; higher runs first. At most one "
             "billion for user classes (system classes are higher). Required; immutable.",
+            proto=2,
         ),
         "globalDefault": Field(
             "boolean",
             "True makes this the class of pods that name none; only one class may be the "
             "global default.",
+            proto=3,
         ),
         "description": Field(
             "string",
             "Free text saying when this class should be used.",
+            proto=4,
         ),
         "preemptionPolicy": Field(
             "string",
             "Whether pods of this class may evict lower-priority pods to be scheduled: "
             "PreemptLowerPriority (the default) or Never. Immutable.",
+            proto=5,
+            keep_zero=True,
         ),
     },
 )

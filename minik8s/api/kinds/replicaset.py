@@ -50,21 +50,26 @@ DEFINITIONS = {
             "replicas": Field(
                 "integer",
                 "How many pods the ReplicaSet should run. Defaults to 1; 0 is allowed.",
+                proto=1,
+                keep_zero=True,
             ),
             "minReadySeconds": Field(
                 "integer",
                 "Seconds a new pod must stay ready, with no container crashing, before it "
                 "counts as available. Defaults to 0 (available as soon as it is ready).",
+                proto=4,
             ),
             "selector": Field(
                 LABEL_SELECTOR,
                 "Label query over the pods this ReplicaSet counts and owns. Required, must not "
                 "be empty, must match the template's labels, and cannot be changed.",
+                proto=2,
             ),
             "template": Field(
                 POD_TEMPLATE,
                 "The pod created whenever fewer replicas than desired exist. Its restartPolicy "
                 "may only be Always; changing it does not touch running pods.",
+                proto=3,
             ),
         },
         "The desired state of a ReplicaSet.",
@@ -74,28 +79,34 @@ DEFINITIONS = {
             "replicas": Field(
                 "integer",
                 "Pods (not terminating) the controller last counted for this ReplicaSet.",
+                proto=1,
             ),
             "fullyLabeledReplicas": Field(
                 "integer",
                 "Pods (not terminating) that carry every label of the pod template.",
+                proto=2,
             ),
             "readyReplicas": Field(
                 "integer",
                 "Pods (not terminating) of this ReplicaSet whose Ready condition is True.",
+                proto=4,
             ),
             "availableReplicas": Field(
                 "integer",
                 "Pods (not terminating) of this ReplicaSet ready for at least minReadySeconds.",
+                proto=5,
             ),
             "observedGeneration": Field(
                 "integer",
                 "The metadata.generation the controller last acted on; the status is current "
                 "when it equals metadata.generation.",
+                proto=3,
             ),
             "conditions": Field(
                 merged_by_type(APPS + "ReplicaSetCondition"),
                 "The latest observations of the ReplicaSet's state (ReplicaFailure when a pod "
                 "could not be created or deleted), one per type.",
+                proto=6,
             ),
         },
         "The state of a ReplicaSet as its controller last observed it.",
@@ -167,10 +178,12 @@ REPLICA_SET = ResourceInfo(
             "spec": Field(
                 Ref(APPS + "ReplicaSetSpec"),
                 "Which pods the ReplicaSet should run and how many.",
+                proto=2,
             ),
             "status": Field(
                 Ref(APPS + "ReplicaSetStatus"),
                 "What the replicaset controller last observed; written by the controller.",
+                proto=3,
             ),
         },
         DEFINITIONS,

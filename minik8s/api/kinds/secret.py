@@ -20,7 +20,7 @@ from minik8s.api.defaults import set_default
 from minik8s.api.errors import required, too_long
 from minik8s.api.kind import Cells, Errs, Obj, Printer, ResourceInfo, Strategy
 from minik8s.api.printing import AGE, NAME, age, as_dict, column, name_of, text
-from minik8s.api.schema import STRING_MAP, Field, KindSchema
+from minik8s.api.schema import STRING_MAP, Field, KindSchema, MapOf
 from minik8s.api.validation import DATA_MAX, as_object, bool_field, immutable, str_field
 
 from .configdata import check_data_keys, decoded_size, text_size, validate_immutable_data
@@ -128,16 +128,25 @@ SECRET = ResourceInfo(
         "Secret holds a small amount of sensitive data, such as a password, a token or a "
         "key, for pods to consume; the values of data may total at most 1 MiB.",
         {
+            "immutable": Field(
+                "boolean",
+                "When true, data can no longer be changed and the flag cannot be unset; the "
+                "Secret can only be deleted and recreated. Defaults to false.",
+                proto=5,
+                keep_zero=True,
+            ),
             "data": Field(
-                STRING_MAP,
+                MapOf("bytes"),
                 "The secret entries: each key (letters, digits, '-', '_' or '.') maps to its "
                 "value encoded in base64.",
+                proto=2,
             ),
             "stringData": Field(
                 STRING_MAP,
                 "Write-only entries given as plain text: on write each value is base64-encoded "
                 "into data under the same key (overriding it there) and stringData itself is "
                 "never stored or returned.",
+                proto=4,
             ),
             "type": Field(
                 "string",
@@ -145,11 +154,7 @@ SECRET = ResourceInfo(
                 "Opaque (the default, any keys), kubernetes.io/tls, kubernetes.io/basic-auth, "
                 "kubernetes.io/ssh-auth, kubernetes.io/dockerconfigjson, "
                 "kubernetes.io/service-account-token, ... Cannot be changed after creation.",
-            ),
-            "immutable": Field(
-                "boolean",
-                "When true, data can no longer be changed and the flag cannot be unset; the "
-                "Secret can only be deleted and recreated. Defaults to false.",
+                proto=3,
             ),
         },
     ),

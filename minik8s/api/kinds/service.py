@@ -77,12 +77,14 @@ DEFINITIONS = {
                 keyed(CORE + "ServicePort", "port", "merge", "port", "protocol"),
                 "The ports the service exposes, each forwarded to a port of the selected pods. "
                 "Patches merge them by `port` and `protocol`.",
+                proto=1,
             ),
             "selector": Field(
                 STRING_MAP,
                 "Labels that pick the pods the service sends traffic to; the endpoints "
                 "controller keeps the service's Endpoints to these pods. Without a selector the "
                 "Endpoints are managed by hand. Ignored for ExternalName services.",
+                proto=2,
             ),
             "clusterIP": Field(
                 "string",
@@ -90,98 +92,121 @@ DEFINITIONS = {
                 "service range when empty; `None` makes a headless service (DNS returns the pod "
                 "addresses). Immutable once set, except that switching to ExternalName "
                 "releases it.",
+                proto=3,
             ),
             "clusterIPs": Field(
                 _ATOMIC_STRINGS,
                 "The service's cluster IPs, at most one per IP family; the first is always "
                 "`clusterIP`. Allocated along with `clusterIP` when empty.",
+                proto=18,
             ),
             "type": Field(
                 "string",
                 "How the service is exposed: ClusterIP (an address inside the cluster, the "
                 "default), NodePort (also a port on every node), LoadBalancer (also an external "
                 "load balancer) or ExternalName (a DNS alias of `externalName`, no proxying).",
+                proto=4,
             ),
             "externalIPs": Field(
                 _ATOMIC_STRINGS,
                 "Addresses outside the cluster's control at which the nodes also accept the "
                 "service's ports (routing them to a node is up to the network).",
+                proto=5,
             ),
             "sessionAffinity": Field(
                 "string",
                 "ClientIP keeps each client address on the same pod; None (the default) lets "
                 "every connection pick any pod.",
+                proto=7,
             ),
             "loadBalancerIP": Field(
                 "string",
                 "Deprecated: the address a LoadBalancer service asks of its load balancer; "
                 "implementations may ignore it.",
+                proto=8,
             ),
             "loadBalancerSourceRanges": Field(
                 _ATOMIC_STRINGS,
                 "CIDRs of the clients a LoadBalancer service's load balancer lets in, where the "
                 "platform can filter them; empty lets everyone in.",
+                proto=9,
             ),
             "externalName": Field(
                 "string",
                 "For ExternalName services: the DNS name (a lowercase RFC 1123 name) the "
                 "service's name is an alias (CNAME) of. Required for that type.",
+                proto=10,
             ),
             "externalTrafficPolicy": Field(
                 "string",
                 "For NodePort and LoadBalancer services, where traffic from outside goes: "
                 "Cluster (the default) to ready pods on any node, hiding the client address; "
                 "Local only to pods on the node that received it, keeping the client address.",
+                proto=11,
             ),
             "healthCheckNodePort": Field(
                 "integer",
                 "For LoadBalancer services with externalTrafficPolicy Local: the node port that "
                 "answers health checks, so the load balancer only uses nodes with local pods. "
                 "Allocated when not given.",
+                proto=12,
             ),
             "publishNotReadyAddresses": Field(
                 "boolean",
                 "When true, pods that are not ready are published as ready endpoints (and in "
                 "DNS), for peers that must find each other before they are ready. Default "
                 "false.",
+                proto=13,
             ),
             "sessionAffinityConfig": Field(
                 Ref(CORE + "SessionAffinityConfig"),
                 "Settings of the chosen session affinity (the ClientIP timeout).",
+                proto=14,
             ),
             "ipFamilies": Field(
                 _ATOMIC_STRINGS,
                 "The IP families (IPv4, IPv6) of the cluster IPs, in the order of `clusterIPs`; "
                 "defaulted from `ipFamilyPolicy` and the cluster's configuration.",
+                proto=19,
             ),
             "ipFamilyPolicy": Field(
                 "string",
                 "How many IP families the service gets: SingleStack (one, the default), "
                 "PreferDualStack (two when the cluster has both) or RequireDualStack (two, or "
                 "the service is refused).",
+                proto=17,
+                keep_zero=True,
             ),
             "allocateLoadBalancerNodePorts": Field(
                 "boolean",
                 "For LoadBalancer services: whether node ports are allocated for the load "
                 "balancer. Default true; false suits load balancers that reach pods directly.",
+                proto=20,
+                keep_zero=True,
             ),
             "loadBalancerClass": Field(
                 "string",
                 "The load balancer implementation that serves this LoadBalancer service, as a "
                 "label-style name such as `example.com/internal`; unset means the platform's "
                 "default. Immutable once set.",
+                proto=21,
+                keep_zero=True,
             ),
             "internalTrafficPolicy": Field(
                 "string",
                 "Where traffic from inside the cluster to the cluster IP goes: Cluster (any "
                 "ready pod, the default) or Local (only pods on the client's node; dropped when "
                 "there is none).",
+                proto=22,
+                keep_zero=True,
             ),
             "trafficDistribution": Field(
                 "string",
                 "A preference for how traffic is spread over the endpoints, such as "
                 "PreferClose (topologically near endpoints first); implementations may ignore "
                 "it.",
+                proto=23,
+                keep_zero=True,
             ),
         },
         "What a service exposes and how.",
@@ -192,24 +217,33 @@ DEFINITIONS = {
                 "string",
                 "The port's name, a DNS label unique within the service; required when the "
                 "service has more than one port. The Endpoints' ports carry the same name.",
+                proto=1,
             ),
-            "protocol": Field("string", "The IP protocol: TCP (the default), UDP or SCTP."),
+            "protocol": Field(
+                "string", "The IP protocol: TCP (the default), UDP or SCTP.", proto=2
+            ),
             "appProtocol": Field(
                 "string",
                 "The application protocol, for implementations that treat protocols "
                 "differently: an IANA service name, a `kubernetes.io/` name such as "
                 "`kubernetes.io/h2c`, or a domain-prefixed name.",
+                proto=6,
+                keep_zero=True,
             ),
-            "port": Field("integer", "The port the service listens on, 1-65535. Required."),
+            "port": Field(
+                "integer", "The port the service listens on, 1-65535. Required.", proto=3
+            ),
             "targetPort": Field(
                 Ref(INT_OR_STRING),
                 "The port of the pods traffic is sent to: a number, or the name of a container "
                 "port. Defaults to `port`.",
+                proto=4,
             ),
             "nodePort": Field(
                 "integer",
                 "For NodePort and LoadBalancer services: the port every node opens for this "
                 "service port, in the node port range (30000-32767); allocated when not given.",
+                proto=5,
             ),
         },
         "One port a service exposes.",
@@ -219,6 +253,7 @@ DEFINITIONS = {
             "clientIP": Field(
                 Ref(CORE + "ClientIPConfig"),
                 "Settings used when `sessionAffinity` is ClientIP.",
+                proto=1,
             ),
         },
         "Settings of a service's session affinity.",
@@ -229,6 +264,8 @@ DEFINITIONS = {
                 "integer",
                 "How long a client stays with its pod after its last connection, 1-86400 "
                 "seconds; 10800 (three hours) by default.",
+                proto=1,
+                keep_zero=True,
             ),
         },
         "How long ClientIP session affinity lasts.",
@@ -238,10 +275,12 @@ DEFINITIONS = {
             "loadBalancer": Field(
                 Ref(CORE + "LoadBalancerStatus"),
                 "The load balancer in front of the service, once there is one.",
+                proto=1,
             ),
             "conditions": Field(
                 merged_by_type(META + "Condition"),
                 "The current state of the service, one condition per type.",
+                proto=2,
             ),
         },
         "The observed state of a service.",
@@ -251,34 +290,42 @@ DEFINITIONS = {
             "ingress": Field(
                 Array(Ref(CORE + "LoadBalancerIngress"), list_type="atomic"),
                 "The load balancer's points of entry.",
+                proto=1,
             ),
         },
         "The state of a load balancer.",
     ),
     CORE + "LoadBalancerIngress": Struct(
         {
-            "ip": Field("string", "The IP address of this point of entry, if it has one."),
-            "hostname": Field("string", "The DNS name of this point of entry, if it has one."),
+            "ip": Field("string", "The IP address of this point of entry, if it has one.", proto=1),
+            "hostname": Field(
+                "string", "The DNS name of this point of entry, if it has one.", proto=2
+            ),
             "ipMode": Field(
                 "string",
                 "How traffic for `ip` arrives: VIP (at the nodes, still addressed to `ip`; the "
                 "default) or Proxy (addressed to a node or pod by a proxying load balancer).",
+                proto=3,
+                keep_zero=True,
             ),
             "ports": Field(
                 Array(Ref(CORE + "PortStatus"), list_type="atomic"),
                 "The state of each service port at this point of entry.",
+                proto=4,
             ),
         },
         "One point of entry of a load balancer: an IP address or a DNS name.",
     ),
     CORE + "PortStatus": Struct(
         {
-            "port": Field("integer", "The number of the service port this is about."),
-            "protocol": Field("string", "The protocol of that port: TCP, UDP or SCTP."),
+            "port": Field("integer", "The number of the service port this is about.", proto=1),
+            "protocol": Field("string", "The protocol of that port: TCP, UDP or SCTP.", proto=2),
             "error": Field(
                 "string",
                 "Why the port does not work, as a CamelCase reason (a well-known one or a "
                 "domain-prefixed one); empty while it works.",
+                proto=3,
+                keep_zero=True,
             ),
         },
         "The state of one service port at a load balancer.",
@@ -319,13 +366,15 @@ def _validate_port(port: Obj, path: str, errs: Errs, svc_type: str) -> None:
 
 
 def _validate_ports(spec: Obj, errs: Errs, svc_type: str) -> None:
+    raw = spec.get("ports")
+    many = isinstance(raw, list) and len(raw) > 1
     ports = items_of(spec, "ports", "spec", errs)
     names: set[str] = set()
     seen: set[tuple[Any, Any]] = set()
     node_ports: set[tuple[Any, Any]] = set()
     for path, port in ports:
         name = str_field(port, "name", path, errs)
-        if len(ports) > 1 and not name:
+        if many and not name:
             errs.append(required(f"{path}.name"))
         if name:
             check(errs, f"{path}.name", name, dns1123_label_errors(name))
@@ -607,10 +656,12 @@ SERVICE = ResourceInfo(
             "spec": Field(
                 Ref(CORE + "ServiceSpec"),
                 "What the service exposes: its ports, the pods it selects and how it is reached.",
+                proto=2,
             ),
             "status": Field(
                 Ref(CORE + "ServiceStatus"),
                 "The observed state of the service (its load balancer), written by the system.",
+                proto=3,
             ),
         },
         DEFINITIONS,

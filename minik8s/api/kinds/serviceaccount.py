@@ -58,17 +58,21 @@ SERVICE_ACCOUNT = ResourceInfo(
                 "Enforced only when the account carries the annotation "
                 "kubernetes.io/enforce-mountable-secrets=true; not the place to look for "
                 "API tokens, which are requested through the TokenRequest API.",
+                proto=2,
             ),
             "imagePullSecrets": Field(
                 Array(Ref(CORE + "LocalObjectReference"), list_type="atomic"),
                 "Secrets of the same namespace holding registry credentials, for pulling the "
                 "images of pods that run as this account. Only used to pull images, never "
                 "mounted into containers.",
+                proto=3,
             ),
             "automountServiceAccountToken": Field(
                 "boolean",
                 "Whether pods of this account get an API token mounted automatically. A "
                 "pod's own automountServiceAccountToken overrides it.",
+                proto=4,
+                keep_zero=True,
             ),
         },
     ),

@@ -69,56 +69,69 @@ DEFINITIONS = {
             "replicas": Field(
                 "integer",
                 "How many pods (ordinals) the set should run. Defaults to 1; 0 is allowed.",
+                proto=1,
+                keep_zero=True,
             ),
             "selector": Field(
                 LABEL_SELECTOR,
                 "Label query over the pods this StatefulSet owns. Required, must not be "
                 "empty, must match the template's labels, and cannot be changed.",
+                proto=2,
             ),
             "template": Field(
                 POD_TEMPLATE,
                 "The pod every ordinal is made from; pod N of set S is named S-N. Its "
                 "restartPolicy may only be Always.",
+                proto=3,
             ),
             "volumeClaimTemplates": Field(
                 Array(Ref(CORE + "PersistentVolumeClaim"), list_type="atomic"),
                 "Claims each pod gets its own copy of, named <claim>-<set>-<ordinal> and kept "
                 "across pod re-creation. A container mounts one by the claim's name; it takes "
                 "the place of a template volume of the same name. Cannot be changed.",
+                proto=4,
             ),
             "serviceName": Field(
                 "string",
                 "The (headless) Service that gives the pods their network identity: each pod's "
                 "hostname is its name and its subdomain this Service. Cannot be changed.",
+                proto=5,
             ),
             "podManagementPolicy": Field(
                 "string",
                 'How pods are created and removed: "OrderedReady" (the default) one at a time '
                 'in ordinal order, waiting for each to be ready; "Parallel" all at once. '
                 "Cannot be changed.",
+                proto=6,
             ),
             "updateStrategy": Field(
                 Ref(APPS + "StatefulSetUpdateStrategy"),
                 "How pods of an old template are replaced after the template changes.",
+                proto=7,
             ),
             "revisionHistoryLimit": Field(
                 "integer",
                 "How many old ControllerRevisions are kept for rollbacks. Defaults to 10.",
+                proto=8,
+                keep_zero=True,
             ),
             "minReadySeconds": Field(
                 "integer",
                 "Seconds a new pod must stay ready, with no container crashing, before it "
                 "counts as available. Defaults to 0 (available as soon as it is ready).",
+                proto=9,
             ),
             "persistentVolumeClaimRetentionPolicy": Field(
                 Ref(APPS + "StatefulSetPersistentVolumeClaimRetentionPolicy"),
                 "Whether the claims made from volumeClaimTemplates are deleted with the set or "
                 "when their pod is scaled away. By default they are kept until deleted by hand.",
+                proto=10,
             ),
             "ordinals": Field(
                 Ref(APPS + "StatefulSetOrdinals"),
                 "How pods are numbered. By default the first pod is 0 and each further one "
                 "takes the next number.",
+                proto=11,
             ),
         },
         "The desired state of a StatefulSet.",
@@ -129,10 +142,12 @@ DEFINITIONS = {
                 "string",
                 'How to replace pods after a template change: "RollingUpdate" (the default) '
                 'from the highest ordinal down, or "OnDelete" only when a pod is deleted.',
+                proto=1,
             ),
             "rollingUpdate": Field(
                 Ref(APPS + "RollingUpdateStatefulSetStrategy"),
                 "The parameters of a rolling update; only allowed when type is RollingUpdate.",
+                proto=2,
             ),
         },
         "How a StatefulSet replaces pods of an old template.",
@@ -144,6 +159,8 @@ DEFINITIONS = {
                 "The lowest ordinal (counted from ordinals.start) that is updated: pods below "
                 "it keep the old template, which allows canary and phased roll-outs. "
                 "Defaults to 0.",
+                proto=1,
+                keep_zero=True,
             ),
             "maxUnavailable": Field(
                 Ref(INT_OR_STRING),
@@ -151,6 +168,7 @@ DEFINITIONS = {
                 "of spec.replicas (rounded up), at least 1. Defaults to 1. Kubernetes honours "
                 "it only behind the MaxUnavailableStatefulSet feature gate; this cluster always "
                 "updates one pod at a time.",
+                proto=2,
             ),
         },
         "The parameters of a StatefulSet's rolling update.",
@@ -161,11 +179,13 @@ DEFINITIONS = {
                 "string",
                 'What happens to the claims when the StatefulSet is deleted: "Retain" (the '
                 'default) keeps them, "Delete" deletes them.',
+                proto=1,
             ),
             "whenScaled": Field(
                 "string",
                 'What happens to the claims of pods removed by a scale-down: "Retain" (the '
                 'default) keeps them, "Delete" deletes them.',
+                proto=2,
             ),
         },
         "The lifecycle of the claims a StatefulSet makes from its volumeClaimTemplates.",
@@ -176,6 +196,7 @@ DEFINITIONS = {
                 "integer",
                 "The number of the first pod: pods are numbered from start to "
                 "start + replicas - 1. Defaults to 0; must not be negative.",
+                proto=1,
             ),
         },
         "How the pods of a StatefulSet are numbered.",
@@ -186,41 +207,51 @@ DEFINITIONS = {
                 "integer",
                 "The metadata.generation the controller last acted on; the status is current "
                 "when it equals metadata.generation.",
+                proto=1,
             ),
-            "replicas": Field("integer", "Pods the controller has created for this set."),
+            "replicas": Field("integer", "Pods the controller has created for this set.", proto=2),
             "readyReplicas": Field(
                 "integer",
                 "Pods of this set whose Ready condition is True.",
+                proto=3,
             ),
             "currentReplicas": Field(
                 "integer",
                 "Pods of this set running the revision named by currentRevision.",
+                proto=4,
             ),
             "updatedReplicas": Field(
                 "integer",
                 "Pods of this set running the revision named by updateRevision.",
+                proto=5,
             ),
             "currentRevision": Field(
                 "string",
                 "The ControllerRevision the pods below the update partition run; it becomes "
                 "updateRevision once every pod is updated.",
+                proto=6,
             ),
             "updateRevision": Field(
                 "string",
                 "The ControllerRevision of the current template, which updated pods run.",
+                proto=7,
             ),
             "collisionCount": Field(
                 "integer",
                 "How often the hash naming a new ControllerRevision collided with an existing "
                 "name; the controller mixes it into the next hash to get a fresh name.",
+                proto=9,
+                keep_zero=True,
             ),
             "conditions": Field(
                 merged_by_type(APPS + "StatefulSetCondition"),
                 "The latest observations of the StatefulSet's state, one per type.",
+                proto=10,
             ),
             "availableReplicas": Field(
                 "integer",
                 "Pods of this set ready for at least minReadySeconds.",
+                proto=11,
             ),
         },
         "The state of a StatefulSet as its controller last observed it.",
@@ -382,10 +413,12 @@ STATEFUL_SET = ResourceInfo(
             "spec": Field(
                 Ref(APPS + "StatefulSetSpec"),
                 "Which pods the StatefulSet runs, their storage, and how changes roll out.",
+                proto=2,
             ),
             "status": Field(
                 Ref(APPS + "StatefulSetStatus"),
                 "What the statefulset controller last observed; written by the controller.",
+                proto=3,
             ),
         },
         DEFINITIONS,

@@ -9,12 +9,13 @@ are meant to run forever). Deployments and DaemonSets roll out by the same `maxS
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from minik8s.api.defaults import child, set_default
 from minik8s.api.errors import forbidden, invalid, required
 from minik8s.api.kind import Errs, Obj
-from minik8s.api.schema import TIME, Field, Struct, condition
+from minik8s.api.schema import TIME, Field, Member, Struct, condition
 from minik8s.api.validation import (
     as_object,
     int_or_percent,
@@ -106,12 +107,38 @@ def default_rolling_update(spec: Obj, key: str, rolling: dict[str, Any]) -> None
 # --------------------------------------------------------------------------- schema
 
 
+# Protobuf numbers of a workload condition's members; DeploymentCondition's two times were
+# numbered after its reason and message.
+_CONDITION_NUMBERS = {"type": 1, "status": 2, "lastTransitionTime": 3, "reason": 4, "message": 5}
+_DEPLOYMENT_CONDITION_NUMBERS = {
+    "type": 1,
+    "status": 2,
+    "lastUpdateTime": 6,
+    "lastTransitionTime": 7,
+    "reason": 4,
+    "message": 5,
+}
+
+
 def workload_condition(kind: str, *, last_update_time: bool = False) -> Struct:
-    """The condition of a workload's status (`DeploymentCondition`, ...)."""
-    members = dict(condition(()).fields)
+    """The condition of a workload's status (`DeploymentCondition`, ...), its members in
+    Kubernetes' order: type, status, the times, reason, message."""
+    usual = {name: f for name, f in condition(()).fields.items() if isinstance(f, Field)}
+    times: dict[str, Field] = {}
     if last_update_time:
-        members["lastUpdateTime"] = Field(TIME, "When the condition was last updated.")
-    members["lastTransitionTime"] = Field(
+        times["lastUpdateTime"] = Field(TIME, "When the condition was last updated.")
+    times["lastTransitionTime"] = Field(
         TIME, "When the condition last changed its status from one value to another."
     )
+    ordered = {
+        "type": usual["type"],
+        "status": usual["status"],
+        **times,
+        "reason": usual["reason"],
+        "message": usual["message"],
+    }
+    numbers = _DEPLOYMENT_CONDITION_NUMBERS if last_update_time else _CONDITION_NUMBERS
+    members: dict[str, Member] = {
+        name: replace(member, proto=numbers[name]) for name, member in ordered.items()
+    }
     return Struct(members, f"One aspect of the state of a {kind} at a point in time.")

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import schemathesis
 
-from tests.manifests import manifest
+from tests.manifests import manifest, object_name
 
 from .test_fuzz import FUZZ
 
@@ -40,7 +40,7 @@ def collection_path(path: str) -> str:
 def ensure(path: str) -> None:
     """Create the `fuzz` object of an item path's kind (a conflict means it is there)."""
     plural = _plural(path)
-    body = manifest(plural, FUZZ)
+    body = manifest(plural, object_name(plural, FUZZ))
     _api.post(collection_path(path), json=body)
 
 
@@ -49,8 +49,9 @@ def before_call(ctx: Any, case: Any, **kwargs: Any) -> None:
     query = case.query
     if isinstance(query, dict) and str(query.get("watch", "")).lower() in ("true", "1", "t"):
         # The initial events, then the end of the stream: a watch's parsing, selectors and
-        # encoding are fuzzed without holding a worker.
-        query["timeoutSeconds"] = "0.01"
+        # encoding are fuzzed without holding a worker (timeoutSeconds is an integer, as
+        # Go parses it; a negative one has already passed).
+        query["timeoutSeconds"] = "-1"
     path: str = case.path
     params = case.path_parameters
     # The namespaces' own paths stay generated: a deleted `fuzz` namespace would only
@@ -64,7 +65,7 @@ def before_call(ctx: Any, case: Any, **kwargs: Any) -> None:
     ):
         return
     if isinstance(params, dict) and next(_turn) % 2 == 0:
-        params["name"] = FUZZ
+        params["name"] = object_name(_plural(path), FUZZ)
         if "{namespace}" in path:
             params["namespace"] = FUZZ
 
@@ -75,7 +76,8 @@ def after_call(ctx: Any, case: Any, response: Any) -> None:
     if (
         case.method.upper() in ("DELETE", "POST")
         and isinstance(params, dict)
-        and params.get("name") == FUZZ
+        and "{name}" in case.path
+        and params.get("name") == object_name(_plural(case.path), FUZZ)
         and response.status_code < 300
     ):
         ensure(case.path)

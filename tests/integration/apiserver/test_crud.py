@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from minik8s.api.resources import RESOURCES, ResourceInfo
-from tests.manifests import manifest
+from tests.manifests import manifest, object_name
 
 KINDS = [r for r in RESOURCES]
 
@@ -20,7 +20,7 @@ def _path(info: ResourceInfo, ns: str, name: str | None = None) -> str:
 
 def _unique(info: ResourceInfo, ns: str) -> str:
     # Cluster-scoped names must not clash between tests.
-    return "obj" if info.namespaced else f"{ns}-obj"
+    return "obj" if info.namespaced else object_name(info.plural, f"{ns}-obj")
 
 
 @pytest.mark.parametrize("info", KINDS, ids=[r.plural for r in KINDS])

@@ -35,7 +35,7 @@ import pytest
 
 from minik8s.api.resources import lookup_kind
 from minik8s.cluster import processes
-from tests.manifests import MANIFESTS, manifest
+from tests.manifests import MANIFESTS, manifest, object_name
 
 FUZZ = "fuzz"  # the namespace and name of the objects fuzz_hooks points requests at
 
@@ -64,7 +64,7 @@ def server(tmp_path: Path) -> Iterator[str]:
 def _seed(api: httpx.Client) -> None:
     """The `fuzz` namespace and one `fuzz` object of every kind (see fuzz_hooks)."""
     for plural in ["namespaces", *(p for p in MANIFESTS if p != "namespaces")]:
-        body = manifest(plural, FUZZ)
+        body = manifest(plural, object_name(plural, FUZZ))
         info = lookup_kind(str(body["apiVersion"]), str(body["kind"]))
         assert info is not None
         r = api.post(info.path(namespace=FUZZ), json=body)

@@ -34,7 +34,11 @@ def yaml_bomb(levels: int = 9) -> bytes:
 
 
 def configmap(name: str, **extra: object) -> bytes:
-    return json.dumps({**manifest("configmaps", name), **extra}).encode()
+    return compact({**manifest("configmaps", name), **extra})
+
+
+def compact(obj: object) -> bytes:
+    return json.dumps(obj, separators=(",", ":")).encode()
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,26 @@ class Attack:
 
 
 ATTACKS = [
+    Attack(
+        # many broken list items: validation stops after its bound of errors
+        "many-broken-owner-references",
+        "POST",
+        "configmaps",
+        lambda: configmap("owned", metadata={"name": "owned", "ownerReferences": [{}] * 300_000}),
+        JSON,
+        422,
+        "too many errors: only the first",
+    ),
+    Attack(
+        # valid items as far as the bound goes, walked in the offload thread
+        "many-endpoint-subsets",
+        "POST",
+        "endpoints",
+        lambda: compact({**manifest("endpoints", "wide"), "subsets": [{"ports": [{}]}] * 100_000}),
+        JSON,
+        422,
+        "too many errors: only the first",
+    ),
     Attack("yaml-bomb", "POST", "configmaps", yaml_bomb, YAML, 400, "excessive aliasing"),
     Attack(
         "deep-json",

@@ -139,6 +139,17 @@ def test_scale_subresource(api: httpx.Client, ns: str) -> None:
     assert api.get(f"{path}/configmaps/scale").status_code == 404
 
 
+def test_a_scale_without_replicas_scales_to_zero(api: httpx.Client, ns: str) -> None:
+    """client-go's Scale has `replicas` omitempty: a Go client scaling to 0 sends none."""
+    path = f"/apis/apps/v1/namespaces/{ns}/deployments"
+    api.post(path, json=manifest("deployments", "zero"))
+    scale = api.get(f"{path}/zero/scale").json()
+    del scale["spec"]["replicas"]
+    r = api.put(f"{path}/zero/scale", json=scale)
+    assert r.status_code == 200, r.text
+    assert api.get(f"{path}/zero").json()["spec"]["replicas"] == 0
+
+
 def test_eviction_deletes_the_pod(api: httpx.Client, ns: str) -> None:
     path = f"/api/v1/namespaces/{ns}/pods"
     api.post(path, json=manifest("pods", "evict-me"))

@@ -163,7 +163,7 @@ def test_scale_subresource_is_an_autoscaling_v1_scale() -> None:
 
 def test_unknown_group_version() -> None:
     assert api_resource_list("apps", "v1beta1") is None
-    assert api_resource_list("policy", "v1") is None
+    assert api_resource_list("policy", "v1beta1") is None  # policy/v1 is served (PDBs)
     assert api_resource_list("", "v2") is None
 
 
@@ -562,7 +562,7 @@ def test_v3_schemas_carry_patch_extensions() -> None:
 
 
 def test_v3_unknown_group_version() -> None:
-    assert openapi_v3_group_version("policy", "v1") is None
+    assert openapi_v3_group_version("policy", "v1beta1") is None
     assert openapi_v3_group_version("", "v2") is None
 
 

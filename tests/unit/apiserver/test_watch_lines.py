@@ -10,6 +10,7 @@ import pytest
 
 from apiserver.storage.cacher import ADDED, DELETED, MODIFIED, CacheEvent
 from apiserver.storage.store import decode, encode
+from minik8s.api import gojson
 
 OBJECTS: list[dict[str, Any]] = [
     {"metadata": {"name": "p", "namespace": "d", "labels": {"app": "wéb"}}, "spec": {"x": [1]}},
@@ -49,3 +50,27 @@ def test_a_deletion_carries_the_last_state_at_the_deletion_revision() -> None:
 )
 def test_other_shapes_are_left_to_decoding(raw: bytes) -> None:
     assert CacheEvent(MODIFIED, 9, b"/k", value=raw).watch_line(MODIFIED) is None
+
+
+@pytest.mark.parametrize(
+    "meta",
+    [
+        {},
+        {"name": "a"},
+        {"name": "a", "namespace": "n", "uid": "u"},
+        {"name": "a", "namespace": "n", "uid": "u", "generation": 2, "labels": {"x": "<&>"}},
+        {"generateName": "a-", "labels": {"x": "y"}},
+        {"name": 'a"b', "uid": "u"},  # an escape: placed by decoding instead
+    ],
+)
+def test_the_version_is_spliced_where_kubernetes_writes_it(meta: dict[str, Any]) -> None:
+    """The line's text is exactly the decoded object written out again: resourceVersion
+    after name/namespace/uid, Go's escapes kept."""
+    raw = encode({"kind": "ConfigMap", "apiVersion": "v1", "metadata": meta, "data": {}})
+    ev = CacheEvent(MODIFIED, 42, b"/k", value=raw)
+    line = ev.watch_line(MODIFIED)
+    expected = gojson.dumps({"type": MODIFIED, "object": decode(raw, 42)}).encode() + b"\n"
+    if '"' in meta.get("name", ""):
+        assert line is None
+    else:
+        assert line == expected

@@ -99,3 +99,20 @@ def test_render_aligns_columns() -> None:
     lines = render(_rows())
     assert lines[0].split() == ["COMPONENT", "STATUS", "DETAILS"]
     assert lines[1].index("Healthy") == lines[0].index("STATUS")
+
+
+def test_dns_row() -> None:
+    assert all(r.component != "dns" for r in _rows())  # no add-on: no row
+    service = {"spec": {"clusterIP": "10.96.0.10"}}
+    deployment = {"spec": {"replicas": 2}}
+    endpoints = {
+        "subsets": [
+            {"addresses": [{"ip": "10.244.1.3", "nodeName": "node1"}, {"ip": "10.244.2.4"}]}
+        ]
+    }
+    row = _rows(dns=(service, endpoints, deployment))[-1]
+    assert (row.component, row.status, row.healthy) == ("dns", "Healthy", True)
+    assert row.details == "kube-dns 10.96.0.10: 2/2 ready (10.244.1.3 on node1, 10.244.2.4)"
+    down = _rows(dns=(service, {"subsets": []}, deployment))[-1]
+    assert (down.status, down.healthy) == ("Unhealthy", False)
+    assert down.details == "kube-dns 10.96.0.10: 0/2 ready; names do not resolve"
