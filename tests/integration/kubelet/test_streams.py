@@ -64,12 +64,40 @@ def space(apiserver: APIServerProcess, kubelet: KubeletProcess) -> Iterator[str]
         alt = "mkdir -p /w && echo alt > /w/index.html && exec httpd -f -p 9090 -h /w"
         web = {"name": "web", "image": "minik8s/httpd:latest", "imagePullPolicy": "Never"}
         web["ports"] = [{"name": "http", "containerPort": 8080}]
-        create(api, name, pod("web", kubelet.node, web, container("alt", alt)))
+        web_pod = pod("web", kubelet.node, web, container("alt", alt))
+        web_pod["metadata"]["labels"] = {"app": "web"}
+        create(api, name, web_pod)
+        for path, body in _web_front(name):
+            answer = api.post(path, json=body)
+            assert answer.status_code == 201, answer.text
         for each in ("shell", "web"):
             wait_pod(api, name, each, lambda p: phase(p) == "Running", f"{each} Running", 90)
         wait_for(lambda: _answers(apiserver.url, name), "httpd answering through the stream")
         yield name
         api.delete(f"/api/v1/namespaces/{name}")
+
+
+def _web_front(namespace: str) -> list[tuple[str, dict[str, Any]]]:
+    """A Service (port 80 to the container port named http) and a Deployment selecting
+    `web`: what `port-forward svc/web` and `deploy/web` resolve to a pod (no controller
+    runs here, so the Deployment adds no pods of its own)."""
+    selector = {"app": "web"}
+    service = {
+        "metadata": {"name": "web"},
+        "spec": {"selector": selector, "ports": [{"port": 80, "targetPort": "http"}]},
+    }
+    template = {
+        "metadata": {"labels": selector},
+        "spec": {"containers": [{"name": "web", "image": "minik8s/httpd:latest"}]},
+    }
+    deployment = {
+        "metadata": {"name": "web"},
+        "spec": {"replicas": 0, "selector": {"matchLabels": selector}, "template": template},
+    }
+    return [
+        (f"/api/v1/namespaces/{namespace}/services", service),
+        (f"/apis/apps/v1/namespaces/{namespace}/deployments", deployment),
+    ]
 
 
 def _answers(url: str, namespace: str) -> bool:
@@ -178,6 +206,18 @@ def test_kubectl_attach_with_stdin(
     wait_pod(api, space, "echo", lambda p: phase(p) == "Succeeded", "echo Succeeded")
 
 
+def test_kubectl_run_interactive_and_removed(
+    api: httpx.Client, space: str, kubelet: KubeletProcess, kubectl: Kubectl
+) -> None:
+    # no scheduler runs here: --overrides puts the pod on the node, as a scheduler would
+    placed = json.dumps({"apiVersion": "v1", "spec": {"nodeName": kubelet.node}})
+    args = ["run", "-i", "--rm", "--restart=Never", "--image=minik8s/busybox:latest"]
+    args += ["--image-pull-policy=IfNotPresent", f"--overrides={placed}", "once"]
+    done = kubectl(*args, "--", "sh", "-c", "read l; echo got $l", stdin="hi\n", timeout=90)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == 'got hi\npod "once" deleted\n'
+
+
 # --------------------------------------------------------------------------- cp
 
 
@@ -209,13 +249,33 @@ def test_kubectl_port_forward_pod(
 ) -> None:
     port = free_port()
     cmd = [kubectl_binary(version), "--server", apiserver.url, "-n", space]
-    cmd += ["--cache-dir", str(tmp_path), "port-forward", "pod/web", f"{port}:8080", "9090"]
+    cmd += ["--cache-dir", str(tmp_path), "port-forward", "pod/web", f"{port}:8080", ":9090"]
     with _background(cmd) as proc:
         assert proc.stdout is not None
         assert proc.stdout.readline() == f"Forwarding from 127.0.0.1:{port} -> 8080\n"
+        picked = ""  # ":9090": kubectl picks the local port and says which
+        while not picked:
+            line = proc.stdout.readline()
+            assert line, "kubectl ended"
+            found = re.fullmatch(r"Forwarding from 127\.0\.0\.1:(\d+) -> 9090\n", line)
+            picked = found.group(1) if found else ""
         for _ in range(5):
             assert httpx.get(f"http://127.0.0.1:{port}/", timeout=10).text == "web latest\n"
-        assert httpx.get("http://127.0.0.1:9090/", timeout=10).text == "alt\n"
+        assert httpx.get(f"http://127.0.0.1:{picked}/", timeout=10).text == "alt\n"
+
+
+@pytest.mark.parametrize("target,remote", [("svc/web", "80"), ("deploy/web", "http")])
+def test_kubectl_port_forward_service_and_deployment(
+    apiserver: APIServerProcess, space: str, tmp_path: Path, target: str, remote: str
+) -> None:
+    port = free_port()
+    cmd = [kubectl_binary(), "--server", apiserver.url, "-n", space]
+    cmd += ["--cache-dir", str(tmp_path), "port-forward", target, f"{port}:{remote}"]
+    with _background(cmd) as proc:
+        assert proc.stdout is not None
+        assert proc.stdout.readline() == f"Forwarding from 127.0.0.1:{port} -> 8080\n"
+        for _ in range(2):
+            assert httpx.get(f"http://127.0.0.1:{port}/", timeout=10).text == "web latest\n"
 
 
 def test_kubectl_port_forward_to_a_closed_port_says_why(
@@ -366,6 +426,12 @@ def test_mkctl_exec_attach_cp_and_port_forward(
         assert proc.stdout is not None
         assert proc.stdout.readline() == f"Forwarding from 127.0.0.1:{port} -> 8080\n"
         for _ in range(3):
+            assert httpx.get(f"http://127.0.0.1:{port}/", timeout=10).text == "web latest\n"
+    for target, remote in (("svc/web", "80"), ("deploy/web", "8080")):
+        port = free_port()
+        with _background([*cmd, "port-forward", target, f"{port}:{remote}"]) as proc:
+            assert proc.stdout is not None
+            assert proc.stdout.readline() == f"Forwarding from 127.0.0.1:{port} -> 8080\n"
             assert httpx.get(f"http://127.0.0.1:{port}/", timeout=10).text == "web latest\n"
 
 
