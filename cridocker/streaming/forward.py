@@ -58,7 +58,8 @@ async def forward(
             while data := await reader.read(READ_SIZE):
                 await send(data)
         with contextlib.suppress(TimeoutError, OSError):
-            await asyncio.wait_for(asyncio.shield(into), GRACE)
+            async with asyncio.timeout(GRACE):  # not wait_for: see netns.Dialer.connect
+                await asyncio.shield(into)
     finally:
         # What must happen comes before any await: a second cancel (the client reset the
         # stream, then the session ended) may interrupt the rest.

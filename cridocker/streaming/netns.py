@@ -115,7 +115,10 @@ class Dialer:
         first: OSError | None = None  # IPv4's reason is the one worth telling
         for sock, host in zip(candidates, ("127.0.0.1", "::1"), strict=False):
             try:
-                await asyncio.wait_for(loop.sock_connect(sock, (host, port)), CONNECT_TIMEOUT)
+                # not wait_for: on 3.11 it drops a cancel that comes as the connect succeeds,
+                # and the session's end would then leave this connection running
+                async with asyncio.timeout(CONNECT_TIMEOUT):
+                    await loop.sock_connect(sock, (host, port))
             except (OSError, TimeoutError) as e:
                 if first is None:
                     first = e if isinstance(e, OSError) else OSError(errno.ETIMEDOUT, "timed out")

@@ -10,8 +10,10 @@ session then runs in the connection's own task (`remotecommand`, `portforward`,
 `spdyforward`).
 
 Every session counts in `cri_streaming_active_sessions` while it runs and in
-`cri_streaming_sessions_total{kind,outcome}` when it ends; `process_asyncio_tasks` counts
-the shim's tasks, so a test can see that sessions leave none behind. Stopping the server
+`cri_streaming_sessions_total{kind,outcome}` when it ends; `process_asyncio_stream_tasks`
+counts the tasks running streams (`minik8s.stream.tasks`), `cri_streaming_docker_streams`
+the hijacked Docker connections and `cri_streaming_pod_connections` the connections into
+pods, so a test can see that sessions leave none behind. Stopping the server
 ends every session and waits for them (uvicorn's graceful shutdown, bounded).
 """
 

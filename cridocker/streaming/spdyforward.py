@@ -206,7 +206,8 @@ class SpdyPortForward:
     async def _pair_life(self, pair: _Pair) -> None:
         try:
             try:
-                await asyncio.wait_for(pair.complete.wait(), CREATION_TIMEOUT)
+                async with asyncio.timeout(CREATION_TIMEOUT):  # see netns.Dialer.connect
+                    await pair.complete.wait()
             except TimeoutError:
                 await self._error_text(pair, f"timed out waiting for streams of {pair.request}")
                 return
