@@ -404,8 +404,18 @@ def _read_until(sock: Any, endings: tuple[bytes, ...], timeout: float = 20) -> b
 
 
 def test_mkctl_exec_attach_cp_and_port_forward(
-    apiserver: APIServerProcess, space: str, tmp_path: Path
+    apiserver: APIServerProcess,
+    api: httpx.Client,
+    kubelet: KubeletProcess,
+    space: str,
+    tmp_path: Path,
 ) -> None:
+    script = "while read l; do echo got $l; done; echo bye"
+    echo = container("echo", script, stdin=True, stdinOnce=True)
+    create(api, space, pod("mk-echo", kubelet.node, echo, restartPolicy="Never"))
+    wait_pod(api, space, "mk-echo", lambda p: phase(p) == "Running", "mk-echo Running")
+    done = _mkctl(apiserver, space, "attach", "-i", "mk-echo", stdin="a\nb\n")
+    assert (done.returncode, done.stdout) == (0, "got a\ngot b\nbye\n"), done.stderr
     done = _mkctl(
         apiserver, space, "exec", "-i", "shell", "--", "sh", "-c", "cat; exit 6", stdin="x\n"
     )
