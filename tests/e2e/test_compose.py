@@ -380,7 +380,17 @@ def _check_lab(lab: ComposeLab, api: httpx.Client) -> None:
         subsets = got.json().get("subsets") or [] if got.status_code == 200 else []
         return sum(len(s.get("addresses") or []) for s in subsets) >= 1
 
-    wait_for(dns_ready, "a ready kube-dns endpoint", timeout=120, diagnose=lab.logs)
+    def dns_pods() -> str:
+        pods = api.get("/api/v1/namespaces/kube-system/pods").json().get("items") or []
+        events = api.get("/api/v1/namespaces/kube-system/events").json().get("items") or []
+        lines = [
+            f"{p['metadata']['name']} node={p['spec'].get('nodeName')} "
+            f"status={json.dumps(p.get('status'))[:1500]}"
+            for p in pods
+        ] + [f"event {e.get('reason')}: {e.get('message')}" for e in events[-30:]]
+        return "\n".join(lines) + "\n" + lab.logs(60)
+
+    wait_for(dns_ready, "a ready kube-dns endpoint", timeout=120, diagnose=dns_pods)
     ask = (
         "from dnslib import DNSRecord as R; q = R.question('web.default.svc.cluster.local'); "
         "print(*[r.rdata for r in R.parse(q.send('10.96.0.10', 53, timeout=2)).rr])"
