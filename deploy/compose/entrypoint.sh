@@ -63,19 +63,31 @@ role_etcd() {
         --log-level warn --logger zap $(extra ETCD)
 }
 
+cluster_address() {
+    # This container's address on the `cluster` network, the one nodes and pods reach: the
+    # source it uses towards etcd, which sits on that network only. The first address `ip
+    # addr` lists may be the `edge` network's, depending on the order Docker attached them.
+    local etcd_ip
+    etcd_ip=$(getent hosts etcd | awk '{print $1; exit}')
+    [ -n "$etcd_ip" ] && ip -o -4 route get "$etcd_ip" | sed -n 's/.* src \([0-9.]*\).*/\1/p'
+}
+
 role_apiserver() {
     # The API server also sits on the `edge` network only so that its port can be published on
     # the host's loopback (Docker publishes no port of an internal-only container). Without a
     # default route, nothing from this container can leave the machine through that network;
     # NET_ADMIN, granted for this one change, is dropped before the daemon starts.
     no_default_route
-    local drop=()
+    local drop=() advertise=()
+    local address
+    address=$(cluster_address || true)
+    [ -n "$address" ] && advertise=(--advertise-address "$address")
     command -v setpriv >/dev/null &&
         drop=(setpriv --inh-caps=-net_admin --bounding-set=-net_admin --)
     # shellcheck disable=SC2046
     exec "${drop[@]}" python3 -m minik8s.cluster.supervise --name apiserver -- mk-apiserver \
         --etcd-servers "$ETCD" --bind-address 0.0.0.0 --port 6443 \
-        --service-cluster-ip-range "$SERVICE_CIDR" $(extra APISERVER)
+        --service-cluster-ip-range "$SERVICE_CIDR" "${advertise[@]}" $(extra APISERVER)
 }
 
 role_controller_manager() {

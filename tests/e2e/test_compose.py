@@ -388,6 +388,12 @@ def _check_lab(lab: ComposeLab, api: httpx.Client) -> None:
             f"status={json.dumps(p.get('status'))[:1500]}"
             for p in pods
         ] + [f"event {e.get('reason')}: {e.get('message')}" for e in events[-30:]]
+        for p in pods:
+            name = p["metadata"]["name"]
+            got = api.get(
+                f"/api/v1/namespaces/kube-system/pods/{name}/log", params={"tailLines": 20}
+            )
+            lines.append(f"--- log of {name} ({got.status_code}):\n{got.text[-3000:]}")
         return "\n".join(lines) + "\n" + lab.logs(60)
 
     wait_for(dns_ready, "a ready kube-dns endpoint", timeout=120, diagnose=dns_pods)
