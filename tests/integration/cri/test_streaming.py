@@ -33,6 +33,7 @@ from tests.integration.cri.helpers import (
     wait_exited,
     wait_for,
 )
+from tests.integration.streamkit import SpdyClient
 
 pytestmark = pytest.mark.integration
 
@@ -225,30 +226,6 @@ def test_port_forward_channels_one_port_fails_alone(shim: ShimProcess, pod: Pod)
     assert b" 200 OK" in got[0] and got[0].endswith(b"streams latest\n")
     assert b"error forwarding port 9 to pod default/streams" in got[3]
     assert b"connection refused" in got[3]
-
-
-class SpdyClient:
-    """kubectl's side of port-forward, from the project's framer."""
-
-    def __init__(self, conn: ClientSocket) -> None:
-        self.conn = conn
-        self.writer = spdy.Writer()
-        self.reader = spdy.Reader()
-        self.next_id = 1
-        self.pending: list[spdy.Read] = []
-
-    async def open(self, kind: str, port: int, request: int, fin: bool = False) -> int:
-        sid, self.next_id = self.next_id, self.next_id + 2
-        headers = {"streamtype": [kind], "port": [str(port)], "requestid": [str(request)]}
-        await self.conn.send(self.writer.syn_stream(sid, headers, fin=fin))
-        return sid
-
-    async def frame(self) -> spdy.Read:
-        while not self.pending:
-            msg = await self.conn.recv()
-            assert isinstance(msg, bytes), f"the session closed ({self.conn.close_code})"
-            self.pending += self.reader.feed(msg)
-        return self.pending.pop(0)
 
 
 def test_port_forward_spdy_over_websocket(shim: ShimProcess, pod: Pod) -> None:
